@@ -1,0 +1,57 @@
+/**
+ * Client API answers in the shape of REFERENCE-API.md, built in one place so that the simulator,
+ * the playground's client panel and the real nodes give learners the same status codes and bodies.
+ */
+import type { HistoryStatus } from './check/history';
+import type { NodeId } from './types';
+
+export type ClientOp = 'put' | 'get' | 'delete';
+
+export interface ApiResponse {
+  /** HTTP status; 0 means the connection failed (refused, or lost because the node crashed). */
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export const api = {
+  stored: (key: string): ApiResponse => ({ status: 200, body: { ok: true, message: 'stored', key } }),
+  deleted: (key: string): ApiResponse => ({ status: 200, body: { ok: true, message: 'deleted', key } }),
+  found: (key: string, value: string, stale: boolean): ApiResponse => ({
+    status: 200,
+    body: stale ? { ok: true, key, value, stale: true } : { ok: true, key, value },
+  }),
+  notFound: (): ApiResponse => ({ status: 404, body: { ok: false, error: 'not_found', message: 'key not found' } }),
+  emptyKey: (): ApiResponse => ({ status: 400, body: { ok: false, error: 'bad_request', message: 'key cannot be empty' } }),
+  badRequest: (): ApiResponse => ({ status: 400, body: { ok: false, error: 'bad_request', message: 'invalid JSON body' } }),
+  notLeader: (leaderId: NodeId | null, leaderUrl: string | null): ApiResponse => {
+    const body: Record<string, unknown> = { ok: false, error: 'not_leader', message: 'not leader' };
+    if (leaderId !== null) body.leaderId = leaderId;
+    if (leaderUrl !== null) body.leader = leaderUrl;
+    return { status: 409, body };
+  },
+  timeout: (): ApiResponse => ({ status: 504, body: { ok: false, error: 'timeout', message: 'proposal timeout' } }),
+  leadershipLost: (): ApiResponse => ({
+    status: 503,
+    body: { ok: false, error: 'leadership_lost', message: 'leadership lost: the entry was replaced and will not commit' },
+  }),
+  unavailable: (message: string): ApiResponse => ({ status: 503, body: { ok: false, error: 'unavailable', message } }),
+  connectionRefused: (): ApiResponse => ({ status: 0, body: { ok: false, error: 'connection_refused', message: 'node is down' } }),
+  connectionLost: (): ApiResponse => ({ status: 0, body: { ok: false, error: 'connection_lost', message: 'node crashed before answering' } }),
+} as const;
+
+/** True when the key is empty or only whitespace (checked before the leader check). */
+export const isEmptyKey = (key: unknown): boolean => typeof key !== 'string' || key.trim() === '';
+
+/**
+ * What a client may conclude from an answer, for the history the linearizability checker reads.
+ * A write is `fail` only when it certainly did not take effect; a timeout or a lost connection
+ * leaves it `unknown` (the entry may still commit).
+ */
+export function outcomeOf(op: ClientOp, response: ApiResponse): HistoryStatus {
+  const { status } = response;
+  if (status === 200 || (op === 'get' && status === 404)) return 'ok';
+  if (op === 'get') return 'fail';
+  if (status === 504) return 'unknown';
+  if (status === 0) return response.body.error === 'connection_refused' ? 'fail' : 'unknown';
+  return 'fail';
+}

@@ -1,0 +1,30 @@
+/**
+ * A recorded client history of KV operations, in the format the simulator, the nemesis and
+ * outside checkers share (one JSON object per line when written to disk).
+ *
+ * Times are numbers on one monotonic clock (simulated ms in the simulator, ns in the nemesis).
+ * Only their order matters to the checker.
+ */
+export type HistoryOpKind = 'put' | 'get' | 'delete';
+
+/**
+ * - `ok`: the client got a definite answer (for `get`, `output` holds what it read).
+ * - `fail`: the operation definitely did not take effect (for example 409 not_leader, 400).
+ * - `unknown`: the client never learned the outcome (timeout, lost connection). A write with
+ *   this status may take effect at any time after its call, or never.
+ */
+export type HistoryStatus = 'ok' | 'fail' | 'unknown';
+
+export interface HistoryOp {
+  clientId: string;
+  op: HistoryOpKind;
+  key: string;
+  /** The value written by `put`. */
+  value?: string;
+  /** What `get` read: the value, or null when the key was not found. */
+  output?: string | null;
+  call: number;
+  /** When the answer arrived; null when it never did (status `unknown`). */
+  return: number | null;
+  status: HistoryStatus;
+}

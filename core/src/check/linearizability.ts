@@ -1,0 +1,317 @@
+/**
+ * Linearizability checker for KV histories: Wing & Gong's search with Lowe's memoization, laid
+ * out as in porcupine (github.com/anishathalye/porcupine, checker.go), but iterative and over
+ * typed arrays.
+ *
+ * The store is a map of independent registers, and linearizability is compositional, so each key
+ * is checked on its own (a much smaller search than the whole history).
+ */
+import type { HistoryOp } from './history';
+import { Bitset, ExploredStates } from './bitset';
+
+export interface LinearizabilityResult {
+  verdict: 'linearizable' | 'not_linearizable' | 'unknown';
+  keysChecked: number;
+  /** For not_linearizable: the first failing key, an explanation naming the longest prefix that
+   *  could be linearized and the op that could not be placed, and the checked ops of that key. */
+  failure?: { key: string; explanation: string; ops: HistoryOp[] };
+  /** Keys whose search exceeded the budget. */
+  unknownKeys: string[];
+}
+
+export interface LinearizabilityOptions {
+  /** Search steps (one per call or return entry visited) allowed per key before giving up. */
+  stepBudgetPerKey?: number;
+}
+
+export const defaultStepBudgetPerKey = 5_000_000;
+
+/**
+ * Checks keys in order of first appearance and stops at the first one that is not
+ * linearizable: one counterexample is what a caller acts on.
+ */
+export function checkLinearizability(
+  history: readonly HistoryOp[],
+  options: LinearizabilityOptions = {},
+): LinearizabilityResult {
+  const stepBudget = options.stepBudgetPerKey ?? defaultStepBudgetPerKey;
+  if (!Number.isInteger(stepBudget) || stepBudget <= 0) {
+    throw new Error(`stepBudgetPerKey must be a positive integer, got ${stepBudget}`);
+  }
+  history.forEach(validateOp);
+  const unknownKeys: string[] = [];
+  let keysChecked = 0;
+  for (const [key, ops] of partitionByKey(history)) {
+    keysChecked++;
+    const outcome = new LinearizationSearch(ops).run(stepBudget);
+    if (outcome.kind === 'not_linearizable') {
+      const failure = { key, explanation: explainFailure(key, ops, outcome), ops };
+      return { verdict: 'not_linearizable', keysChecked, failure, unknownKeys };
+    }
+    if (outcome.kind === 'budget_exceeded') unknownKeys.push(key);
+  }
+  return { verdict: unknownKeys.length > 0 ? 'unknown' : 'linearizable', keysChecked, unknownKeys };
+}
+
+const opKinds: ReadonlySet<string> = new Set(['put', 'get', 'delete']);
+const statuses: ReadonlySet<string> = new Set(['ok', 'fail', 'unknown']);
+
+function validateOp(op: HistoryOp, index: number): void {
+  const fail = (why: string): never => {
+    throw new Error(`history[${index}] (${JSON.stringify(op)}): ${why}`);
+  };
+  if (!opKinds.has(op.op)) fail(`unknown op kind ${JSON.stringify(op.op)}`);
+  if (!statuses.has(op.status)) fail(`unknown status ${JSON.stringify(op.status)}`);
+  if (typeof op.key !== 'string') fail('key is not a string');
+  if (!Number.isFinite(op.call)) fail('call time is not a finite number');
+  if (op.op === 'put' && typeof op.value !== 'string') fail('put without a string value');
+  if (op.status !== 'ok') return;
+  if (op.return === null) fail('ok op without a return time');
+  else if (!Number.isFinite(op.return)) fail('return time is not a finite number');
+  else if (op.return < op.call) fail(`ok op returns (${op.return}) before its call (${op.call})`);
+  if (op.op === 'get' && op.output !== null && typeof op.output !== 'string') {
+    fail('ok get without an output (null means not found)');
+  }
+}
+
+/**
+ * Groups the ops that carry information by key, each group sorted by call time. A failed op did
+ * not take effect, and a get without an answer read nothing, so both are dropped.
+ */
+function partitionByKey(history: readonly HistoryOp[]): Map<string, HistoryOp[]> {
+  const byKey = new Map<string, HistoryOp[]>();
+  for (const op of history) {
+    if (op.status === 'fail' || (op.op === 'get' && op.status !== 'ok')) continue;
+    const ops = byKey.get(op.key);
+    if (ops === undefined) byKey.set(op.key, [op]);
+    else ops.push(op);
+  }
+  for (const ops of byKey.values()) ops.sort((a, b) => a.call - b.call);
+  return byKey;
+}
+
+/** Register states are interned values: 0 is absent, 1.. are the distinct strings of the key. */
+const ABSENT = 0;
+const NO_WRITE = -1;
+const ILLEGAL = -2;
+
+/** One key's ops as the search sees them; typed-array reads use `!` as explained in bitset.ts. */
+interface RegisterOps {
+  /** The state each op writes, or NO_WRITE for a get. */
+  writes: Int32Array;
+  /** The state a get must observe. */
+  reads: Int32Array;
+}
+
+function toRegisterOps(ops: readonly HistoryOp[]): RegisterOps {
+  const valueIds = new Map<string, number>();
+  const idOf = (value: string | null | undefined): number => {
+    if (value === null || value === undefined) return ABSENT;
+    let id = valueIds.get(value);
+    if (id === undefined) valueIds.set(value, (id = valueIds.size + 1));
+    return id;
+  };
+  const writes = new Int32Array(ops.length);
+  const reads = new Int32Array(ops.length);
+  ops.forEach((op, i) => {
+    writes[i] = op.op === 'get' ? NO_WRITE : idOf(op.op === 'put' ? op.value : null);
+    reads[i] = op.op === 'get' ? idOf(op.output) : ABSENT;
+  });
+  return { writes, reads };
+}
+
+/** The register model's step: the next state, or ILLEGAL when a get would read the wrong value. */
+function stepRegister(ops: RegisterOps, state: number, op: number): number {
+  const written = ops.writes[op]!;
+  if (written !== NO_WRITE) return written;
+  return ops.reads[op]! === state ? state : ILLEGAL;
+}
+
+/**
+ * Call and return entries in time order, as a doubly linked list over node ids: node 0 is the
+ * head sentinel, op i's call is node 2i+1 and its return node 2i+2, and -1 ends the list.
+ */
+class EntryList {
+  readonly next: Int32Array;
+  private readonly prev: Int32Array;
+
+  constructor(ops: readonly HistoryOp[]) {
+    const order = Array.from({ length: ops.length * 2 }, (_, i) => i + 1);
+    const times = order.map((node) => entryTime(ops[opOfNode(node)]!, isCallNode(node)));
+    // Equal times count as concurrent (A precedes B only if A.return < B.call), so calls go
+    // first. Comparing with < rather than subtracting keeps two +Infinity returns equal.
+    const timeOf = (node: number): number => times[node - 1]!;
+    order.sort((a, b) => {
+      if (timeOf(a) !== timeOf(b)) return timeOf(a) < timeOf(b) ? -1 : 1;
+      return isCallNode(a) !== isCallNode(b) ? (isCallNode(a) ? -1 : 1) : a - b;
+    });
+    this.next = new Int32Array(order.length + 1).fill(-1);
+    this.prev = new Int32Array(order.length + 1).fill(-1);
+    [0, ...order].forEach((node, i) => {
+      const after = order[i];
+      if (after === undefined) return;
+      this.next[node] = after;
+      this.prev[after] = node;
+    });
+  }
+
+  first(): number {
+    return this.next[0]!;
+  }
+
+  /** Removes an op's call and return entries once the op is linearized. */
+  lift(callNode: number): void {
+    this.unlink(callNode);
+    this.unlink(callNode + 1);
+  }
+
+  /** Undoes `lift`; lifts are undone in reverse order, so the neighbours are still in place. */
+  unlift(callNode: number): void {
+    this.relink(callNode + 1);
+    this.relink(callNode);
+  }
+
+  private unlink(node: number): void {
+    const prev = this.prev[node]!;
+    const next = this.next[node]!;
+    this.next[prev] = next;
+    if (next !== -1) this.prev[next] = prev;
+  }
+
+  private relink(node: number): void {
+    const prev = this.prev[node]!;
+    const next = this.next[node]!;
+    this.next[prev] = node;
+    if (next !== -1) this.prev[next] = node;
+  }
+}
+
+/**
+ * An unknown write may take effect at any time after its call, or never: a return at +Infinity
+ * lets the search place it anywhere, and placing it last is the same as never.
+ */
+function entryTime(op: HistoryOp, isCall: boolean): number {
+  if (isCall) return op.call;
+  return op.status === 'ok' ? op.return! : Infinity;
+}
+
+function isCallNode(node: number): boolean {
+  return (node & 1) === 1;
+}
+
+function opOfNode(node: number): number {
+  return (node - 1) >>> 1;
+}
+
+type SearchOutcome =
+  | { kind: 'linearizable' }
+  | { kind: 'budget_exceeded' }
+  | { kind: 'not_linearizable'; longestPrefix: number[]; blockedOp: number };
+
+/** The depth-first search over one key's ops, with an explicit stack instead of recursion. */
+class LinearizationSearch {
+  private readonly ops: RegisterOps;
+  private readonly entries: EntryList;
+  private readonly linearized: Bitset;
+  private readonly explored: ExploredStates;
+  /** The linearized call entries in order, and the state before each. */
+  private readonly stackCalls: Int32Array;
+  private readonly stackStates: Int32Array;
+  private depth = 0;
+  private state = ABSENT;
+  private node: number;
+  private longestPrefix: number[] = [];
+  private blockedOp = -1;
+
+  constructor(ops: readonly HistoryOp[]) {
+    this.ops = toRegisterOps(ops);
+    this.entries = new EntryList(ops);
+    this.linearized = new Bitset(ops.length);
+    this.explored = new ExploredStates(ops.length);
+    this.stackCalls = new Int32Array(ops.length);
+    this.stackStates = new Int32Array(ops.length);
+    this.node = this.entries.first();
+  }
+
+  run(stepBudget: number): SearchOutcome {
+    for (let steps = 0; this.entries.first() !== -1; steps++) {
+      if (steps >= stepBudget) return { kind: 'budget_exceeded' };
+      if (isCallNode(this.node)) {
+        this.tryLinearize();
+        continue;
+      }
+      // A return entry: its op had to be linearized by now, so this branch is dead.
+      this.recordIfLongest();
+      if (this.depth === 0) {
+        return { kind: 'not_linearizable', longestPrefix: this.longestPrefix, blockedOp: this.blockedOp };
+      }
+      this.backtrack();
+    }
+    return { kind: 'linearizable' };
+  }
+
+  /** Linearizes the op of the current call entry if the model allows it and the resulting
+   *  (ops, state) pair is new; otherwise moves on to the next entry. */
+  private tryLinearize(): void {
+    const op = opOfNode(this.node);
+    const nextState = stepRegister(this.ops, this.state, op);
+    if (nextState !== ILLEGAL) {
+      this.linearized.add(op);
+      if (this.explored.add(this.linearized, nextState)) {
+        this.stackCalls[this.depth] = this.node;
+        this.stackStates[this.depth] = this.state;
+        this.depth++;
+        this.state = nextState;
+        this.entries.lift(this.node);
+        this.node = this.entries.first();
+        return;
+      }
+      this.linearized.delete(op);
+    }
+    this.node = this.entries.next[this.node]!;
+  }
+
+  /** Undoes the last linearized op and tries the entries after its call. */
+  private backtrack(): void {
+    this.depth--;
+    const callNode = this.stackCalls[this.depth]!;
+    this.state = this.stackStates[this.depth]!;
+    this.linearized.delete(opOfNode(callNode));
+    this.entries.unlift(callNode);
+    this.node = this.entries.next[callNode]!;
+  }
+
+  private recordIfLongest(): void {
+    if (this.blockedOp !== -1 && this.depth <= this.longestPrefix.length) return;
+    this.longestPrefix = Array.from(this.stackCalls.subarray(0, this.depth), opOfNode);
+    this.blockedOp = opOfNode(this.node);
+  }
+}
+
+function explainFailure(
+  key: string,
+  ops: readonly HistoryOp[],
+  outcome: { longestPrefix: number[]; blockedOp: number },
+): string {
+  const prefix = outcome.longestPrefix.map((i) => ops[i]!);
+  const blocked = ops[outcome.blockedOp]!;
+  const value = prefix.reduce<string | null>((v, op) => (op.op === 'get' ? v : (op.value ?? null)), null);
+  const lines = [`key ${JSON.stringify(key)}: no linearization of its ${ops.length} ops.`];
+  if (prefix.length === 0) lines.push('The longest linearizable prefix is empty.');
+  else lines.push(`Longest linearizable prefix (${prefix.length} ops):`);
+  prefix.forEach((op, i) => lines.push(`  ${i + 1}. ${describeOp(op)}`));
+  lines.push(
+    `With the key ${value === null ? 'absent' : `= ${JSON.stringify(value)}`}, ` +
+      `${describeOp(blocked)} could not be placed before its return.`,
+  );
+  return lines.join('\n');
+}
+
+function describeOp(op: HistoryOp): string {
+  const returned = op.status === 'ok' ? String(op.return) : '?';
+  const what =
+    op.op === 'put' ? `put ${JSON.stringify(op.value)}`
+    : op.op === 'get' ? `get -> ${JSON.stringify(op.output)}`
+    : 'delete';
+  return `${op.clientId} ${what} [${op.call}, ${returned}]${op.status === 'unknown' ? ' (unknown)' : ''}`;
+}

@@ -1,0 +1,98 @@
+/** Leader election (5.2), the voting rule (5.4.1) and PreVote (Raft thesis 9.6). */
+import type { RequestVote, RequestVoteResponse, VoteRejectReason } from './messages';
+import { tallyVotes } from './quorum';
+import type { Raft } from './raft';
+
+/** Starts an election: a PreVote round first when enabled, otherwise a real one. */
+export function campaign(r: Raft, preVote: boolean): void {
+  if (preVote) r.becomePreCandidate();
+  else r.becomeCandidate('election_timeout');
+  startElectionRound(r, preVote);
+}
+
+function startElectionRound(r: Raft, preVote: boolean): void {
+  const electionTerm = preVote ? r.term + 1 : r.term;
+  r.votes.set(r.id, true);
+  r.emit({ type: 'electionStarted', electionTerm, preVote, voters: [...r.voters] });
+  if (finishIfDecided(r, preVote)) return;
+  const lastLogIndex = r.log.lastIndex();
+  const lastLogTerm = r.log.lastTerm();
+  for (const to of r.peers) {
+    r.send({ type: 'RequestVote', from: r.id, to, term: electionTerm, lastLogIndex, lastLogTerm, preVote });
+  }
+}
+
+/** Acts on the votes so far; returns true when the round is over. */
+function finishIfDecided(r: Raft, preVote: boolean): boolean {
+  const result = tallyVotes(r.voters, r.votes);
+  const electionTerm = preVote ? r.term + 1 : r.term;
+  if (result === 'won') {
+    const votes = [...r.votes].filter(([, granted]) => granted).map(([id]) => id);
+    r.emit({ type: 'electionWon', electionTerm, preVote, votes });
+    if (preVote) {
+      r.becomeCandidate('prevote_won');
+      startElectionRound(r, false);
+    } else {
+      r.becomeLeader();
+    }
+    return true;
+  }
+  if (result === 'lost') {
+    const rejectedBy = [...r.votes].filter(([, granted]) => !granted).map(([id]) => id);
+    r.emit({ type: 'electionLost', electionTerm, preVote, rejectedBy });
+    r.becomeFollower(r.term, null, 'election_lost');
+    return true;
+  }
+  return false;
+}
+
+export function handleVoteResponse(r: Raft, m: RequestVoteResponse): void {
+  if (r.votes.has(m.from)) return; // a duplicate answer
+  r.votes.set(m.from, m.voteGranted);
+  finishIfDecided(r, m.preVote);
+}
+
+/**
+ * RequestVote receiver (Figure 2): grant if we have not voted for someone else in this term and the
+ * candidate's log is at least as up-to-date as ours. A PreVote for a future term is granted on the
+ * log check alone and changes nothing here.
+ */
+export function handleRequestVote(r: Raft, m: RequestVote): void {
+  const canVote = r.vote === m.from || (r.vote === null && r.lead === null) || (m.preVote && m.term > r.term);
+  const upToDate = r.config.unsafe.skipVoteLogCheck === true || r.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+  if (!canVote) return rejectVote(r, m, 'already_voted');
+  if (!upToDate) return rejectVote(r, m, 'log_behind');
+  if (!m.preVote) {
+    r.vote = m.from;
+    r.electionElapsed = 0;
+  }
+  // A granted PreVote answers in the requested term, so the pre-candidate can tell it from a stale one.
+  respond(r, m, true, m.preVote ? m.term : r.term);
+  r.emit({ type: 'voteGranted', candidate: m.from, electionTerm: m.term, preVote: m.preVote });
+}
+
+/** Rejects a vote request whose term is older than ours, or that arrives during a leader's lease. */
+export function rejectStaleVote(r: Raft, m: RequestVote, reason: 'stale_term' | 'leader_lease'): void {
+  rejectVote(r, m, reason);
+}
+
+function rejectVote(r: Raft, m: RequestVote, reason: VoteRejectReason): void {
+  respond(r, m, false, r.term, reason);
+  r.emit({
+    type: 'voteRejected',
+    candidate: m.from,
+    electionTerm: m.term,
+    preVote: m.preVote,
+    reason,
+    votedFor: r.vote,
+    leaderId: r.lead,
+    candidateLast: { index: m.lastLogIndex, term: m.lastLogTerm },
+    voterLast: { index: r.log.lastIndex(), term: r.log.lastTerm() },
+  });
+}
+
+function respond(r: Raft, m: RequestVote, voteGranted: boolean, term: number, rejectReason?: VoteRejectReason): void {
+  const response: RequestVoteResponse = { type: 'RequestVoteResponse', from: r.id, to: m.from, term, voteGranted, preVote: m.preVote };
+  if (rejectReason) response.rejectReason = rejectReason;
+  r.send(response);
+}

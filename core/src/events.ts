@@ -1,0 +1,66 @@
+/**
+ * What happened inside a node, and why, for observers: the playground narrates these, node-server
+ * streams them over socket.io, tests assert on them. One schema for simulated and real nodes.
+ */
+import type { AppendRejectReason, VoteRejectReason } from './messages';
+import type { Command, NodeId, Role } from './types';
+
+export type RoleChangeReason =
+  | 'start'
+  | 'election_timeout'
+  | 'prevote_won'
+  | 'election_won'
+  | 'election_lost'
+  | 'higher_term'
+  | 'leader_discovered'
+  | 'check_quorum';
+
+export interface LogPosition {
+  index: number;
+  term: number;
+}
+
+type At = { node: NodeId; term: number };
+
+export type RaftEvent =
+  | (At & { type: 'roleChanged'; from: Role; to: Role; leaderId: NodeId | null; reason: RoleChangeReason })
+  | (At & { type: 'termChanged'; from: number; to: number; cause: NodeId | null })
+  | (At & { type: 'electionStarted'; electionTerm: number; preVote: boolean; voters: NodeId[] })
+  | (At & { type: 'voteGranted'; candidate: NodeId; electionTerm: number; preVote: boolean })
+  | (At & {
+      type: 'voteRejected';
+      candidate: NodeId;
+      electionTerm: number;
+      preVote: boolean;
+      reason: VoteRejectReason;
+      votedFor: NodeId | null;
+      leaderId: NodeId | null;
+      candidateLast: LogPosition;
+      voterLast: LogPosition;
+    })
+  | (At & { type: 'electionWon'; electionTerm: number; preVote: boolean; votes: NodeId[] })
+  | (At & { type: 'electionLost'; electionTerm: number; preVote: boolean; rejectedBy: NodeId[] })
+  | (At & { type: 'appendAccepted'; leader: NodeId; prevLogIndex: number; count: number; matchIndex: number })
+  | (At & {
+      type: 'appendRejected';
+      leader: NodeId;
+      reason: AppendRejectReason;
+      prevLogIndex: number;
+      prevLogTerm: number;
+      conflictIndex: number;
+      conflictTerm: number;
+      lastLogIndex: number;
+    })
+  | (At & { type: 'entriesTruncated'; fromIndex: number; count: number; leader: NodeId })
+  | (At & { type: 'followerBackedOff'; follower: NodeId; nextIndex: number; matchIndex: number; reason: string })
+  | (At & { type: 'commitAdvanced'; from: number; to: number })
+  | (At & { type: 'entryApplied'; index: number; entryTerm: number; command: Command })
+  | (At & { type: 'snapshotSent'; to: NodeId; index: number; snapshotTerm: number })
+  | (At & { type: 'snapshotInstalled'; from: NodeId; index: number; snapshotTerm: number })
+  | (At & { type: 'snapshotTaken'; index: number; snapshotTerm: number; compactedTo: number })
+  | (At & { type: 'readIndexConfirmed'; context: string; index: number })
+  | (At & { type: 'readDropped'; context: string; reason: 'not_leader' | 'no_leader' | 'leadership_lost' })
+  | (At & { type: 'proposalAccepted'; index: number; command: Command })
+  | (At & { type: 'proposalDropped'; reason: 'not_leader' | 'uncommitted_limit'; leaderId: NodeId | null });
+
+export type RaftEventType = RaftEvent['type'];

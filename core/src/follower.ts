@@ -1,0 +1,95 @@
+/** The receiver side of AppendEntries (Figure 2) and InstallSnapshot (Figure 13). */
+import type { AppendEntries, AppendEntriesResponse, AppendRejectReason, InstallSnapshot } from './messages';
+import type { Raft } from './raft';
+
+export function handleAppendEntries(r: Raft, m: AppendEntries): void {
+  const log = r.log;
+  // Entries up to our commit index already match the leader's (Leader Completeness), so an old or
+  // duplicated message that starts there only tells the leader what we have.
+  if (m.prevLogIndex < log.committed) return accept(r, m, log.committed, 0);
+  if (!log.matchTerm(m.prevLogIndex, m.prevLogTerm)) return rejectMismatch(r, m);
+  const { truncatedFrom, truncatedCount } = log.appendFromLeader(m.entries);
+  if (truncatedCount > 0) r.emit({ type: 'entriesTruncated', fromIndex: truncatedFrom, count: truncatedCount, leader: m.from });
+  const lastNew = m.prevLogIndex + m.entries.length;
+  const before = log.committed;
+  if (log.commitTo(Math.min(m.leaderCommit, lastNew))) r.emit({ type: 'commitAdvanced', from: before, to: log.committed });
+  accept(r, m, lastNew, m.entries.length);
+}
+
+function accept(r: Raft, m: AppendEntries, matchIndex: number, count: number): void {
+  r.send(appendResponse(r, m, { success: true, matchIndex }));
+  if (count > 0) r.emit({ type: 'appendAccepted', leader: m.from, prevLogIndex: m.prevLogIndex, count, matchIndex });
+}
+
+/** Receiver step 2: reply false with a hint so the leader can skip a whole term per round trip. */
+function rejectMismatch(r: Raft, m: AppendEntries): void {
+  const log = r.log;
+  const lastLogIndex = log.lastIndex();
+  let reason: AppendRejectReason;
+  let conflictIndex: number;
+  let conflictTerm: number;
+  if (m.prevLogIndex > lastLogIndex) {
+    reason = 'missing_entries';
+    conflictIndex = lastLogIndex + 1;
+    conflictTerm = 0;
+  } else {
+    reason = 'term_mismatch';
+    conflictTerm = log.term(m.prevLogIndex) ?? 0;
+    conflictIndex = Math.max(log.committed + 1, log.firstIndexOfTermAt(m.prevLogIndex));
+  }
+  r.send(appendResponse(r, m, { success: false, rejectedIndex: m.prevLogIndex, conflictIndex, conflictTerm, rejectReason: reason }));
+  r.emit({
+    type: 'appendRejected', leader: m.from, reason, prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm,
+    conflictIndex, conflictTerm, lastLogIndex,
+  });
+}
+
+export function rejectStaleAppend(r: Raft, m: AppendEntries): void {
+  r.send(appendResponse(r, m, { success: false, rejectedIndex: m.prevLogIndex, rejectReason: 'stale_term' }));
+  r.emit({
+    type: 'appendRejected', leader: m.from, reason: 'stale_term', prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm,
+    conflictIndex: 0, conflictTerm: 0, lastLogIndex: r.log.lastIndex(),
+  });
+}
+
+function appendResponse(r: Raft, m: AppendEntries, fields: Partial<AppendEntriesResponse>): AppendEntriesResponse {
+  return {
+    type: 'AppendEntriesResponse',
+    from: r.id,
+    to: m.from,
+    term: r.term,
+    success: false,
+    matchIndex: 0,
+    rejectedIndex: 0,
+    conflictIndex: 0,
+    conflictTerm: 0,
+    lastLogIndex: r.log.lastIndex(),
+    seq: m.seq,
+    ...fields,
+  };
+}
+
+/** InstallSnapshot receiver: adopt the snapshot unless our log already holds what it covers. */
+export function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
+  const { index, term } = m.snapshot.meta;
+  const log = r.log;
+  let matchIndex: number;
+  if (index <= log.committed) {
+    matchIndex = log.committed;
+  } else if (log.matchTerm(index, term)) {
+    // We have the entry the snapshot ends with, so everything before it matches: just commit.
+    const before = log.committed;
+    log.commitTo(index);
+    r.emit({ type: 'commitAdvanced', from: before, to: index });
+    matchIndex = index;
+  } else {
+    log.restore(m.snapshot);
+    r.emit({ type: 'snapshotInstalled', from: m.from, index, snapshotTerm: term });
+    matchIndex = index;
+  }
+  r.send({ type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, matchIndex, seq: m.seq });
+}
+
+export function rejectStaleSnapshot(r: Raft, m: InstallSnapshot): void {
+  r.send({ type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, matchIndex: 0, seq: m.seq });
+}

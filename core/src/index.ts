@@ -1,0 +1,13 @@
+export * from './types';
+export * from './messages';
+export * from './events';
+export * from './config';
+export * from './storage';
+export * from './raft-node';
+export * from './kv';
+export { Prng } from './prng';
+export { AssertionError, assert } from './assert';
+export { quorumSize, majorityMatchIndex, tallyVotes } from './quorum';
+export type { ReadState, DroppedRead, ReadDropReason } from './read-index';
+export type { ProgressState } from './progress';
+export * from './api';

@@ -1,0 +1,112 @@
+/**
+ * The leader's view of one follower (etcd's Progress): matchIndex and nextIndex of Figure 2, plus a
+ * flow-control state.
+ * - probe: we do not know where the follower's log matches ours; send one AppendEntries at a time.
+ * - replicate: the follower is in step; stream AppendEntries optimistically up to the window.
+ * - snapshot: the entries it needs are compacted; one InstallSnapshot is on its way.
+ */
+import { assert } from './assert';
+import { Inflights } from './inflights';
+
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+export class Progress {
+  match = 0;
+  next: number;
+  state: ProgressState = 'probe';
+  /** In probe state: an AppendEntries is out and we wait for its answer before sending another. */
+  probeSent = false;
+  /** In snapshot state: the index of the snapshot sent. */
+  pendingSnapshot = 0;
+  /** Heard from since the last CheckQuorum round. */
+  recentActive = false;
+  /** Highest message sequence number the follower answered in the current term. */
+  ackedSeq = 0;
+  /** Ticks since match last advanced (or since the state last changed). */
+  stalledTicks = 0;
+  /** The highest commit index this follower can have learned from our messages. */
+  sentCommit = 0;
+  readonly inflights: Inflights;
+
+  constructor(next: number, inflightMax: number) {
+    this.next = next;
+    this.inflights = new Inflights(inflightMax);
+  }
+
+  /** Probe again from `next` (at least just past what the follower is known to hold). */
+  resetToProbe(next: number): void {
+    this.resetState('probe');
+    this.next = Math.max(this.match + 1, next);
+  }
+
+  becomeReplicate(): void {
+    this.next = this.match + 1;
+    this.resetState('replicate');
+  }
+
+  becomeSnapshot(snapshotIndex: number): void {
+    this.resetState('snapshot');
+    this.pendingSnapshot = snapshotIndex;
+  }
+
+  private resetState(state: ProgressState): void {
+    this.state = state;
+    this.probeSent = false;
+    this.pendingSnapshot = 0;
+    this.stalledTicks = 0;
+    this.inflights.reset();
+  }
+
+  /** The follower acknowledged entries up to `index`. Returns whether match advanced. */
+  maybeUpdate(index: number): boolean {
+    let updated = false;
+    if (index > this.match) {
+      this.match = index;
+      this.stalledTicks = 0;
+      this.probeSent = false;
+      updated = true;
+    }
+    this.next = Math.max(this.next, index + 1);
+    return updated;
+  }
+
+  /** We just sent entries up to `lastIndex`: move next optimistically (replicate) or pause (probe). */
+  sentEntries(count: number, lastIndex: number): void {
+    if (this.state === 'replicate') {
+      if (count > 0) {
+        this.next = lastIndex + 1;
+        this.inflights.add(lastIndex);
+      }
+    } else if (this.state === 'probe') {
+      this.probeSent = true;
+    } else {
+      assert(false, 'sentEntries in snapshot state');
+    }
+  }
+
+  /**
+   * A rejection of the AppendEntries whose prevLogIndex was `rejected`. Returns false if the
+   * rejection is stale (it answers an older message). Otherwise probes again from `nextHint`.
+   */
+  maybeDecreaseTo(rejected: number, nextHint: number): boolean {
+    if (this.state === 'replicate') {
+      if (rejected <= this.match) return false;
+    } else if (this.state === 'snapshot' || this.next - 1 !== rejected) {
+      return false;
+    }
+    this.resetToProbe(Math.min(rejected, nextHint));
+    return true;
+  }
+
+  /** Whether the leader should hold back AppendEntries with entries to this follower for now. */
+  isPaused(): boolean {
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflights.isFull();
+      case 'snapshot':
+        return true;
+    }
+  }
+}

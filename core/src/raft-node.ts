@@ -1,0 +1,298 @@
+/**
+ * The public face of the core, in the etcd-raft shape. The host feeds inputs (tick, step, propose,
+ * readIndex) and repeatedly takes a Ready, handling it in this order:
+ *   1. persist the snapshot, hard state and entries (fsync);
+ *   2. send the messages (those with waitForPersist=false may go out before step 1 finishes);
+ *   3. apply the committed entries (and restore the snapshot) to the state machine;
+ *   4. call advance(ready).
+ * Only one Ready is out at a time; inputs may arrive while it is being handled.
+ */
+import { assert } from './assert';
+import type { RaftConfigInput } from './config';
+import { resolveRaftConfig } from './config';
+import { campaign } from './election';
+import type { RaftEvent } from './events';
+import type { Message, OutboundMessage } from './messages';
+import type { ProgressState } from './progress';
+import { Raft } from './raft';
+import type { DroppedRead, ReadDropReason, ReadState } from './read-index';
+import { requestRead } from './read-index';
+import { flushAppends, maybeCommit, sendHeartbeats } from './replication';
+import type { Storage } from './storage';
+import type { Command, Entry, HardState, NodeId, Role, Snapshot } from './types';
+import { isHardStateEqual } from './types';
+
+export interface Ready {
+  role: Role;
+  leaderId: NodeId | null;
+  /** Persist when not null. */
+  hardState: HardState | null;
+  /** Persist (replacing any held entries at the same indexes). */
+  entries: Entry[];
+  /** Persist, then restore the state machine from it. */
+  snapshot: Snapshot | null;
+  messages: OutboundMessage[];
+  /** Apply in order, after persisting. */
+  committedEntries: Entry[];
+  /** Reads that became safe: serve each once this node has applied `index`. */
+  readStates: ReadState[];
+  /** Reads that will never be confirmed (answer them as unavailable). */
+  droppedReads: DroppedRead[];
+  events: RaftEvent[];
+}
+
+export type ProposeResult =
+  | { ok: true; index: number; term: number }
+  | { ok: false; reason: 'not_leader' | 'uncommitted_limit'; leaderId: NodeId | null };
+
+export type ReadIndexResult = { ok: true } | { ok: false; reason: ReadDropReason };
+
+export interface FollowerStatus {
+  match: number;
+  next: number;
+  state: ProgressState;
+  inflight: number;
+  recentActive: boolean;
+}
+
+export interface RaftStatus {
+  id: NodeId;
+  role: Role;
+  term: number;
+  vote: NodeId | null;
+  leaderId: NodeId | null;
+  commitIndex: number;
+  lastApplied: number;
+  firstIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  /** Index and term of the log's base (the last entry covered by the snapshot). */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  voters: NodeId[];
+  electionElapsed: number;
+  electionTimeout: number;
+  /** Leader only. */
+  progress: Record<NodeId, FollowerStatus> | null;
+}
+
+export class RaftNode {
+  private readonly raft: Raft;
+  private persistedHardState: HardState;
+  private outstanding: Ready | null = null;
+
+  constructor(config: RaftConfigInput, storage: Storage) {
+    this.raft = new Raft(resolveRaftConfig(config), storage);
+    this.persistedHardState = this.hardState();
+  }
+
+  get id(): NodeId {
+    return this.raft.id;
+  }
+
+  get role(): Role {
+    return this.raft.role;
+  }
+
+  get term(): number {
+    return this.raft.term;
+  }
+
+  get leaderId(): NodeId | null {
+    return this.raft.lead;
+  }
+
+  get commitIndex(): number {
+    return this.raft.log.committed;
+  }
+
+  get appliedIndex(): number {
+    return this.raft.log.applied;
+  }
+
+  get lastIndex(): number {
+    return this.raft.log.lastIndex();
+  }
+
+  get firstIndex(): number {
+    return this.raft.log.firstIndex();
+  }
+
+  /** The term of the entry at `index`, or undefined if compacted or absent. */
+  termAt(index: number): number | undefined {
+    return this.raft.log.term(index);
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  step(message: Message): void {
+    this.raft.step(message);
+  }
+
+  /** Starts an election now, as if the election timeout had fired. */
+  campaign(): void {
+    if (this.raft.role !== 'leader') campaign(this.raft, this.raft.config.preVote);
+  }
+
+  /** Appends a command if this node is the leader. The caller learns the outcome when an entry at
+   *  `index` is applied: with `term` it committed; with another term it was lost. */
+  propose(command: Command): ProposeResult {
+    const r = this.raft;
+    if (r.role !== 'leader') return this.dropProposal('not_leader');
+    if (r.log.lastIndex() - r.log.committed >= r.config.uncommittedEntriesMax) return this.dropProposal('uncommitted_limit');
+    const entry = r.appendEntry(validateCommand(command));
+    r.emit({ type: 'proposalAccepted', index: entry.index, command: entry.command });
+    if (r.voters.length === 1) maybeCommit(r);
+    return { ok: true, index: entry.index, term: entry.term };
+  }
+
+  private dropProposal(reason: 'not_leader' | 'uncommitted_limit'): ProposeResult {
+    const leaderId = this.raft.role === 'leader' ? this.raft.id : this.raft.lead;
+    this.raft.emit({ type: 'proposalDropped', reason, leaderId });
+    return { ok: false, reason, leaderId };
+  }
+
+  /** Asks for a linearizable read point; the answer arrives in a later Ready (readStates or droppedReads). */
+  readIndex(context: string): ReadIndexResult {
+    const result = requestRead(this.raft, context);
+    if (!result.ok) this.raft.emit({ type: 'readDropped', context, reason: result.reason });
+    return result;
+  }
+
+  /** Sends heartbeats now (used by hosts that want to refresh followers at once). */
+  heartbeat(): void {
+    if (this.raft.role === 'leader') sendHeartbeats(this.raft);
+  }
+
+  hasReady(): boolean {
+    if (this.outstanding) return false;
+    const r = this.raft;
+    return (
+      r.messages.length > 0 ||
+      r.events.length > 0 ||
+      r.appendPending ||
+      r.reads.heartbeatNeeded ||
+      r.reads.readStates.length > 0 ||
+      r.reads.droppedReads.length > 0 ||
+      r.log.unstable.hasEntriesToPersist() ||
+      r.log.unstable.hasSnapshotToPersist() ||
+      r.log.committed > r.log.applied ||
+      !isHardStateEqual(this.hardState(), this.persistedHardState)
+    );
+  }
+
+  /** Takes everything that happened since the last Ready. Sends queued appends first, so proposals
+   *  made since the last Ready travel together. */
+  ready(): Ready {
+    assert(this.outstanding === null, 'ready() called again before advance()');
+    const r = this.raft;
+    if (r.reads.heartbeatNeeded && r.role === 'leader') sendHeartbeats(r);
+    r.reads.heartbeatNeeded = false;
+    flushAppends(r);
+    const hardState = this.hardState();
+    const snapshot = r.log.unstable.takeSnapshotToPersist();
+    const rd: Ready = {
+      role: r.role,
+      leaderId: r.lead,
+      hardState: isHardStateEqual(hardState, this.persistedHardState) ? null : hardState,
+      entries: r.log.unstable.takeEntriesToPersist(),
+      snapshot,
+      messages: r.messages,
+      committedEntries: snapshot ? [] : r.log.entriesToApply(r.config.applyEntriesPerReadyMax),
+      readStates: r.reads.readStates,
+      droppedReads: r.reads.droppedReads,
+      events: r.events,
+    };
+    r.messages = [];
+    r.events = [];
+    r.reads.readStates = [];
+    r.reads.droppedReads = [];
+    if (rd.hardState) this.persistedHardState = rd.hardState;
+    this.outstanding = rd;
+    return rd;
+  }
+
+  /** The host persisted, sent and applied `rd`. */
+  advance(rd: Ready): void {
+    assert(this.outstanding === rd, 'advance() with a Ready that is not the outstanding one');
+    this.outstanding = null;
+    const r = this.raft;
+    if (rd.snapshot) {
+      r.log.unstable.stableSnapshotTo(rd.snapshot.meta.index);
+      r.log.applied = Math.max(r.log.applied, rd.snapshot.meta.index);
+    }
+    const lastEntry = rd.entries[rd.entries.length - 1];
+    if (lastEntry) r.log.unstable.stableTo(lastEntry.index, lastEntry.term);
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied) {
+      r.log.appliedTo(lastApplied.index);
+      for (const e of rd.committedEntries) r.emit({ type: 'entryApplied', index: e.index, entryTerm: e.term, command: e.command });
+    }
+    if (r.role === 'leader' && r.progress.get(r.id)!.maybeUpdate(r.log.lastStableIndex())) maybeCommit(r);
+  }
+
+  /** The host took a snapshot of its state machine at `index` and compacted its log (an event for observers). */
+  reportSnapshotTaken(index: number, term: number, compactedTo: number): void {
+    this.raft.emit({ type: 'snapshotTaken', index, snapshotTerm: term, compactedTo });
+  }
+
+  hardState(): HardState {
+    return { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+  }
+
+  status(): RaftStatus {
+    const r = this.raft;
+    const log = r.log;
+    const base = log.firstIndex() - 1;
+    return {
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      vote: r.vote,
+      leaderId: r.lead,
+      commitIndex: log.committed,
+      lastApplied: log.applied,
+      firstIndex: log.firstIndex(),
+      lastIndex: log.lastIndex(),
+      lastTerm: log.lastTerm(),
+      snapshotIndex: base,
+      snapshotTerm: log.term(base) ?? 0,
+      voters: [...r.voters],
+      electionElapsed: r.electionElapsed,
+      electionTimeout: r.role === 'leader' ? r.config.electionTimeoutTicksMin : r.randomizedElectionTimeout,
+      progress: r.role === 'leader' ? progressStatus(r) : null,
+    };
+  }
+
+  /** Entries in [lo, hi) from the log (for observers); undefined where compacted. */
+  entries(lo: number, hi: number): Entry[] | undefined {
+    return this.raft.log.slice(lo, hi, Number.MAX_SAFE_INTEGER);
+  }
+}
+
+function progressStatus(r: Raft): Record<NodeId, FollowerStatus> {
+  const out: Record<NodeId, FollowerStatus> = {};
+  for (const [id, pr] of r.progress) {
+    out[id] = { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflights.count, recentActive: pr.recentActive };
+  }
+  return out;
+}
+
+export class InvalidCommandError extends Error {
+  override name = 'InvalidCommandError';
+}
+
+/** Commands come from clients: check their shape at the edge of the core. */
+function validateCommand(command: Command): Command {
+  const c = command as { op?: unknown; key?: unknown; value?: unknown };
+  if (c.op === 'noop') return { op: 'noop' };
+  if (typeof c.key !== 'string' || c.key.length === 0) throw new InvalidCommandError('command key must be a non-empty string');
+  if (c.op === 'delete') return { op: 'delete', key: c.key };
+  if (c.op === 'set') {
+    if (typeof c.value !== 'string') throw new InvalidCommandError('set command value must be a string');
+    return { op: 'set', key: c.key, value: c.value };
+  }
+  throw new InvalidCommandError(`unknown command op ${String(c.op)}`);
+}

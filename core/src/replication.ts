@@ -1,0 +1,161 @@
+/**
+ * The leader side of log replication (5.3): batching (up to entriesPerMessageMax entries per
+ * AppendEntries), pipelining (up to inflightMessagesMax in flight per follower), fast backtracking,
+ * snapshots for followers behind the compacted log, and the commit rule (5.3, 5.4.2).
+ */
+import type { AppendEntriesResponse, InstallSnapshotResponse } from './messages';
+import type { Progress } from './progress';
+import { majorityMatchIndex } from './quorum';
+import type { Raft } from './raft';
+import { releaseConfirmedReads, serveReadsWaitingForCommit } from './read-index';
+import type { NodeId } from './types';
+
+/** Sends every follower what it is missing: called when the host takes a Ready, so proposals batch. */
+export function flushAppends(r: Raft): void {
+  if (!r.appendPending || r.role !== 'leader') return;
+  r.appendPending = false;
+  for (const id of r.peers) {
+    const pr = r.progress.get(id)!;
+    let sent = false;
+    while (maybeSendAppend(r, id, pr)) sent = true;
+    // Nothing new to send, but the follower has not heard the latest commit index it can use.
+    if (!sent && Math.min(r.log.committed, pr.match) > pr.sentCommit) sendHeartbeat(r, id, pr);
+  }
+}
+
+/** Sends one AppendEntries (or a snapshot) with new entries if flow control allows. */
+function maybeSendAppend(r: Raft, to: NodeId, pr: Progress): boolean {
+  if (pr.isPaused()) return false;
+  const lastIndex = r.log.lastIndex();
+  if (pr.next > lastIndex) return false;
+  const prevLogIndex = pr.next - 1;
+  const prevLogTerm = r.log.term(prevLogIndex);
+  const entries = r.log.slice(pr.next, lastIndex + 1, r.config.entriesPerMessageMax);
+  if (prevLogTerm === undefined || entries === undefined) return sendSnapshot(r, to, pr);
+  const leaderCommit = r.log.committed;
+  r.send({ type: 'AppendEntries', from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, entries, leaderCommit, seq: ++r.seq });
+  const sentLast = prevLogIndex + entries.length;
+  pr.sentCommit = Math.max(pr.sentCommit, Math.min(leaderCommit, sentLast));
+  pr.sentEntries(entries.length, sentLast);
+  return true;
+}
+
+function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
+  const snapshot = r.log.storage.snapshot();
+  r.send({ type: 'InstallSnapshot', from: r.id, to, term: r.term, snapshot, seq: ++r.seq });
+  pr.becomeSnapshot(snapshot.meta.index);
+  r.emit({ type: 'snapshotSent', to, index: snapshot.meta.index, snapshotTerm: snapshot.meta.term });
+  return false;
+}
+
+/**
+ * A heartbeat is an empty AppendEntries that starts at the follower's match index, so it never
+ * fails the consistency check however many appends are still in flight, and carries the commit
+ * index as far as the follower is known to hold entries.
+ */
+function sendHeartbeat(r: Raft, to: NodeId, pr: Progress): void {
+  let prevLogIndex = pr.match;
+  let prevLogTerm = r.log.term(prevLogIndex);
+  if (prevLogTerm === undefined) {
+    // The follower's match point is compacted: start at index 0, which always matches.
+    prevLogIndex = 0;
+    prevLogTerm = 0;
+  }
+  const leaderCommit = Math.min(r.log.committed, prevLogIndex);
+  r.send({ type: 'AppendEntries', from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, entries: [], leaderCommit, seq: ++r.seq });
+  pr.sentCommit = Math.max(pr.sentCommit, leaderCommit);
+}
+
+export function sendHeartbeats(r: Raft): void {
+  for (const id of r.peers) sendHeartbeat(r, id, r.progress.get(id)!);
+  r.appendPending = true;
+}
+
+/** Once per tick: a follower whose appends or snapshot went unanswered for too long is probed again. */
+export function tickFollowerRetransmits(r: Raft): void {
+  for (const id of r.peers) {
+    const pr = r.progress.get(id)!;
+    const outstanding = pr.state === 'snapshot' || pr.probeSent || pr.match < pr.next - 1;
+    if (!outstanding) {
+      pr.stalledTicks = 0;
+      continue;
+    }
+    pr.stalledTicks++;
+    const limit = pr.state === 'snapshot' ? r.config.snapshotRetransmitTicks : r.config.appendRetransmitTicks;
+    if (pr.stalledTicks < limit) continue;
+    // Messages were lost: fall back to probing from the last index we know the follower holds.
+    const reason = pr.state === 'snapshot' ? 'snapshot unanswered' : 'appends unanswered';
+    pr.resetToProbe(pr.match + 1);
+    r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason });
+    r.appendPending = true;
+  }
+}
+
+export function handleAppendResponse(r: Raft, m: AppendEntriesResponse): void {
+  const pr = r.progress.get(m.from);
+  if (!pr) return;
+  noteHeardFrom(r, pr, m.seq);
+  if (m.success) onAppendAccepted(r, m.from, pr, m.matchIndex);
+  else onAppendRejected(r, m.from, pr, m);
+}
+
+export function handleSnapshotResponse(r: Raft, m: InstallSnapshotResponse): void {
+  const pr = r.progress.get(m.from);
+  if (!pr) return;
+  noteHeardFrom(r, pr, m.seq);
+  onAppendAccepted(r, m.from, pr, m.matchIndex);
+}
+
+function noteHeardFrom(r: Raft, pr: Progress, seq: number): void {
+  pr.recentActive = true;
+  if (seq > pr.ackedSeq) {
+    pr.ackedSeq = seq;
+    releaseConfirmedReads(r);
+  }
+}
+
+function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number): void {
+  if (!pr.maybeUpdate(matchIndex)) return;
+  if (pr.state === 'probe') pr.becomeReplicate();
+  else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
+  else if (pr.state === 'replicate') pr.inflights.freeTo(pr.match);
+  maybeCommit(r);
+  r.appendPending = true;
+  void id;
+}
+
+function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesResponse): void {
+  if (m.rejectReason === 'stale_term') return; // its term was higher: we already stepped down
+  if (!pr.maybeDecreaseTo(m.rejectedIndex, nextIndexHint(r, m))) return;
+  r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason: m.rejectReason ?? 'rejected' });
+  r.appendPending = true;
+}
+
+/**
+ * Where to retry after a rejection: just past our last entry of the follower's conflicting term if
+ * we have that term, else the first index of that term in the follower's log, or just past its end.
+ */
+function nextIndexHint(r: Raft, m: AppendEntriesResponse): number {
+  let next = m.conflictIndex;
+  if (m.conflictTerm > 0) {
+    const i = r.log.lastIndexWithTermAtMost(m.conflictTerm, m.rejectedIndex);
+    if (i > 0 && r.log.term(i) === m.conflictTerm) next = i + 1;
+  }
+  return Math.min(next, m.lastLogIndex + 1);
+}
+
+/**
+ * Commit rule: the highest index stored on a majority, but only if its entry is from the current
+ * term (5.4.2, Figure 8). Returns whether the commit index advanced.
+ */
+export function maybeCommit(r: Raft): boolean {
+  const index = majorityMatchIndex(r.voters, (id) => r.progress.get(id)!.match);
+  if (index <= r.log.committed) return false;
+  if (r.log.term(index) !== r.term && r.config.unsafe.commitOldTermByCount !== true) return false;
+  const before = r.log.committed;
+  r.log.commitTo(index);
+  r.emit({ type: 'commitAdvanced', from: before, to: index });
+  r.appendPending = true;
+  serveReadsWaitingForCommit(r);
+  return true;
+}

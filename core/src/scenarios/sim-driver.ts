@@ -1,0 +1,86 @@
+/**
+ * ClusterDriver over the simulator: time is simulated, so a scenario that takes minutes of
+ * cluster time runs in milliseconds. Every request goes through the simulated client path, so
+ * the answers are the ones the real API gives.
+ */
+import type { ApiResponse } from '../api';
+import type { ClientRequestInput, Simulation } from '../sim/simulation';
+import type { NodeId } from '../types';
+import type { ClusterDriver, NodeStatus } from './driver';
+import { limits } from './helpers';
+
+/** Lets other scenario coroutines (concurrent clients) run before the simulation moves on. */
+const yieldTurn = (): Promise<void> => Promise.resolve();
+
+export class SimDriver implements ClusterDriver {
+  readonly sim: Simulation;
+  readonly nodeIds: readonly NodeId[];
+
+  constructor(sim: Simulation) {
+    this.sim = sim;
+    this.nodeIds = sim.nodeIds;
+  }
+
+  now(): number {
+    return this.sim.now;
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await yieldTurn();
+    this.sim.runFor(ms);
+  }
+
+  async status(id: NodeId): Promise<NodeStatus> {
+    const v = this.sim.view(id);
+    const role = v.role === 'preCandidate' ? 'follower' : v.role;
+    return {
+      id, role, term: v.term, leaderId: v.up ? v.leaderId : null, commitIndex: v.commitIndex, lastApplied: v.lastApplied,
+      logLen: v.logLength, lastHeartbeatAgoMs: v.lastHeartbeatAgoMs,
+    };
+  }
+
+  put(id: NodeId, key: string, value: string): Promise<ApiResponse> {
+    return this.call({ clientId: 'scenario', node: id, op: 'put', key, value }, limits.writeMs);
+  }
+
+  get(id: NodeId, key: string, options: { stale?: boolean } = {}): Promise<ApiResponse> {
+    const consistency = options.stale ? 'stale' : 'linearizable';
+    return this.call({ clientId: 'scenario', node: id, op: 'get', key, consistency }, limits.readMs);
+  }
+
+  del(id: NodeId, key: string): Promise<ApiResponse> {
+    return this.call({ clientId: 'scenario', node: id, op: 'delete', key }, limits.writeMs);
+  }
+
+  async kill(id: NodeId): Promise<void> {
+    await yieldTurn();
+    this.sim.act({ type: 'crash', node: id });
+  }
+
+  async restart(id: NodeId): Promise<void> {
+    await yieldTurn();
+    this.sim.act({ type: 'restart', node: id });
+  }
+
+  kvUrl(id: NodeId): string {
+    return this.sim.kvUrl(id);
+  }
+
+  async appliedIndexes(id: NodeId): Promise<number[]> {
+    return [...this.sim.node(id).applyLog];
+  }
+
+  async snapshotIndex(id: NodeId): Promise<number> {
+    return this.sim.node(id).storage.snapshot().meta.index;
+  }
+
+  /** Sends a request and runs the simulation until the answer arrives or the client gives up. */
+  private async call(request: ClientRequestInput, clientTimeoutMs: number): Promise<ApiResponse> {
+    const id = this.sim.act({ type: 'client', request })!;
+    await yieldTurn();
+    const sent = this.sim.request(id)!;
+    const answered = this.sim.runUntil(() => sent.repliedAt !== null, clientTimeoutMs);
+    if (!answered) return { status: 0, body: { ok: false, error: 'client_timeout', message: `no answer in ${clientTimeoutMs} ms` } };
+    return sent.response!;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './simulation';
+export * from './config';
+export type { InFlightMessage, DropReason } from './network';
+export type { Violation } from './invariants';
+export { InvariantChecker } from './invariants';
+export { cloneState } from './clone';

@@ -1,0 +1,132 @@
+/**
+ * Raft's safety properties (Figure 3), checked on every Ready a simulated node produces:
+ * - election safety: at most one leader per term;
+ * - log matching: two logs with an entry of the same index and term agree on it and on the term before it;
+ * - leader completeness: a new leader holds every entry committed so far;
+ * - state machine safety: no two nodes apply different entries at one index; no committed entry is overwritten;
+ * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries.
+ * The checker keeps the entries committed anywhere so far; each check is incremental.
+ */
+import type { Ready, RaftNode } from '../raft-node';
+import type { Entry, NodeId } from '../types';
+
+export interface Violation {
+  at: number;
+  node: NodeId;
+  property: 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order';
+  message: string;
+}
+
+interface NodeMemory {
+  incarnation: number;
+  commit: number;
+  applied: number;
+  leaderTerm: number;
+}
+
+export class InvariantChecker {
+  readonly violations: Violation[] = [];
+  /** committed[i] is the entry committed at index i, once any node has committed it. */
+  private readonly committed: Entry[] = [];
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  /** (index, term) -> the entry first seen there and the term before it. */
+  private readonly seen = new Map<string, { entry: Entry; prevTerm: number }>();
+  private readonly memory = new Map<NodeId, NodeMemory>();
+
+  get committedIndex(): number {
+    return this.committed.length - 1;
+  }
+
+  committedEntry(index: number): Entry | undefined {
+    return this.committed[index];
+  }
+
+  onReady(at: number, id: NodeId, incarnation: number, rd: Ready, node: RaftNode): void {
+    const mem = this.memoryOf(id, incarnation, node);
+    const fail = (property: Violation['property'], message: string) => this.violations.push({ at, node: id, property, message });
+    if (rd.role === 'leader') this.checkLeader(mem, node, fail);
+    if (rd.entries.length > 0) this.checkAppended(rd.entries, node, fail);
+    if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node, fail);
+    if (rd.snapshot) mem.applied = rd.snapshot.meta.index;
+    if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries, fail);
+  }
+
+  private memoryOf(id: NodeId, incarnation: number, node: RaftNode): NodeMemory {
+    let mem = this.memory.get(id);
+    if (!mem || mem.incarnation !== incarnation) {
+      // A restarted node starts from its durable state: its commit and applied restart there.
+      mem = { incarnation, commit: node.commitIndex, applied: node.appliedIndex, leaderTerm: 0 };
+      this.memory.set(id, mem);
+    }
+    return mem;
+  }
+
+  private checkLeader(mem: NodeMemory, node: RaftNode, fail: Fail): void {
+    const term = node.term;
+    if (mem.leaderTerm === term) return;
+    mem.leaderTerm = term;
+    const other = this.leaderOfTerm.get(term);
+    if (other !== undefined && other !== node.id) fail('election_safety', `${node.id} and ${other} are both leader in term ${term}`);
+    this.leaderOfTerm.set(term, node.id);
+    for (let i = Math.max(1, node.firstIndex); i < this.committed.length; i++) {
+      const want = this.committed[i]!;
+      if (node.termAt(i) !== want.term) {
+        fail('leader_completeness', `leader ${node.id} of term ${term} lacks committed entry ${i} (term ${want.term}); it has term ${node.termAt(i)}`);
+        return;
+      }
+    }
+  }
+
+  private checkAppended(entries: readonly Entry[], node: RaftNode, fail: Fail): void {
+    for (const entry of entries) {
+      const prevTerm = entry.index === 1 ? 0 : node.termAt(entry.index - 1) ?? -1;
+      const key = `${entry.index}:${entry.term}`;
+      const first = this.seen.get(key);
+      if (!first) {
+        this.seen.set(key, { entry, prevTerm });
+      } else if (!sameEntry(first.entry, entry) || (prevTerm !== -1 && first.prevTerm !== -1 && first.prevTerm !== prevTerm)) {
+        fail('log_matching', `${node.id}: entry ${key} differs from the one first seen there`);
+      }
+      const committed = this.committed[entry.index];
+      if (committed && !sameEntry(committed, entry)) {
+        fail('state_machine_safety', `${node.id} overwrote committed entry ${entry.index} (term ${committed.term}) with term ${entry.term}`);
+      }
+    }
+  }
+
+  private checkCommit(mem: NodeMemory, commit: number, node: RaftNode, fail: Fail): void {
+    if (commit < mem.commit) fail('commit_regressed', `${node.id}: commit went from ${mem.commit} back to ${commit}`);
+    for (let i = Math.max(mem.commit + 1, node.firstIndex); i <= commit; i++) {
+      const term = node.termAt(i);
+      const entry = term === undefined ? undefined : node.entries(i, i + 1)?.[0];
+      if (!entry) continue;
+      const known = this.committed[i];
+      if (known === undefined) {
+        // Commits happen in index order somewhere, so the slot before is filled (or compacted here).
+        this.committed[i] = entry;
+      } else if (!sameEntry(known, entry)) {
+        fail('state_machine_safety', `${node.id} committed ${i} with term ${entry.term}, but term ${known.term} was committed there`);
+      }
+    }
+    mem.commit = Math.max(mem.commit, commit);
+  }
+
+  private checkApplied(mem: NodeMemory, entries: readonly Entry[], fail: Fail): void {
+    for (const entry of entries) {
+      if (entry.index !== mem.applied + 1) fail('apply_order', `applied ${entry.index} after ${mem.applied}`);
+      if (entry.index > mem.commit) fail('apply_order', `applied ${entry.index} beyond commit ${mem.commit}`);
+      const known = this.committed[entry.index];
+      if (known && !sameEntry(known, entry)) {
+        fail('state_machine_safety', `applied entry ${entry.index} (term ${entry.term}) differs from committed term ${known.term}`);
+      }
+      mem.applied = entry.index;
+    }
+  }
+}
+
+type Fail = (property: Violation['property'], message: string) => void;
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  if (a === b) return true;
+  return a.index === b.index && a.term === b.term && JSON.stringify(a.command) === JSON.stringify(b.command);
+}

@@ -1,0 +1,675 @@
+/**
+ * A whole Raft cluster on a virtual clock. Every node runs the real core with a host that handles
+ * each Ready in the fixed order (persist, send, apply, advance), a disk that takes time, a network
+ * that loses, duplicates, delays and partitions, and clients that speak the KV API. All randomness
+ * comes from one seeded PRNG, so (seed, config, actions) replays a run exactly, and the state can
+ * be checkpointed and restored for time travel.
+ */
+import type { HistoryOp } from '../check/history';
+import type { RaftEvent } from '../events';
+import { KvStateMachine } from '../kv';
+import type { Message } from '../messages';
+import { Prng } from '../prng';
+import type { Ready } from '../raft-node';
+import { RaftNode } from '../raft-node';
+import type { Entry, NodeId, Role } from '../types';
+import type { ApiResponse, ClientOp } from '../api';
+import { api, isEmptyKey, outcomeOf } from '../api';
+import { cloneState } from './clone';
+import type { NetworkConfig, SimConfig, SimConfigInput } from './config';
+import { nodeIdsFor, resolveSimConfig } from './config';
+import { EventQueue } from './event-queue';
+import { InvariantChecker } from './invariants';
+import type { DropReason, InFlightMessage } from './network';
+import { Network } from './network';
+import { SimNode } from './sim-node';
+
+export type SimAction =
+  | { type: 'crash'; node: NodeId }
+  | { type: 'restart'; node: NodeId }
+  | { type: 'isolate'; node: NodeId }
+  | { type: 'cut'; from: NodeId; to: NodeId; bothWays: boolean }
+  | { type: 'heal'; from: NodeId; to: NodeId; bothWays: boolean }
+  | { type: 'partition'; groups: NodeId[][] }
+  | { type: 'healAll' }
+  | { type: 'setNetwork'; network: Partial<NetworkConfig> }
+  | { type: 'dropMessage'; id: number }
+  | { type: 'campaign'; node: NodeId }
+  | { type: 'client'; request: ClientRequestInput };
+
+export interface ClientRequestInput {
+  clientId: string;
+  node: NodeId;
+  op: ClientOp;
+  key: string;
+  value?: string;
+  consistency?: 'linearizable' | 'stale';
+  /** Record in the history for the linearizability check (default true). */
+  record?: boolean;
+}
+
+export interface ClientRequest extends ClientRequestInput {
+  id: number;
+  sentAt: number;
+  arrivedAt: number | null;
+  response: ApiResponse | null;
+  repliedAt: number | null;
+}
+
+/** Events the simulation adds to the core's: what happened to nodes, links and clients. */
+export type SimEvent =
+  | { type: 'nodeCrashed'; node: NodeId; tornWrite: boolean; lostWrite: boolean }
+  | { type: 'nodeRestarted'; node: NodeId }
+  | { type: 'messageDropped'; node: NodeId; to: NodeId; id: number; messageType: Message['type']; reason: DropReason }
+  | { type: 'networkChanged'; node: NodeId; description: string }
+  | { type: 'clientReplied'; node: NodeId; requestId: number; op: ClientOp; key: string; status: number }
+  | { type: 'invariantViolated'; node: NodeId; property: string; message: string };
+
+export interface TimedEvent {
+  at: number;
+  event: RaftEvent | SimEvent;
+}
+
+interface RecordedAction {
+  /** The action ran after this many steps (which makes replay exact). */
+  afterStep: number;
+  at: number;
+  action: SimAction;
+}
+
+type Task =
+  | { kind: 'tick'; node: NodeId; incarnation: number }
+  | { kind: 'deliver'; id: number }
+  | { kind: 'persisted'; node: NodeId; incarnation: number }
+  | { kind: 'requestArrives'; requestId: number }
+  | { kind: 'replyArrives'; requestId: number }
+  | { kind: 'requestTimeout'; requestId: number; incarnation: number };
+
+/** Everything that changes during a run; a checkpoint is a deep copy of it. */
+interface World {
+  now: number;
+  steps: number;
+  prng: Prng;
+  queue: EventQueue<Task>;
+  network: Network;
+  nodes: Map<NodeId, SimNode>;
+  checker: InvariantChecker;
+  requests: Map<number, ClientRequest>;
+  nextRequestId: number;
+  history: HistoryOp[];
+  eventLog: TimedEvent[];
+  actionLog: RecordedAction[];
+}
+
+export interface SimCheckpoint {
+  readonly at: number;
+  readonly steps: number;
+  readonly world: World;
+}
+
+export interface NodeView {
+  id: NodeId;
+  up: boolean;
+  role: Role | 'down';
+  term: number;
+  votedFor: NodeId | null;
+  leaderId: NodeId | null;
+  commitIndex: number;
+  lastApplied: number;
+  lastIndex: number;
+  snapshotIndex: number;
+  /** Entries held after the snapshot base (the API's logLen). */
+  logLength: number;
+  lastHeartbeatAgoMs: number;
+}
+
+export class Simulation {
+  readonly config: SimConfig;
+  readonly nodeIds: NodeId[];
+  private w: World;
+  private readonly listeners = new Set<(event: TimedEvent) => void>();
+
+  constructor(input: SimConfigInput = {}) {
+    this.config = resolveSimConfig(input);
+    this.nodeIds = nodeIdsFor(this.config.nodeCount);
+    this.w = this.freshWorld();
+    for (const id of this.nodeIds) this.startNode(this.w.nodes.get(id)!);
+  }
+
+  private freshWorld(): World {
+    const nodes = new Map<NodeId, SimNode>();
+    for (const id of this.nodeIds) nodes.set(id, new SimNode(id, this.nodeIds));
+    return {
+      now: 0,
+      steps: 0,
+      prng: new Prng(this.config.seed),
+      queue: new EventQueue<Task>(),
+      network: new Network(this.config.network),
+      nodes,
+      checker: new InvariantChecker(),
+      requests: new Map(),
+      nextRequestId: 1,
+      history: [],
+      eventLog: [],
+      actionLog: [],
+    };
+  }
+
+  // ---- reading the world --------------------------------------------------------------------
+
+  get now(): number {
+    return this.w.now;
+  }
+
+  get steps(): number {
+    return this.w.steps;
+  }
+
+  get violations() {
+    return this.w.checker.violations;
+  }
+
+  get history(): readonly HistoryOp[] {
+    return this.w.history;
+  }
+
+  get eventLog(): readonly TimedEvent[] {
+    return this.w.eventLog;
+  }
+
+  get actionLog(): readonly RecordedAction[] {
+    return this.w.actionLog;
+  }
+
+  get network(): Network {
+    return this.w.network;
+  }
+
+  get checker(): InvariantChecker {
+    return this.w.checker;
+  }
+
+  node(id: NodeId): SimNode {
+    const node = this.w.nodes.get(id);
+    if (!node) throw new RangeError(`no node ${id} (nodes: ${this.nodeIds.join(', ')})`);
+    return node;
+  }
+
+  request(id: number): ClientRequest | undefined {
+    return this.w.requests.get(id);
+  }
+
+  inFlight(): InFlightMessage[] {
+    return [...this.w.network.inFlight.values()];
+  }
+
+  view(id: NodeId): NodeView {
+    const node = this.node(id);
+    const raft = node.raft;
+    const storage = node.storage;
+    if (!raft) {
+      const hs = storage.hardStateNow();
+      const snapshotIndex = storage.firstIndex() - 1;
+      return {
+        id, up: false, role: 'down', term: hs.term, votedFor: hs.vote, leaderId: null, commitIndex: hs.commit,
+        lastApplied: 0, lastIndex: storage.lastIndex(), snapshotIndex, logLength: storage.lastIndex() - snapshotIndex, lastHeartbeatAgoMs: -1,
+      };
+    }
+    const s = raft.status();
+    const heartbeatAgo = s.role === 'leader' ? 0 : node.lastHeartbeatAt < 0 ? -1 : Math.round(this.w.now - node.lastHeartbeatAt);
+    return {
+      id, up: true, role: s.role, term: s.term, votedFor: s.vote, leaderId: s.leaderId, commitIndex: s.commitIndex,
+      lastApplied: s.lastApplied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
+      logLength: s.lastIndex - s.snapshotIndex, lastHeartbeatAgoMs: heartbeatAgo,
+    };
+  }
+
+  /** The live leader with the highest term, if any. */
+  leader(): NodeId | null {
+    let best: { id: NodeId; term: number } | null = null;
+    for (const node of this.w.nodes.values()) {
+      const raft = node.raft;
+      if (raft && raft.role === 'leader' && (!best || raft.term > best.term)) best = { id: node.id, term: raft.term };
+    }
+    return best?.id ?? null;
+  }
+
+  subscribe(listener: (event: TimedEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  /** Runs the next scheduled task. Returns false when nothing is scheduled. */
+  step(): boolean {
+    const next = this.w.queue.pop();
+    if (!next) return false;
+    this.w.now = next.at;
+    this.w.steps++;
+    this.runTask(next.item);
+    return true;
+  }
+
+  /** Runs every task due up to `until` (absolute simulated time), then sets the clock to it. */
+  runUntilTime(until: number): void {
+    while (true) {
+      const at = this.w.queue.peekTime();
+      if (at === undefined || at > until) break;
+      this.step();
+    }
+    this.w.now = Math.max(this.w.now, until);
+  }
+
+  runFor(ms: number): void {
+    this.runUntilTime(this.w.now + ms);
+  }
+
+  /** Steps until `done()` holds or `maxMs` of simulated time passed. Returns whether it held. */
+  runUntil(done: () => boolean, maxMs: number): boolean {
+    const deadline = this.w.now + maxMs;
+    while (!done()) {
+      const at = this.w.queue.peekTime();
+      if (at === undefined || at > deadline) {
+        this.w.now = Math.max(this.w.now, deadline);
+        return done();
+      }
+      this.step();
+    }
+    return true;
+  }
+
+  private runTask(task: Task): void {
+    switch (task.kind) {
+      case 'tick': return this.onTick(task.node, task.incarnation);
+      case 'deliver': return this.onDeliver(task.id);
+      case 'persisted': return this.onPersisted(task.node, task.incarnation);
+      case 'requestArrives': return this.onRequestArrives(task.requestId);
+      case 'replyArrives': return this.onReplyArrives(task.requestId);
+      case 'requestTimeout': return this.onRequestTimeout(task.requestId, task.incarnation);
+    }
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  /** Applies a user or scenario action now and records it for replay. Client actions return the request id. */
+  act(action: SimAction): number | undefined {
+    this.w.actionLog.push({ afterStep: this.w.steps, at: this.w.now, action });
+    return this.applyAction(action);
+  }
+
+  private applyAction(action: SimAction): number | undefined {
+    const net = this.w.network;
+    switch (action.type) {
+      case 'crash': return void this.crash(this.node(action.node));
+      case 'restart': {
+        const node = this.node(action.node);
+        if (!node.up) {
+          this.startNode(node);
+          this.record(node.id, { type: 'nodeRestarted', node: node.id });
+        }
+        return;
+      }
+      case 'isolate':
+        net.isolate(this.node(action.node).id, this.nodeIds);
+        return void this.networkChanged(action.node, `${action.node} isolated`);
+      case 'cut':
+        net.cut(this.node(action.from).id, this.node(action.to).id, action.bothWays);
+        return void this.networkChanged(action.from, `link ${action.from}${action.bothWays ? '<->' : '->'}${action.to} cut`);
+      case 'heal':
+        net.heal(action.from, action.to, action.bothWays);
+        return void this.networkChanged(action.from, `link ${action.from}${action.bothWays ? '<->' : '->'}${action.to} healed`);
+      case 'partition':
+        this.partition(action.groups);
+        return void this.networkChanged(this.nodeIds[0]!, `partitioned ${action.groups.map((g) => g.join(',')).join(' | ')}`);
+      case 'healAll':
+        net.healAll();
+        return void this.networkChanged(this.nodeIds[0]!, 'all links healed');
+      case 'setNetwork':
+        net.config = { ...net.config, ...action.network };
+        return void this.networkChanged(this.nodeIds[0]!, `network ${JSON.stringify(action.network)}`);
+      case 'dropMessage': {
+        const flight = net.drop(action.id);
+        if (flight) this.recordDrop(flight.message, flight.id, 'dropped_by_user');
+        return;
+      }
+      case 'campaign':
+        this.node(action.node).raft?.campaign();
+        return void this.pump(this.node(action.node));
+      case 'client':
+        return this.submit(action.request);
+    }
+  }
+
+  crash(node: SimNode): void {
+    if (!node.raft) return;
+    const rd = node.persisting;
+    let torn = false;
+    if (rd && this.w.prng.chance(this.config.tornWriteRate)) {
+      torn = true;
+      this.writeTornPrefix(node, rd);
+    }
+    node.raft = null;
+    node.persisting = null;
+    node.kv = new KvStateMachine();
+    this.failRequestsOn(node);
+    this.record(node.id, { type: 'nodeCrashed', node: node.id, tornWrite: torn, lostWrite: rd !== null && !torn });
+  }
+
+  private partition(groups: NodeId[][]): void {
+    const net = this.w.network;
+    net.healAll();
+    const groupOf = new Map<NodeId, number>();
+    groups.forEach((group, i) => group.forEach((id) => groupOf.set(id, i)));
+    for (const a of this.nodeIds) {
+      for (const b of this.nodeIds) {
+        if (a !== b && groupOf.get(a) !== groupOf.get(b)) net.cut(a, b, false);
+      }
+    }
+  }
+
+  private networkChanged(node: NodeId, description: string): void {
+    this.record(node, { type: 'networkChanged', node, description });
+  }
+
+  // ---- node host ------------------------------------------------------------------------------
+
+  private startNode(node: SimNode): void {
+    node.incarnation++;
+    node.raft = new RaftNode(
+      { ...this.config.raft, id: node.id, voters: this.nodeIds, seed: this.w.prng.int(0, 0x7fffffff) },
+      node.storage,
+    );
+    const snapshot = node.storage.snapshot();
+    node.kv = new KvStateMachine();
+    node.kv.restore(snapshot.data, snapshot.meta.index);
+    node.applyLog = [];
+    node.lastHeartbeatAt = -1;
+    // Nodes tick out of phase with each other, as real clocks do.
+    this.schedule(this.w.now + this.w.prng.next() * this.config.tickMs, { kind: 'tick', node: node.id, incarnation: node.incarnation });
+  }
+
+  private onTick(id: NodeId, incarnation: number): void {
+    const node = this.node(id);
+    if (!node.raft || node.incarnation !== incarnation) return;
+    node.raft.tick();
+    this.pump(node);
+    this.schedule(this.w.now + this.config.tickMs, { kind: 'tick', node: id, incarnation });
+  }
+
+  private onDeliver(flightId: number): void {
+    const flight = this.w.network.arrive(flightId);
+    if (!flight) return;
+    const m = flight.message;
+    const node = this.node(m.to);
+    if (!node.raft) return this.recordDrop(m, flight.id, 'node_down');
+    // A link cut while the message was on its way loses it too.
+    if (!this.w.network.isLinkUp(m.from, m.to)) return this.recordDrop(m, flight.id, 'link_cut');
+    if ((m.type === 'AppendEntries' || m.type === 'InstallSnapshot') && m.term >= node.raft.term) node.lastHeartbeatAt = this.w.now;
+    node.raft.step(m);
+    this.pump(node);
+  }
+
+  /** Takes Readies until there is nothing left or a disk write is under way. */
+  private pump(node: SimNode): void {
+    while (node.raft && !node.persisting && node.raft.hasReady()) {
+      const rd = node.raft.ready();
+      this.observeReady(node, rd);
+      for (const out of rd.messages) if (!out.waitForPersist) this.sendMessage(out.message);
+      if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+        node.persisting = rd;
+        const delay = this.config.diskLatencyMinMs + this.w.prng.next() * (this.config.diskLatencyMaxMs - this.config.diskLatencyMinMs);
+        this.schedule(this.w.now + delay, { kind: 'persisted', node: node.id, incarnation: node.incarnation });
+        return;
+      }
+      this.finishReady(node, rd);
+    }
+  }
+
+  private onPersisted(id: NodeId, incarnation: number): void {
+    const node = this.node(id);
+    const rd = node.persisting;
+    if (!rd || node.incarnation !== incarnation) return;
+    if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
+    if (rd.hardState) node.storage.setHardState(rd.hardState);
+    node.storage.append(rd.entries);
+    node.persisting = null;
+    this.finishReady(node, rd);
+    this.pump(node);
+  }
+
+  /** A crash in the middle of a write keeps some prefix of it: snapshot, hard state, then entries. */
+  private writeTornPrefix(node: SimNode, rd: Ready): void {
+    const parts = (rd.snapshot ? 1 : 0) + (rd.hardState ? 1 : 0) + rd.entries.length;
+    let keep = this.w.prng.int(0, parts);
+    if (rd.snapshot && keep-- > 0) node.storage.applySnapshot(rd.snapshot);
+    if (rd.hardState && keep-- > 0) node.storage.setHardState(rd.hardState);
+    if (keep > 0) node.storage.append(rd.entries.slice(0, keep));
+  }
+
+  private finishReady(node: SimNode, rd: Ready): void {
+    const raft = node.raft!;
+    for (const out of rd.messages) if (out.waitForPersist) this.sendMessage(out.message);
+    if (rd.snapshot) node.kv.restore(rd.snapshot.data, rd.snapshot.meta.index);
+    for (const entry of rd.committedEntries) this.applyEntry(node, entry);
+    for (const read of rd.readStates) this.readConfirmed(node, read.context, read.index);
+    for (const dropped of rd.droppedReads) this.readFailed(node, dropped.context, `read not confirmed: ${dropped.reason}`);
+    raft.advance(rd);
+    this.serveWaitingReads(node);
+    this.maybeSnapshot(node);
+  }
+
+  private applyEntry(node: SimNode, entry: Entry): void {
+    node.kv.apply(entry);
+    node.applyLog.push(entry.index);
+    const waiting = node.writesByIndex.get(entry.index);
+    if (!waiting) return;
+    node.writesByIndex.delete(entry.index);
+    for (const write of waiting) {
+      const request = this.w.requests.get(write.requestId)!;
+      if (write.term !== entry.term) this.reply(request, api.leadershipLost());
+      else this.reply(request, request.op === 'delete' ? api.deleted(request.key) : api.stored(request.key));
+    }
+  }
+
+  private maybeSnapshot(node: SimNode): void {
+    const raft = node.raft!;
+    const storage = node.storage;
+    const applied = node.kv.appliedIndex;
+    if (applied - storage.snapshot().meta.index < this.config.snapshotThreshold) return;
+    const snap = storage.createSnapshot(applied, node.kv.snapshot(), this.nodeIds);
+    raft.reportSnapshotTaken(snap.meta.index, snap.meta.term, snap.meta.index);
+    this.pump(node);
+  }
+
+  private observeReady(node: SimNode, rd: Ready): void {
+    if (this.config.checkInvariants) {
+      const checker = this.w.checker;
+      const before = checker.violations.length;
+      checker.onReady(this.w.now, node.id, node.incarnation, rd, node.raft!);
+      for (const v of checker.violations.slice(before)) {
+        this.record(node.id, { type: 'invariantViolated', node: v.node, property: v.property, message: v.message });
+      }
+    }
+    for (const event of rd.events) this.record(node.id, event);
+  }
+
+  private sendMessage(message: Message): void {
+    const result = this.w.network.send(message, this.w.now, this.w.prng);
+    if (typeof result === 'string') return this.recordDrop(message, 0, result);
+    for (const flight of result) this.schedule(flight.deliverAt, { kind: 'deliver', id: flight.id });
+  }
+
+  private recordDrop(message: Message, id: number, reason: DropReason): void {
+    this.record(message.from, { type: 'messageDropped', node: message.from, to: message.to, id, messageType: message.type, reason });
+  }
+
+  // ---- clients --------------------------------------------------------------------------------
+
+  /** Sends a client request to a node; returns its id. The answer arrives later (see request(id)). */
+  submit(input: ClientRequestInput): number {
+    this.node(input.node);
+    const id = this.w.nextRequestId++;
+    const request: ClientRequest = { ...input, id, sentAt: this.w.now, arrivedAt: null, response: null, repliedAt: null };
+    this.w.requests.set(id, request);
+    this.schedule(this.w.now + this.config.clientLatencyMs, { kind: 'requestArrives', requestId: id });
+    return id;
+  }
+
+  private onRequestArrives(requestId: number): void {
+    const request = this.w.requests.get(requestId)!;
+    const node = this.node(request.node);
+    request.arrivedAt = this.w.now;
+    if (!node.raft) return this.reply(request, api.connectionRefused());
+    if (isEmptyKey(request.key)) return this.reply(request, api.emptyKey());
+    if (request.op === 'get') return this.startRead(node, request);
+    this.startWrite(node, request);
+  }
+
+  private startWrite(node: SimNode, request: ClientRequest): void {
+    const raft = node.raft!;
+    if (request.op === 'put' && typeof request.value !== 'string') return this.reply(request, api.badRequest());
+    const command = request.op === 'put' ? { op: 'set' as const, key: request.key, value: request.value! } : { op: 'delete' as const, key: request.key };
+    const result = raft.propose(command);
+    if (!result.ok) {
+      if (result.reason === 'not_leader') return this.reply(request, api.notLeader(result.leaderId, result.leaderId && this.kvUrl(result.leaderId)));
+      return this.reply(request, api.unavailable('too many uncommitted entries'));
+    }
+    const waiting = node.writesByIndex.get(result.index) ?? [];
+    waiting.push({ requestId: request.id, index: result.index, term: result.term });
+    node.writesByIndex.set(result.index, waiting);
+    this.schedule(this.w.now + this.config.writeTimeoutMs, { kind: 'requestTimeout', requestId: request.id, incarnation: node.incarnation });
+    this.pump(node);
+  }
+
+  private startRead(node: SimNode, request: ClientRequest): void {
+    if (request.consistency === 'stale') return this.reply(request, this.readLocal(node, request.key, true));
+    const context = `r${request.id}`;
+    const result = node.raft!.readIndex(context);
+    if (!result.ok) return this.reply(request, api.unavailable(`no leader to confirm the read (${result.reason})`));
+    node.readsByContext.set(context, { requestId: request.id, index: null });
+    this.schedule(this.w.now + this.config.readTimeoutMs, { kind: 'requestTimeout', requestId: request.id, incarnation: node.incarnation });
+    this.pump(node);
+  }
+
+  private readLocal(node: SimNode, key: string, stale: boolean): ApiResponse {
+    const value = node.kv.get(key);
+    return value === undefined ? api.notFound() : api.found(key, value, stale);
+  }
+
+  private readConfirmed(node: SimNode, context: string, index: number): void {
+    const read = node.readsByContext.get(context);
+    if (read && read.index === null) read.index = index;
+  }
+
+  private readFailed(node: SimNode, context: string, message: string): void {
+    const read = node.readsByContext.get(context);
+    if (!read) return;
+    node.readsByContext.delete(context);
+    this.reply(this.w.requests.get(read.requestId)!, api.unavailable(message));
+  }
+
+  private serveWaitingReads(node: SimNode): void {
+    for (const [context, read] of node.readsByContext) {
+      if (read.index === null || read.index > node.kv.appliedIndex) continue;
+      node.readsByContext.delete(context);
+      const request = this.w.requests.get(read.requestId)!;
+      this.reply(request, this.readLocal(node, request.key, false));
+    }
+  }
+
+  private onRequestTimeout(requestId: number, incarnation: number): void {
+    const request = this.w.requests.get(requestId)!;
+    const node = this.node(request.node);
+    if (request.response || node.incarnation !== incarnation) return;
+    if (request.op === 'get') {
+      node.readsByContext.delete(`r${requestId}`);
+      return this.reply(request, api.unavailable('read not confirmed in time'));
+    }
+    for (const [index, writes] of node.writesByIndex) {
+      const rest = writes.filter((w) => w.requestId !== requestId);
+      if (rest.length === 0) node.writesByIndex.delete(index);
+      else node.writesByIndex.set(index, rest);
+    }
+    this.reply(request, api.timeout());
+  }
+
+  private failRequestsOn(node: SimNode): void {
+    for (const request of this.w.requests.values()) {
+      if (request.node === node.id && request.arrivedAt !== null && !request.response) this.reply(request, api.connectionLost());
+    }
+    node.writesByIndex = new Map();
+    node.readsByContext = new Map();
+  }
+
+  /** The node answers; the answer reaches the client one client latency later. */
+  private reply(request: ClientRequest, response: ApiResponse): void {
+    if (request.response) return;
+    request.response = response;
+    this.schedule(this.w.now + this.config.clientLatencyMs, { kind: 'replyArrives', requestId: request.id });
+  }
+
+  private onReplyArrives(requestId: number): void {
+    const request = this.w.requests.get(requestId)!;
+    const response = request.response!;
+    request.repliedAt = this.w.now;
+    this.record(request.node, { type: 'clientReplied', node: request.node, requestId, op: request.op, key: request.key, status: response.status });
+    if (request.record !== false) this.w.history.push(historyOpOf(request, response));
+  }
+
+  kvUrl(id: NodeId): string {
+    return `sim://${id}`;
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private schedule(at: number, task: Task): void {
+    this.w.queue.push(at, task);
+  }
+
+  private record(_node: NodeId, event: RaftEvent | SimEvent): void {
+    const timed = { at: this.w.now, event };
+    const log = this.w.eventLog;
+    log.push(timed);
+    if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
+    for (const listener of this.listeners) listener(timed);
+  }
+
+  // ---- time travel ----------------------------------------------------------------------------
+
+  checkpoint(): SimCheckpoint {
+    return { at: this.w.now, steps: this.w.steps, world: cloneState(this.w) };
+  }
+
+  restore(checkpoint: SimCheckpoint): void {
+    this.w = cloneState(checkpoint.world);
+  }
+
+  /** Rebuilds a run from its config and recorded actions, up to a step count (all by default). */
+  static replay(config: SimConfigInput, actions: readonly RecordedAction[], untilStep = Infinity): Simulation {
+    const sim = new Simulation(config);
+    for (const recorded of actions) {
+      if (recorded.afterStep > untilStep) break;
+      while (sim.w.steps < recorded.afterStep && sim.step());
+      sim.w.now = Math.max(sim.w.now, recorded.at);
+      sim.act(recorded.action);
+    }
+    while (sim.w.steps < untilStep && sim.step());
+    return sim;
+  }
+}
+
+function historyOpOf(request: ClientRequest, response: ApiResponse): HistoryOp {
+  const status = outcomeOf(request.op, response);
+  const op: HistoryOp = {
+    clientId: request.clientId,
+    op: request.op,
+    key: request.key,
+    call: request.sentAt,
+    return: status === 'unknown' ? null : request.repliedAt,
+    status,
+  };
+  if (request.op === 'put') op.value = request.value!;
+  if (request.op === 'get' && status === 'ok') op.output = response.status === 200 ? (response.body.value as string) : null;
+  return op;
+}

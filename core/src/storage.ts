@@ -1,0 +1,125 @@
+/**
+ * Durable Raft state as the core reads it. The host writes to it (while handling a Ready) and the
+ * core only reads. Index `snapshot.meta.index` is the log's base: its term is known, the entries
+ * before it are compacted away.
+ */
+import { assert } from './assert';
+import type { Entry, HardState, NodeId, Snapshot } from './types';
+import { emptyHardState, emptySnapshot } from './types';
+
+export interface InitialState {
+  hardState: HardState;
+  /** The members named by the latest snapshot, or null when there is none. */
+  voters: NodeId[] | null;
+}
+
+export interface Storage {
+  initialState(): InitialState;
+  /** Index of the first entry still held (snapshot index + 1). */
+  firstIndex(): number;
+  /** Index of the last entry, or the snapshot index when no entry follows it. */
+  lastIndex(): number;
+  /** The term of the entry at `index`, or undefined when it is compacted or beyond the end. */
+  term(index: number): number | undefined;
+  /** Entries in [lo, hi); the range must lie within [firstIndex, lastIndex + 1]. */
+  entries(lo: number, hi: number): Entry[];
+  snapshot(): Snapshot;
+}
+
+/** The storage interface in memory: the simulator's disk, and the model the real one follows. */
+export class MemoryStorage implements Storage {
+  private hardState: HardState = emptyHardState();
+  private snap: Snapshot;
+  /** log[i] holds the entry at index snap.meta.index + 1 + i. */
+  private log: Entry[] = [];
+
+  constructor(voters: NodeId[] = []) {
+    this.snap = emptySnapshot(voters);
+  }
+
+  initialState(): InitialState {
+    return { hardState: { ...this.hardState }, voters: this.snap.meta.index > 0 ? [...this.snap.meta.voters] : null };
+  }
+
+  firstIndex(): number {
+    return this.snap.meta.index + 1;
+  }
+
+  lastIndex(): number {
+    return this.snap.meta.index + this.log.length;
+  }
+
+  term(index: number): number | undefined {
+    const base = this.snap.meta.index;
+    if (index === base) return this.snap.meta.term;
+    if (index < base || index > this.lastIndex()) return undefined;
+    return this.log[index - base - 1]?.term;
+  }
+
+  entries(lo: number, hi: number): Entry[] {
+    assert(lo <= hi, () => `entries: lo ${lo} > hi ${hi}`);
+    assert(lo >= this.firstIndex(), () => `entries: ${lo} is compacted (first index ${this.firstIndex()})`);
+    assert(hi <= this.lastIndex() + 1, () => `entries: ${hi} is beyond last index ${this.lastIndex()} + 1`);
+    const offset = this.snap.meta.index + 1;
+    return this.log.slice(lo - offset, hi - offset);
+  }
+
+  snapshot(): Snapshot {
+    return this.snap;
+  }
+
+  hardStateNow(): HardState {
+    return { ...this.hardState };
+  }
+
+  setHardState(hardState: HardState): void {
+    this.hardState = { ...hardState };
+  }
+
+  /**
+   * Appends entries that continue the log; entries at or after `entries[0].index` that are already
+   * held are replaced (a new leader overwrote them). Entries at or below the snapshot are ignored.
+   */
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    assertContiguous(entries);
+    const first = entries[0]!.index;
+    const base = this.snap.meta.index;
+    assert(first <= this.lastIndex() + 1, () => `append: gap, ${first} after last index ${this.lastIndex()}`);
+    const skip = Math.max(0, base + 1 - first);
+    if (skip >= entries.length) return;
+    const from = first + skip;
+    this.log.length = from - base - 1;
+    for (let i = skip; i < entries.length; i++) this.log.push(entries[i]!);
+  }
+
+  /**
+   * Replaces everything with a snapshot received from a leader. The core installs a snapshot only
+   * when its log does not hold the snapshot's last entry, so nothing after it can be kept.
+   */
+  applySnapshot(snapshot: Snapshot): void {
+    assert(snapshot.meta.index > this.snap.meta.index, () =>
+      `applySnapshot: ${snapshot.meta.index} is not newer than ${this.snap.meta.index}`);
+    this.snap = snapshot;
+    this.log = [];
+  }
+
+  /** Records a snapshot of the state machine at `index` (which must be applied) and drops the log before it. */
+  createSnapshot(index: number, data: string, voters: NodeId[]): Snapshot {
+    const term = this.term(index);
+    assert(term !== undefined, () => `createSnapshot: no entry at ${index}`);
+    assert(index >= this.snap.meta.index, () => `createSnapshot: ${index} is older than the snapshot`);
+    this.log = this.log.slice(index - this.snap.meta.index);
+    this.snap = { meta: { index, term, voters: [...voters] }, data };
+    return this.snap;
+  }
+}
+
+export function assertContiguous(entries: readonly Entry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    const prev = entries[i - 1]!;
+    const entry = entries[i]!;
+    assert(entry.index === prev.index + 1, () => `entries not contiguous: ${prev.index} then ${entry.index}`);
+    assert(entry.term >= prev.term, () => `entry terms go back: ${prev.term} then ${entry.term} at ${entry.index}`);
+  }
+}
