@@ -1,10 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit, scenario and simulation tests of every package run from here; Playwright runs separately.
+// Real-process tests run one file at a time: they start node processes and the machine has 2 cores.
 export default defineConfig({
   test: {
-    include: ['core/test/**/*.test.ts', 'node-server/test/**/*.test.ts', 'playground/test/**/*.test.{ts,tsx}'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: [
+      { test: { name: 'core', include: ['core/test/**/*.test.ts'], testTimeout: 120_000 } },
+      {
+        test: {
+          name: 'node-server',
+          include: ['node-server/test/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      { test: { name: 'playground', include: ['playground/test/**/*.test.{ts,tsx}'], testTimeout: 60_000 } },
+    ],
   },
 });

@@ -13,3 +13,4 @@ export const allScenarios: readonly Scenario[] = [...checklistScenarios, ...pers
 export function scenarioById(id: string): Scenario | undefined {
   return allScenarios.find((s) => s.id === id);
 }
+export * from './sim-scenario';
