@@ -14,3 +14,6 @@ export function scenarioById(id: string): Scenario | undefined {
   return allScenarios.find((s) => s.id === id);
 }
 export * from './sim-scenario';
+export * from './sim-helpers';
+export * from './paper';
+export { figure8Safe, figure8Unsafe } from './figure8';
