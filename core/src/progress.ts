@@ -94,7 +94,12 @@ export class Progress {
     } else if (this.state === 'snapshot' || this.next - 1 !== rejected) {
       return false;
     }
-    this.resetToProbe(Math.min(rejected, nextHint));
+    const next = Math.max(this.match + 1, Math.min(rejected, nextHint));
+    // A rejection that cannot move next back teaches nothing (a duplicate, or a follower that
+    // contradicts its own match): resending at once would answer it with the same message forever.
+    // The retransmit timer will probe again.
+    if (this.state === 'probe' && next === this.next) return false;
+    this.resetToProbe(next);
     return true;
   }
 

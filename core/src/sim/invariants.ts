@@ -3,11 +3,13 @@
  * - election safety: at most one leader per term;
  * - log matching: two logs with an entry of the same index and term agree on it and on the term before it;
  * - leader completeness: a new leader holds every entry committed so far;
- * - state machine safety: no two nodes apply different entries at one index; no committed entry is overwritten;
+ * - state machine safety: no two nodes commit or apply different entries at one index, and no node
+ *   replaces a committed entry it held on disk;
  * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries.
  * The checker keeps the entries committed anywhere so far; each check is incremental.
  */
 import type { Ready, RaftNode } from '../raft-node';
+import type { Storage } from '../storage';
 import type { Entry, NodeId } from '../types';
 
 export interface Violation {
@@ -41,11 +43,12 @@ export class InvariantChecker {
     return this.committed[index];
   }
 
-  onReady(at: number, id: NodeId, incarnation: number, rd: Ready, node: RaftNode): void {
+  /** `storage` is the node's durable state before this Ready is written. */
+  onReady(at: number, id: NodeId, incarnation: number, rd: Ready, node: RaftNode, storage: Storage): void {
     const mem = this.memoryOf(id, incarnation, node);
     const fail = (property: Violation['property'], message: string) => this.violations.push({ at, node: id, property, message });
     if (rd.role === 'leader') this.checkLeader(mem, node, fail);
-    if (rd.entries.length > 0) this.checkAppended(rd.entries, node, fail);
+    if (rd.entries.length > 0) this.checkAppended(rd.entries, node, storage, fail);
     if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node, fail);
     if (rd.snapshot) mem.applied = rd.snapshot.meta.index;
     if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries, fail);
@@ -77,7 +80,7 @@ export class InvariantChecker {
     }
   }
 
-  private checkAppended(entries: readonly Entry[], node: RaftNode, fail: Fail): void {
+  private checkAppended(entries: readonly Entry[], node: RaftNode, storage: Storage, fail: Fail): void {
     for (const entry of entries) {
       const prevTerm = entry.index === 1 ? 0 : node.termAt(entry.index - 1) ?? -1;
       const key = `${entry.index}:${entry.term}`;
@@ -87,8 +90,10 @@ export class InvariantChecker {
       } else if (!sameEntry(first.entry, entry) || (prevTerm !== -1 && first.prevTerm !== -1 && first.prevTerm !== prevTerm)) {
         fail('log_matching', `${node.id}: entry ${key} differs from the one first seen there`);
       }
+      // A follower behind in terms may hold a stale leader's entry where another one committed
+      // (it never commits it); but replacing the committed entry it durably held loses it.
       const committed = this.committed[entry.index];
-      if (committed && !sameEntry(committed, entry)) {
+      if (committed && committed.term !== entry.term && storage.term(entry.index) === committed.term) {
         fail('state_machine_safety', `${node.id} overwrote committed entry ${entry.index} (term ${committed.term}) with term ${entry.term}`);
       }
     }

@@ -486,7 +486,7 @@ export class Simulation {
     if (this.config.checkInvariants) {
       const checker = this.w.checker;
       const before = checker.violations.length;
-      checker.onReady(this.w.now, node.id, node.incarnation, rd, node.raft!);
+      checker.onReady(this.w.now, node.id, node.incarnation, rd, node.raft!, node.storage);
       for (const v of checker.violations.slice(before)) {
         this.record(node.id, { type: 'invariantViolated', node: v.node, property: v.property, message: v.message });
       }
