@@ -6,6 +6,12 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-export function assert(condition: unknown, message: string | (() => string)): asserts condition {
-  if (!condition) throw new AssertionError(typeof message === 'function' ? message() : message);
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new AssertionError(message);
+}
+
+/** Throws an AssertionError. Hot paths write `if (!ok) fail(\`...\`)` so that a passing check
+ *  builds no message and allocates nothing. */
+export function fail(message: string): never {
+  throw new AssertionError(message);
 }

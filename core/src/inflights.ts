@@ -2,7 +2,7 @@
  * The pipelining window of one follower: the last index of each AppendEntries sent but not yet
  * acknowledged, oldest first, bounded by inflightMessagesMax.
  */
-import { assert } from './assert';
+import { assert, fail } from './assert';
 
 export class Inflights {
   private readonly lastIndexes: number[] = [];
@@ -20,7 +20,7 @@ export class Inflights {
   add(lastIndex: number): void {
     assert(!this.isFull(), 'inflights: add when full');
     const newest = this.lastIndexes[this.lastIndexes.length - 1];
-    assert(newest === undefined || lastIndex > newest, () => `inflights: ${lastIndex} not after ${newest}`);
+    if (!(newest === undefined || lastIndex > newest)) fail(`inflights: ${lastIndex} not after ${newest}`);
     this.lastIndexes.push(lastIndex);
   }
 

@@ -2,7 +2,7 @@
  * The replicated KV state machine. Hosts apply committed entries here in log order, exactly once;
  * the browser and the server share it, so they apply identically.
  */
-import { assert } from './assert';
+import { fail } from './assert';
 import type { Command, Entry } from './types';
 
 export type ApplyResult =
@@ -28,8 +28,7 @@ export class KvStateMachine {
   }
 
   apply(entry: Entry): ApplyResult {
-    assert(entry.index === this.appliedIndex + 1, () =>
-      `apply out of order: entry ${entry.index} after ${this.appliedIndex}`);
+    if (entry.index !== this.appliedIndex + 1) fail(`apply out of order: entry ${entry.index} after ${this.appliedIndex}`);
     this.appliedIndex = entry.index;
     return this.applyCommand(entry.command);
   }
@@ -47,9 +46,10 @@ export class KvStateMachine {
     }
   }
 
-  /** Serializes the whole map (sorted, so equal states give equal snapshots). */
+  /** Serializes the whole map. Insertion order is itself a function of the applied log, so equal
+   *  states give equal snapshots without sorting. */
   snapshot(): string {
-    return JSON.stringify({ appliedIndex: this.appliedIndex, entries: this.entries() });
+    return JSON.stringify({ appliedIndex: this.appliedIndex, entries: [...this.data] });
   }
 
   restore(data: string, index: number): void {

@@ -24,8 +24,6 @@ export class Progress {
   ackedSeq = 0;
   /** Ticks since match last advanced (or since the state last changed). */
   stalledTicks = 0;
-  /** The highest commit index this follower can have learned from our messages. */
-  sentCommit = 0;
   readonly inflights: Inflights;
 
   constructor(next: number, inflightMax: number) {

@@ -2,7 +2,7 @@
  * The log as Raft sees it: durable entries in Storage, followed by the unstable tail, with the
  * commit and apply positions. Invariant: snapshot index <= applied <= committed <= lastIndex.
  */
-import { assert } from './assert';
+import { assert, fail } from './assert';
 import type { Storage } from './storage';
 import { assertContiguous } from './storage';
 import type { Entry, Snapshot } from './types';
@@ -86,7 +86,7 @@ export class RaftLog {
     if (entries.length === 0) return this.lastIndex();
     assertContiguous(entries);
     const first = entries[0]!.index;
-    assert(first > this.committed, () => `append at ${first} would overwrite committed entries (commit ${this.committed})`);
+    if (first <= this.committed) fail(`append at ${first} would overwrite committed entries (commit ${this.committed})`);
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }
@@ -99,7 +99,7 @@ export class RaftLog {
   appendFromLeader(entries: readonly Entry[]): { truncatedFrom: number; truncatedCount: number } {
     const conflict = this.findConflict(entries);
     if (conflict === 0) return { truncatedFrom: 0, truncatedCount: 0 };
-    assert(conflict > this.committed, () => `conflict at ${conflict} is committed (commit ${this.committed})`);
+    if (conflict <= this.committed) fail(`conflict at ${conflict} is committed (commit ${this.committed})`);
     const lastBefore = this.lastIndex();
     const first = entries[0]!.index;
     this.unstable.truncateAndAppend(entries.slice(conflict - first));
@@ -141,7 +141,7 @@ export class RaftLog {
 
   commitTo(index: number): boolean {
     if (index <= this.committed) return false;
-    assert(index <= this.lastIndex(), () => `commit ${index} beyond last index ${this.lastIndex()}`);
+    if (index > this.lastIndex()) fail(`commit ${index} beyond last index ${this.lastIndex()}`);
     this.committed = index;
     return true;
   }
@@ -152,13 +152,12 @@ export class RaftLog {
     const lo = this.applied + 1;
     if (lo >= hi) return [];
     const entries = this.slice(lo, hi, max);
-    assert(entries !== undefined, () => `entries to apply from ${lo} are compacted`);
+    if (entries === undefined) fail(`entries to apply from ${lo} are compacted`);
     return entries;
   }
 
   appliedTo(index: number): void {
-    assert(index >= this.applied && index <= this.committed, () =>
-      `applied ${index} outside [${this.applied}, ${this.committed}]`);
+    if (!(index >= this.applied && index <= this.committed)) fail(`applied ${index} outside [${this.applied}, ${this.committed}]`);
     this.applied = index;
   }
 

@@ -27,6 +27,12 @@ export interface Ready {
   leaderId: NodeId | null;
   /** Persist when not null. */
   hardState: HardState | null;
+  /**
+   * Whether the write must be synced (fsync) before messages that wait for it are sent: true when
+   * entries, a snapshot, the term or the vote changed. A change of the commit index alone may be
+   * written lazily (it is recomputed from the log after a crash), as etcd's MustSync does.
+   */
+  mustSync: boolean;
   /** Persist (replacing any held entries at the same indexes). */
   entries: Entry[];
   /** Persist, then restore the state machine from it. */
@@ -193,11 +199,14 @@ export class RaftNode {
     flushAppends(r);
     const hardState = this.hardState();
     const snapshot = r.log.unstable.takeSnapshotToPersist();
+    const entries = r.log.unstable.takeEntriesToPersist();
+    const prev = this.persistedHardState;
     const rd: Ready = {
       role: r.role,
       leaderId: r.lead,
-      hardState: isHardStateEqual(hardState, this.persistedHardState) ? null : hardState,
-      entries: r.log.unstable.takeEntriesToPersist(),
+      hardState: isHardStateEqual(hardState, prev) ? null : hardState,
+      mustSync: entries.length > 0 || snapshot !== null || hardState.term !== prev.term || hardState.vote !== prev.vote,
+      entries,
       snapshot,
       messages: r.messages,
       committedEntries: snapshot ? [] : r.log.entriesToApply(r.config.applyEntriesPerReadyMax),

@@ -3,7 +3,7 @@
  * and reads no clock; messages and events pile up until the host takes them in a Ready.
  * Role behaviour lives in election.ts, replication.ts, follower.ts and read-index.ts.
  */
-import { assert } from './assert';
+import { assert, fail } from './assert';
 import type { RaftConfig } from './config';
 import { campaign, handleRequestVote, handleVoteResponse, rejectStaleVote } from './election';
 import type { RaftEvent } from './events';
@@ -59,7 +59,7 @@ export class Raft {
     this.config = config;
     const initial = storage.initialState();
     this.voters = initial.voters ?? [...config.voters];
-    assert(this.voters.includes(this.id), () => `${this.id} is not among the voters ${this.voters.join(',')}`);
+    if (!this.voters.includes(this.id)) fail(`${this.id} is not among the voters ${this.voters.join(',')}`);
     this.prng = new Prng(config.seed);
     this.log = new RaftLog(storage, initial.hardState.commit);
     this.term = initial.hardState.term;
@@ -78,14 +78,18 @@ export class Raft {
     this.messages.push({ message, waitForPersist: !fromLeader });
   }
 
+  /** Records an event; fills in the node and its current term (on the object given, to avoid a copy). */
   emit(event: EventInput): void {
-    this.events.push({ ...event, node: this.id, term: this.term } as RaftEvent);
+    const e = event as RaftEvent;
+    e.node = this.id;
+    e.term = this.term;
+    this.events.push(e);
   }
 
   // ---- role transitions ------------------------------------------------------------------------
 
   becomeFollower(term: number, lead: NodeId | null, reason: Parameters<Raft['changeRole']>[1]): void {
-    assert(term >= this.term, () => `becomeFollower: term ${term} < ${this.term}`);
+    if (term < this.term) fail(`becomeFollower: term ${term} < ${this.term}`);
     this.setTerm(term, lead);
     this.changeRole('follower', reason, lead);
   }
@@ -104,7 +108,7 @@ export class Raft {
   }
 
   becomeLeader(): void {
-    assert(this.role === 'candidate', () => `becomeLeader from ${this.role}`);
+    if (this.role !== 'candidate') fail(`becomeLeader from ${this.role}`);
     this.changeRole('leader', 'election_won', this.id);
     const next = this.log.lastIndex() + 1;
     for (const id of this.voters) this.progress.set(id, new Progress(next, this.config.inflightMessagesMax));
@@ -192,7 +196,7 @@ export class Raft {
   }
 
   step(m: Message): void {
-    assert(m.to === this.id, () => `${this.id} stepped a message for ${m.to}`);
+    if (m.to !== this.id) fail(`${this.id} stepped a message for ${m.to}`);
     if (m.type === 'ReadIndex') return handleReadIndexRequest(this, m);
     if (m.type === 'ReadIndexResponse') return handleReadIndexResponse(this, m);
     if (m.term > this.term && !this.acceptHigherTerm(m)) return;
@@ -234,12 +238,12 @@ export class Raft {
         if ((this.role === 'candidate' && !m.preVote) || (this.role === 'preCandidate' && m.preVote)) handleVoteResponse(this, m);
         return;
       case 'AppendEntries':
-        assert(this.role !== 'leader', () => `${this.id}: two leaders in term ${this.term} (${m.from})`);
+        if (this.role === 'leader') fail(`${this.id}: two leaders in term ${this.term} (${m.from})`);
         if (this.role !== 'follower') this.becomeFollower(this.term, m.from, 'leader_discovered');
         this.acceptLeader(m.from);
         return handleAppendEntries(this, m);
       case 'InstallSnapshot':
-        assert(this.role !== 'leader', () => `${this.id}: two leaders in term ${this.term} (${m.from})`);
+        if (this.role === 'leader') fail(`${this.id}: two leaders in term ${this.term} (${m.from})`);
         if (this.role !== 'follower') this.becomeFollower(this.term, m.from, 'leader_discovered');
         this.acceptLeader(m.from);
         return handleInstallSnapshot(this, m);

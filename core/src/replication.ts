@@ -10,16 +10,18 @@ import type { Raft } from './raft';
 import { releaseConfirmedReads, serveReadsWaitingForCommit } from './read-index';
 import type { NodeId } from './types';
 
-/** Sends every follower what it is missing: called when the host takes a Ready, so proposals batch. */
+/**
+ * Sends every follower the entries it is missing: called when the host takes a Ready, so proposals
+ * made since the last Ready travel together. A new commit index alone sends nothing: followers learn
+ * it from the next AppendEntries or heartbeat (as in the paper), which halves the messages under
+ * steady load. Reads on followers do not wait for it, since ReadIndex's heartbeat round carries it.
+ */
 export function flushAppends(r: Raft): void {
   if (!r.appendPending || r.role !== 'leader') return;
   r.appendPending = false;
   for (const id of r.peers) {
     const pr = r.progress.get(id)!;
-    let sent = false;
-    while (maybeSendAppend(r, id, pr)) sent = true;
-    // Nothing new to send, but the follower has not heard the latest commit index it can use.
-    if (!sent && Math.min(r.log.committed, pr.match) > pr.sentCommit) sendHeartbeat(r, id, pr);
+    while (maybeSendAppend(r, id, pr));
   }
 }
 
@@ -34,9 +36,7 @@ function maybeSendAppend(r: Raft, to: NodeId, pr: Progress): boolean {
   if (prevLogTerm === undefined || entries === undefined) return sendSnapshot(r, to, pr);
   const leaderCommit = r.log.committed;
   r.send({ type: 'AppendEntries', from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, entries, leaderCommit, seq: ++r.seq });
-  const sentLast = prevLogIndex + entries.length;
-  pr.sentCommit = Math.max(pr.sentCommit, Math.min(leaderCommit, sentLast));
-  pr.sentEntries(entries.length, sentLast);
+  pr.sentEntries(entries.length, prevLogIndex + entries.length);
   return true;
 }
 
@@ -63,7 +63,6 @@ function sendHeartbeat(r: Raft, to: NodeId, pr: Progress): void {
   }
   const leaderCommit = Math.min(r.log.committed, prevLogIndex);
   r.send({ type: 'AppendEntries', from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, entries: [], leaderCommit, seq: ++r.seq });
-  pr.sentCommit = Math.max(pr.sentCommit, leaderCommit);
 }
 
 export function sendHeartbeats(r: Raft): void {
@@ -155,7 +154,6 @@ export function maybeCommit(r: Raft): boolean {
   const before = r.log.committed;
   r.log.commitTo(index);
   r.emit({ type: 'commitAdvanced', from: before, to: index });
-  r.appendPending = true;
   serveReadsWaitingForCommit(r);
   return true;
 }

@@ -3,7 +3,7 @@
  * core only reads. Index `snapshot.meta.index` is the log's base: its term is known, the entries
  * before it are compacted away.
  */
-import { assert } from './assert';
+import { fail } from './assert';
 import type { Entry, HardState, NodeId, Snapshot } from './types';
 import { emptyHardState, emptySnapshot } from './types';
 
@@ -57,9 +57,9 @@ export class MemoryStorage implements Storage {
   }
 
   entries(lo: number, hi: number): Entry[] {
-    assert(lo <= hi, () => `entries: lo ${lo} > hi ${hi}`);
-    assert(lo >= this.firstIndex(), () => `entries: ${lo} is compacted (first index ${this.firstIndex()})`);
-    assert(hi <= this.lastIndex() + 1, () => `entries: ${hi} is beyond last index ${this.lastIndex()} + 1`);
+    if (lo > hi) fail(`entries: lo ${lo} > hi ${hi}`);
+    if (lo < this.firstIndex()) fail(`entries: ${lo} is compacted (first index ${this.firstIndex()})`);
+    if (hi > this.lastIndex() + 1) fail(`entries: ${hi} is beyond last index ${this.lastIndex()} + 1`);
     const offset = this.snap.meta.index + 1;
     return this.log.slice(lo - offset, hi - offset);
   }
@@ -85,7 +85,7 @@ export class MemoryStorage implements Storage {
     assertContiguous(entries);
     const first = entries[0]!.index;
     const base = this.snap.meta.index;
-    assert(first <= this.lastIndex() + 1, () => `append: gap, ${first} after last index ${this.lastIndex()}`);
+    if (first > this.lastIndex() + 1) fail(`append: gap, ${first} after last index ${this.lastIndex()}`);
     const skip = Math.max(0, base + 1 - first);
     if (skip >= entries.length) return;
     const from = first + skip;
@@ -98,8 +98,7 @@ export class MemoryStorage implements Storage {
    * when its log does not hold the snapshot's last entry, so nothing after it can be kept.
    */
   applySnapshot(snapshot: Snapshot): void {
-    assert(snapshot.meta.index > this.snap.meta.index, () =>
-      `applySnapshot: ${snapshot.meta.index} is not newer than ${this.snap.meta.index}`);
+    if (snapshot.meta.index <= this.snap.meta.index) fail(`applySnapshot: ${snapshot.meta.index} is not newer than ${this.snap.meta.index}`);
     this.snap = snapshot;
     this.log = [];
   }
@@ -107,8 +106,8 @@ export class MemoryStorage implements Storage {
   /** Records a snapshot of the state machine at `index` (which must be applied) and drops the log before it. */
   createSnapshot(index: number, data: string, voters: NodeId[]): Snapshot {
     const term = this.term(index);
-    assert(term !== undefined, () => `createSnapshot: no entry at ${index}`);
-    assert(index >= this.snap.meta.index, () => `createSnapshot: ${index} is older than the snapshot`);
+    if (term === undefined) fail(`createSnapshot: no entry at ${index}`);
+    if (index < this.snap.meta.index) fail(`createSnapshot: ${index} is older than the snapshot`);
     this.log = this.log.slice(index - this.snap.meta.index);
     this.snap = { meta: { index, term, voters: [...voters] }, data };
     return this.snap;
@@ -119,7 +118,7 @@ export function assertContiguous(entries: readonly Entry[]): void {
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1]!;
     const entry = entries[i]!;
-    assert(entry.index === prev.index + 1, () => `entries not contiguous: ${prev.index} then ${entry.index}`);
-    assert(entry.term >= prev.term, () => `entry terms go back: ${prev.term} then ${entry.term} at ${entry.index}`);
+    if (entry.index !== prev.index + 1) fail(`entries not contiguous: ${prev.index} then ${entry.index}`);
+    if (entry.term < prev.term) fail(`entry terms go back: ${prev.term} then ${entry.term} at ${entry.index}`);
   }
 }

@@ -2,7 +2,7 @@
  * Entries (and at most one snapshot) that the core has accepted but the host has not yet
  * persisted. They reach the host in a Ready and leave this tail when the host confirms them.
  */
-import { assert } from './assert';
+import { fail } from './assert';
 import type { Entry, Snapshot } from './types';
 
 export class Unstable {
@@ -90,15 +90,14 @@ export class Unstable {
       this.offset = from;
       this.entries = entries.slice();
     } else {
-      assert(from < end, () => `unstable append leaves a gap: ${from} after ${end - 1}`);
+      if (from >= end) fail(`unstable append leaves a gap: ${from} after ${end - 1}`);
       this.entries = this.entries.slice(0, from - this.offset).concat(entries);
     }
     this.handedOutTo = Math.min(this.handedOutTo, from);
   }
 
   slice(lo: number, hi: number): Entry[] {
-    assert(lo >= this.offset && hi <= this.offset + this.entries.length, () =>
-      `unstable slice [${lo}, ${hi}) outside [${this.offset}, ${this.offset + this.entries.length})`);
+    if (!(lo >= this.offset && hi <= this.offset + this.entries.length)) fail(`unstable slice [${lo}, ${hi}) outside [${this.offset}, ${this.offset + this.entries.length})`);
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }
 }

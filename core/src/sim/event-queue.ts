@@ -1,40 +1,40 @@
 /**
- * The simulator's agenda: a binary min-heap ordered by time, then by insertion order, so events
- * at the same instant run in the order they were scheduled (which keeps runs deterministic).
+ * The simulator's agenda: a binary min-heap of items ordered by time, then by insertion order, so
+ * items due at the same instant run in the order they were scheduled (which keeps runs
+ * deterministic). Items carry their own time and sequence number: no wrapper per item.
  */
-export interface Scheduled<T> {
+export interface Timed {
   at: number;
   seq: number;
-  item: T;
 }
 
-export class EventQueue<T> {
-  private heap: Scheduled<T>[] = [];
+export class EventQueue<T extends Timed> {
+  private heap: T[] = [];
   private nextSeq = 0;
 
   get size(): number {
     return this.heap.length;
   }
 
-  push(at: number, item: T): void {
-    const node = { at, seq: this.nextSeq++, item };
+  push(item: T): void {
+    item.seq = this.nextSeq++;
     const heap = this.heap;
-    heap.push(node);
+    heap.push(item);
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(node, heap[parent]!)) break;
+      if (!before(item, heap[parent]!)) break;
       heap[i] = heap[parent]!;
       i = parent;
     }
-    heap[i] = node;
+    heap[i] = item;
   }
 
   peekTime(): number | undefined {
     return this.heap[0]?.at;
   }
 
-  pop(): Scheduled<T> | undefined {
+  pop(): T | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
@@ -53,13 +53,6 @@ export class EventQueue<T> {
     heap[i] = last;
     return top;
   }
-
-  /** Removes every scheduled item for which `keep` is false (used rarely: crash, drop). */
-  filter(keep: (item: T) => boolean): void {
-    const kept = this.heap.filter((node) => keep(node.item));
-    this.heap = [];
-    for (const node of kept.sort((a, b) => (before(a, b) ? -1 : 1))) this.heap.push(node);
-  }
 }
 
-const before = (a: Scheduled<unknown>, b: Scheduled<unknown>): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+const before = (a: Timed, b: Timed): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);

@@ -31,8 +31,8 @@ export class InvariantChecker {
   /** committed[i] is the entry committed at index i, once any node has committed it. */
   private readonly committed: Entry[] = [];
   private readonly leaderOfTerm = new Map<number, NodeId>();
-  /** (index, term) -> the entry first seen there and the term before it. */
-  private readonly seen = new Map<string, { entry: Entry; prevTerm: number }>();
+  /** (index, term) -> the entry first seen there and the term before it (see seenKey). */
+  private readonly seen = new Map<number, { entry: Entry; prevTerm: number }>();
   private readonly memory = new Map<NodeId, NodeMemory>();
 
   get committedIndex(): number {
@@ -46,12 +46,21 @@ export class InvariantChecker {
   /** `storage` is the node's durable state before this Ready is written. */
   onReady(at: number, id: NodeId, incarnation: number, rd: Ready, node: RaftNode, storage: Storage): void {
     const mem = this.memoryOf(id, incarnation, node);
-    const fail = (property: Violation['property'], message: string) => this.violations.push({ at, node: id, property, message });
-    if (rd.role === 'leader') this.checkLeader(mem, node, fail);
-    if (rd.entries.length > 0) this.checkAppended(rd.entries, node, storage, fail);
-    if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node, fail);
+    this.at = at;
+    this.current = id;
+    if (rd.role === 'leader') this.checkLeader(mem, node);
+    if (rd.entries.length > 0) this.checkAppended(rd.entries, node, storage);
+    if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node);
     if (rd.snapshot) mem.applied = rd.snapshot.meta.index;
-    if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries, fail);
+    if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries);
+  }
+
+  /** Where the Ready being checked came from. */
+  private at = 0;
+  private current: NodeId = '';
+
+  private fail(property: Violation['property'], message: string): void {
+    this.violations.push({ at: this.at, node: this.current, property, message });
   }
 
   private memoryOf(id: NodeId, incarnation: number, node: RaftNode): NodeMemory {
@@ -64,43 +73,43 @@ export class InvariantChecker {
     return mem;
   }
 
-  private checkLeader(mem: NodeMemory, node: RaftNode, fail: Fail): void {
+  private checkLeader(mem: NodeMemory, node: RaftNode): void {
     const term = node.term;
     if (mem.leaderTerm === term) return;
     mem.leaderTerm = term;
     const other = this.leaderOfTerm.get(term);
-    if (other !== undefined && other !== node.id) fail('election_safety', `${node.id} and ${other} are both leader in term ${term}`);
+    if (other !== undefined && other !== node.id) this.fail('election_safety', `${node.id} and ${other} are both leader in term ${term}`);
     this.leaderOfTerm.set(term, node.id);
     for (let i = Math.max(1, node.firstIndex); i < this.committed.length; i++) {
       const want = this.committed[i]!;
       if (node.termAt(i) !== want.term) {
-        fail('leader_completeness', `leader ${node.id} of term ${term} lacks committed entry ${i} (term ${want.term}); it has term ${node.termAt(i)}`);
+        this.fail('leader_completeness', `leader ${node.id} of term ${term} lacks committed entry ${i} (term ${want.term}); it has term ${node.termAt(i)}`);
         return;
       }
     }
   }
 
-  private checkAppended(entries: readonly Entry[], node: RaftNode, storage: Storage, fail: Fail): void {
+  private checkAppended(entries: readonly Entry[], node: RaftNode, storage: Storage): void {
     for (const entry of entries) {
       const prevTerm = entry.index === 1 ? 0 : node.termAt(entry.index - 1) ?? -1;
-      const key = `${entry.index}:${entry.term}`;
+      const key = seenKey(entry.index, entry.term);
       const first = this.seen.get(key);
       if (!first) {
         this.seen.set(key, { entry, prevTerm });
       } else if (!sameEntry(first.entry, entry) || (prevTerm !== -1 && first.prevTerm !== -1 && first.prevTerm !== prevTerm)) {
-        fail('log_matching', `${node.id}: entry ${key} differs from the one first seen there`);
+        this.fail('log_matching', `${node.id}: entry ${entry.index} of term ${entry.term} differs from the one first seen there`);
       }
       // A follower behind in terms may hold a stale leader's entry where another one committed
       // (it never commits it); but replacing the committed entry it durably held loses it.
       const committed = this.committed[entry.index];
       if (committed && committed.term !== entry.term && storage.term(entry.index) === committed.term) {
-        fail('state_machine_safety', `${node.id} overwrote committed entry ${entry.index} (term ${committed.term}) with term ${entry.term}`);
+        this.fail('state_machine_safety', `${node.id} overwrote committed entry ${entry.index} (term ${committed.term}) with term ${entry.term}`);
       }
     }
   }
 
-  private checkCommit(mem: NodeMemory, commit: number, node: RaftNode, fail: Fail): void {
-    if (commit < mem.commit) fail('commit_regressed', `${node.id}: commit went from ${mem.commit} back to ${commit}`);
+  private checkCommit(mem: NodeMemory, commit: number, node: RaftNode): void {
+    if (commit < mem.commit) this.fail('commit_regressed', `${node.id}: commit went from ${mem.commit} back to ${commit}`);
     for (let i = Math.max(mem.commit + 1, node.firstIndex); i <= commit; i++) {
       const term = node.termAt(i);
       const entry = term === undefined ? undefined : node.entries(i, i + 1)?.[0];
@@ -110,26 +119,27 @@ export class InvariantChecker {
         // Commits happen in index order somewhere, so the slot before is filled (or compacted here).
         this.committed[i] = entry;
       } else if (!sameEntry(known, entry)) {
-        fail('state_machine_safety', `${node.id} committed ${i} with term ${entry.term}, but term ${known.term} was committed there`);
+        this.fail('state_machine_safety', `${node.id} committed ${i} with term ${entry.term}, but term ${known.term} was committed there`);
       }
     }
     mem.commit = Math.max(mem.commit, commit);
   }
 
-  private checkApplied(mem: NodeMemory, entries: readonly Entry[], fail: Fail): void {
+  private checkApplied(mem: NodeMemory, entries: readonly Entry[]): void {
     for (const entry of entries) {
-      if (entry.index !== mem.applied + 1) fail('apply_order', `applied ${entry.index} after ${mem.applied}`);
-      if (entry.index > mem.commit) fail('apply_order', `applied ${entry.index} beyond commit ${mem.commit}`);
+      if (entry.index !== mem.applied + 1) this.fail('apply_order', `applied ${entry.index} after ${mem.applied}`);
+      if (entry.index > mem.commit) this.fail('apply_order', `applied ${entry.index} beyond commit ${mem.commit}`);
       const known = this.committed[entry.index];
       if (known && !sameEntry(known, entry)) {
-        fail('state_machine_safety', `applied entry ${entry.index} (term ${entry.term}) differs from committed term ${known.term}`);
+        this.fail('state_machine_safety', `applied entry ${entry.index} (term ${entry.term}) differs from committed term ${known.term}`);
       }
       mem.applied = entry.index;
     }
   }
 }
 
-type Fail = (property: Violation['property'], message: string) => void;
+/** A number key for (index, term): exact while index < 2^31 and term < 2^22. */
+const seenKey = (index: number, term: number): number => index * 4_194_304 + term;
 
 function sameEntry(a: Entry, b: Entry): boolean {
   if (a === b) return true;

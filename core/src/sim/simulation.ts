@@ -19,6 +19,7 @@ import { cloneState } from './clone';
 import type { NetworkConfig, SimConfig, SimConfigInput } from './config';
 import { nodeIdsFor, resolveSimConfig } from './config';
 import { EventQueue } from './event-queue';
+import type { Timed } from './event-queue';
 import { InvariantChecker } from './invariants';
 import type { DropReason, InFlightMessage } from './network';
 import { Network } from './network';
@@ -77,13 +78,18 @@ interface RecordedAction {
   action: SimAction;
 }
 
-type Task =
-  | { kind: 'tick'; node: NodeId; incarnation: number }
-  | { kind: 'deliver'; id: number }
-  | { kind: 'persisted'; node: NodeId; incarnation: number }
-  | { kind: 'requestArrives'; requestId: number }
-  | { kind: 'replyArrives'; requestId: number }
-  | { kind: 'requestTimeout'; requestId: number; incarnation: number };
+type TaskKind = 'tick' | 'deliver' | 'persisted' | 'requestArrives' | 'replyArrives' | 'requestTimeout';
+
+/**
+ * One shape for every scheduled task (V8 then keeps property access on them fast): `node` and
+ * `incarnation` address a node's life, `id` a message in flight or a client request.
+ */
+interface Task extends Timed {
+  kind: TaskKind;
+  node: NodeId;
+  incarnation: number;
+  id: number;
+}
 
 /** Everything that changes during a run; a checkpoint is a deep copy of it. */
 interface World {
@@ -94,7 +100,9 @@ interface World {
   network: Network;
   nodes: Map<NodeId, SimNode>;
   checker: InvariantChecker;
+  /** Requests in progress and the most recent answered ones (see retainAnsweredRequests). */
   requests: Map<number, ClientRequest>;
+  answered: number[];
   nextRequestId: number;
   history: HistoryOp[];
   eventLog: TimedEvent[];
@@ -123,6 +131,9 @@ export interface NodeView {
   lastHeartbeatAgoMs: number;
 }
 
+/** How many answered client requests request(id) still returns. */
+const retainAnsweredRequests = 10_000;
+
 export class Simulation {
   readonly config: SimConfig;
   readonly nodeIds: NodeId[];
@@ -148,6 +159,7 @@ export class Simulation {
       nodes,
       checker: new InvariantChecker(),
       requests: new Map(),
+      answered: [],
       nextRequestId: 1,
       history: [],
       eventLog: [],
@@ -247,7 +259,7 @@ export class Simulation {
     if (!next) return false;
     this.w.now = next.at;
     this.w.steps++;
-    this.runTask(next.item);
+    this.runTask(next);
     return true;
   }
 
@@ -284,9 +296,9 @@ export class Simulation {
       case 'tick': return this.onTick(task.node, task.incarnation);
       case 'deliver': return this.onDeliver(task.id);
       case 'persisted': return this.onPersisted(task.node, task.incarnation);
-      case 'requestArrives': return this.onRequestArrives(task.requestId);
-      case 'replyArrives': return this.onReplyArrives(task.requestId);
-      case 'requestTimeout': return this.onRequestTimeout(task.requestId, task.incarnation);
+      case 'requestArrives': return this.onRequestArrives(task.id);
+      case 'replyArrives': return this.onReplyArrives(task.id);
+      case 'requestTimeout': return this.onRequestTimeout(task.id, task.incarnation);
     }
   }
 
@@ -386,7 +398,7 @@ export class Simulation {
     node.applyLog = [];
     node.lastHeartbeatAt = -1;
     // Nodes tick out of phase with each other, as real clocks do.
-    this.schedule(this.w.now + this.w.prng.next() * this.config.tickMs, { kind: 'tick', node: node.id, incarnation: node.incarnation });
+    this.schedule(this.w.now + this.w.prng.next() * this.config.tickMs, 'tick', node.id, node.incarnation, 0);
   }
 
   private onTick(id: NodeId, incarnation: number): void {
@@ -394,7 +406,7 @@ export class Simulation {
     if (!node.raft || node.incarnation !== incarnation) return;
     node.raft.tick();
     this.pump(node);
-    this.schedule(this.w.now + this.config.tickMs, { kind: 'tick', node: id, incarnation });
+    this.schedule(this.w.now + this.config.tickMs, 'tick', id, incarnation, 0);
   }
 
   private onDeliver(flightId: number): void {
@@ -416,10 +428,11 @@ export class Simulation {
       const rd = node.raft.ready();
       this.observeReady(node, rd);
       for (const out of rd.messages) if (!out.waitForPersist) this.sendMessage(out.message);
-      if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+      if (!rd.mustSync && rd.hardState) node.storage.setHardState(rd.hardState);
+      if (rd.mustSync) {
         node.persisting = rd;
         const delay = this.config.diskLatencyMinMs + this.w.prng.next() * (this.config.diskLatencyMaxMs - this.config.diskLatencyMinMs);
-        this.schedule(this.w.now + delay, { kind: 'persisted', node: node.id, incarnation: node.incarnation });
+        this.schedule(this.w.now + delay, 'persisted', node.id, node.incarnation, 0);
         return;
       }
       this.finishReady(node, rd);
@@ -497,7 +510,7 @@ export class Simulation {
   private sendMessage(message: Message): void {
     const result = this.w.network.send(message, this.w.now, this.w.prng);
     if (typeof result === 'string') return this.recordDrop(message, 0, result);
-    for (const flight of result) this.schedule(flight.deliverAt, { kind: 'deliver', id: flight.id });
+    for (const flight of result) this.schedule(flight.deliverAt, 'deliver', message.to, 0, flight.id);
   }
 
   private recordDrop(message: Message, id: number, reason: DropReason): void {
@@ -510,9 +523,14 @@ export class Simulation {
   submit(input: ClientRequestInput): number {
     this.node(input.node);
     const id = this.w.nextRequestId++;
-    const request: ClientRequest = { ...input, id, sentAt: this.w.now, arrivedAt: null, response: null, repliedAt: null };
+    // Built field by field, always with the same fields, whatever the input carried.
+    const request: ClientRequest = {
+      id, clientId: input.clientId, node: input.node, op: input.op, key: input.key, value: input.value,
+      consistency: input.consistency ?? 'linearizable', record: input.record ?? true,
+      sentAt: this.w.now, arrivedAt: null, response: null, repliedAt: null,
+    };
     this.w.requests.set(id, request);
-    this.schedule(this.w.now + this.config.clientLatencyMs, { kind: 'requestArrives', requestId: id });
+    this.schedule(this.w.now + this.config.clientLatencyMs, 'requestArrives', input.node, 0, id);
     return id;
   }
 
@@ -538,7 +556,7 @@ export class Simulation {
     const waiting = node.writesByIndex.get(result.index) ?? [];
     waiting.push({ requestId: request.id, index: result.index, term: result.term });
     node.writesByIndex.set(result.index, waiting);
-    this.schedule(this.w.now + this.config.writeTimeoutMs, { kind: 'requestTimeout', requestId: request.id, incarnation: node.incarnation });
+    this.schedule(this.w.now + this.config.writeTimeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
     this.pump(node);
   }
 
@@ -548,7 +566,7 @@ export class Simulation {
     const result = node.raft!.readIndex(context);
     if (!result.ok) return this.reply(request, api.unavailable(`no leader to confirm the read (${result.reason})`));
     node.readsByContext.set(context, { requestId: request.id, index: null });
-    this.schedule(this.w.now + this.config.readTimeoutMs, { kind: 'requestTimeout', requestId: request.id, incarnation: node.incarnation });
+    this.schedule(this.w.now + this.config.readTimeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
     this.pump(node);
   }
 
@@ -606,7 +624,7 @@ export class Simulation {
   private reply(request: ClientRequest, response: ApiResponse): void {
     if (request.response) return;
     request.response = response;
-    this.schedule(this.w.now + this.config.clientLatencyMs, { kind: 'replyArrives', requestId: request.id });
+    this.schedule(this.w.now + this.config.clientLatencyMs, 'replyArrives', request.node, 0, request.id);
   }
 
   private onReplyArrives(requestId: number): void {
@@ -615,6 +633,15 @@ export class Simulation {
     request.repliedAt = this.w.now;
     this.record(request.node, { type: 'clientReplied', node: request.node, requestId, op: request.op, key: request.key, status: response.status });
     if (request.record !== false) this.w.history.push(historyOpOf(request, response));
+    this.forgetOldAnswers(requestId);
+  }
+
+  /** Answered requests stay readable through request(id) for a while, not forever (long runs). */
+  private forgetOldAnswers(requestId: number): void {
+    const answered = this.w.answered;
+    answered.push(requestId);
+    if (answered.length <= 2 * retainAnsweredRequests) return;
+    for (const id of answered.splice(0, answered.length - retainAnsweredRequests)) this.w.requests.delete(id);
   }
 
   kvUrl(id: NodeId): string {
@@ -623,8 +650,8 @@ export class Simulation {
 
   // ---- plumbing -------------------------------------------------------------------------------
 
-  private schedule(at: number, task: Task): void {
-    this.w.queue.push(at, task);
+  private schedule(at: number, kind: TaskKind, node: NodeId, incarnation: number, id: number): void {
+    this.w.queue.push({ at, seq: 0, kind, node, incarnation, id });
   }
 
   private record(_node: NodeId, event: RaftEvent | SimEvent): void {
