@@ -67,8 +67,8 @@ export type SimEvent =
   | { type: 'invariantViolated'; node: NodeId; property: string; message: string };
 
 export interface TimedEvent {
-  at: number;
-  event: RaftEvent | SimEvent;
+  readonly at: number;
+  readonly event: RaftEvent | SimEvent;
 }
 
 interface RecordedAction {
@@ -209,6 +209,16 @@ export class Simulation {
 
   request(id: number): ClientRequest | undefined {
     return this.w.requests.get(id);
+  }
+
+  /** Client requests in progress and the most recently answered ones, oldest first. */
+  requests(): ClientRequest[] {
+    return [...this.w.requests.values()];
+  }
+
+  /** When the next scheduled task is due (undefined when nothing is scheduled). */
+  nextEventTime(): number | undefined {
+    return this.w.queue.peekTime();
   }
 
   inFlight(): InFlightMessage[] {
@@ -631,8 +641,10 @@ export class Simulation {
     const request = this.w.requests.get(requestId)!;
     const response = request.response!;
     request.repliedAt = this.w.now;
+    // An answered request never changes again: frozen, checkpoints share it instead of copying it.
+    deepFreeze(request);
     this.record(request.node, { type: 'clientReplied', node: request.node, requestId, op: request.op, key: request.key, status: response.status });
-    if (request.record !== false) this.w.history.push(historyOpOf(request, response));
+    if (request.record !== false) this.w.history.push(Object.freeze(historyOpOf(request, response)));
     this.forgetOldAnswers(requestId);
   }
 
@@ -655,7 +667,8 @@ export class Simulation {
   }
 
   private record(_node: NodeId, event: RaftEvent | SimEvent): void {
-    const timed = { at: this.w.now, event };
+    // Logged events are history: frozen, so checkpoints share them.
+    const timed: TimedEvent = Object.freeze({ at: this.w.now, event: deepFreeze(event) });
     const log = this.w.eventLog;
     log.push(timed);
     if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
@@ -684,6 +697,14 @@ export class Simulation {
     while (sim.w.steps < untilStep && sim.step());
     return sim;
   }
+}
+
+/** Freezes an object and the plain objects and arrays inside it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
+  return value;
 }
 
 function historyOpOf(request: ClientRequest, response: ApiResponse): HistoryOp {
