@@ -1,0 +1,58 @@
+/**
+ * Reads a Chromium performance trace (browser.startTracing with devtools.timeline) and measures
+ * the page's main thread: the longest task, how many took over 50 ms, and how busy it was.
+ */
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  /** Thread (CPU) time: on a busy machine a task's wall time includes time the thread waited for a core. */
+  tdur?: number;
+  args?: { name?: string };
+}
+
+export interface MainThreadStats {
+  tasks: number;
+  /** Wall time of the longest task (what the Long Tasks API reports). */
+  longestTaskMs: number;
+  tasksOver50Ms: number;
+  /** CPU time of the longest task: the page's own work, without waiting for a busy CPU. */
+  longestTaskCpuMs: number;
+  tasksOver50MsCpu: number;
+  busyShare: number;
+  /** Like busyShare, counting CPU time only. */
+  busyShareCpu: number;
+  windowMs: number;
+}
+
+export function mainThreadStats(traceJson: string): MainThreadStats {
+  const parsed = JSON.parse(traceJson) as { traceEvents: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  // The renderer's main thread is named CrRendererMain; there is one per page process.
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  let best: MainThreadStats | null = null;
+  for (const main of mains) {
+    const tasks = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'RunTask' && e.dur !== undefined);
+    if (tasks.length === 0) continue;
+    const start = Math.min(...tasks.map((t) => t.ts));
+    const end = Math.max(...tasks.map((t) => t.ts + t.dur!));
+    const durations = tasks.map((t) => t.dur! / 1000);
+    const cpu = tasks.map((t) => (t.tdur ?? t.dur!) / 1000);
+    const stats: MainThreadStats = {
+      tasks: tasks.length,
+      longestTaskMs: Math.max(...durations),
+      tasksOver50Ms: durations.filter((d) => d > 50).length,
+      longestTaskCpuMs: Math.max(...cpu),
+      tasksOver50MsCpu: cpu.filter((d) => d > 50).length,
+      busyShare: durations.reduce((a, b) => a + b, 0) / ((end - start) / 1000),
+      busyShareCpu: cpu.reduce((a, b) => a + b, 0) / ((end - start) / 1000),
+      windowMs: (end - start) / 1000,
+    };
+    if (!best || stats.tasks > best.tasks) best = stats;
+  }
+  if (!best) throw new Error('no renderer main thread tasks in the trace');
+  return best;
+}

@@ -1,0 +1,153 @@
+/**
+ * Drives the playground as a user does: the URL, the node buttons, the client panel. Reads the
+ * result only through the stable test hooks of DESIGN.md section 6 (and a few more the
+ * playground documents). Waits are on conditions, against the simulated clock shown on the page,
+ * never fixed sleeps.
+ */
+import { expect } from '@playwright/test';
+import type { Page } from '@playwright/test';
+
+export interface NodeState {
+  id: string;
+  role: 'leader' | 'follower' | 'candidate' | 'down';
+  term: number;
+  commitIndex: number;
+  lastApplied: number;
+  logLength: number;
+  leaderId: string;
+}
+
+export interface ClientAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  node: string;
+}
+
+/**
+ * How fast simulated time runs while a test clicks through the UI. SCENARIOS.md's time limits are
+ * simulated time here, and each browser round trip of the test costs real time (tens of ms), so
+ * the speed is the same trade-off as a real-process test's slow HTTP client: 5x keeps the limits
+ * meaningful and the suite quick. Guided runs need no round trips and use 100x.
+ */
+export const uiSpeed = Number(process.env.E2E_UI_SPEED ?? 5);
+
+/** Opens the playground on a reproducible run. */
+export async function openPlayground(page: Page, params: { seed: number; nodes?: number; speed?: number; extra?: string }): Promise<void> {
+  const q = `seed=${params.seed}&nodes=${params.nodes ?? 3}&speed=${params.speed ?? uiSpeed}${params.extra ? `&${params.extra}` : ''}`;
+  await page.goto(`/?${q}`);
+  await expect(page.getByTestId('node-n1')).toBeVisible();
+}
+
+export async function nodeStates(page: Page): Promise<NodeState[]> {
+  return page.locator('g[data-testid^="node-"][data-role]').evaluateAll((els) => els.map((e) => ({
+    id: e.getAttribute('data-testid')!.slice('node-'.length),
+    role: e.getAttribute('data-role') as NodeState['role'],
+    term: Number(e.getAttribute('data-term')),
+    commitIndex: Number(e.getAttribute('data-commit-index')),
+    lastApplied: Number(e.getAttribute('data-last-applied')),
+    logLength: Number(e.getAttribute('data-log-length')),
+    leaderId: e.getAttribute('data-leader-id') ?? '',
+  })));
+}
+
+export async function nodeState(page: Page, id: string): Promise<NodeState> {
+  const all = await nodeStates(page);
+  return all.find((n) => n.id === id)!;
+}
+
+/** The simulated clock shown on the page, in ms. */
+export async function simNow(page: Page): Promise<number> {
+  return Number(await page.getByTestId('clock').getAttribute('data-now'));
+}
+
+/** How often in-page waits re-check (ms): the simulation may run at 100x, so this stays short. */
+const pollMs = 10;
+
+/** Waits until `ms` of simulated time has passed on the page. */
+export async function waitSim(page: Page, ms: number): Promise<void> {
+  const until = (await simNow(page)) + ms;
+  await page.waitForFunction(
+    (until) => Number(document.querySelector('[data-testid="clock"]')?.getAttribute('data-now')) >= until,
+    until,
+    { polling: pollMs, timeout: 30_000 },
+  );
+}
+
+/** The single leader among `ids`, followed by every other live node among them in the same term. */
+function agreedLeader(states: NodeState[], ids: readonly string[]): string | null {
+  const mine = states.filter((s) => ids.includes(s.id));
+  const leaders = mine.filter((s) => s.role === 'leader');
+  if (leaders.length !== 1) return null;
+  const leader = leaders[0]!;
+  const agree = mine.filter((s) => s.role !== 'down').every((s) => s.term === leader.term && (s.role === 'leader' || (s.role === 'follower' && s.leaderId === leader.id)));
+  return agree ? leader.id : null;
+}
+
+/**
+ * SCENARIOS.md's "stable leader": the same single leader, followed by every live node among
+ * `ids`, in 5 consecutive polls at least 250 ms of simulated time apart.
+ */
+export async function stableLeader(page: Page, ids: readonly string[] = ['n1', 'n2', 'n3'], simTimeoutMs = 25_000): Promise<string> {
+  const deadline = (await simNow(page)) + simTimeoutMs;
+  let streak = 0;
+  let last: string | null = null;
+  while (true) {
+    const leader = agreedLeader(await nodeStates(page), ids);
+    streak = leader && leader === last ? streak + 1 : leader ? 1 : 0;
+    last = leader;
+    if (streak >= 5) return leader!;
+    if ((await simNow(page)) > deadline) throw new Error(`no stable leader among ${ids.join(',')} within ${simTimeoutMs} ms of simulated time`);
+    await waitSim(page, 250);
+  }
+}
+
+export const others = (all: readonly string[], ...exclude: string[]): string[] => all.filter((id) => !exclude.includes(id));
+
+/** Sends one request from the client panel and waits for its answer on screen. */
+export async function client(page: Page, op: 'put' | 'get' | 'delete', target: string, key: string, value = ''): Promise<ClientAnswer> {
+  await page.getByTestId('client-target').selectOption(target);
+  await page.getByTestId('client-key').fill(key);
+  if (op === 'put') await page.getByTestId('client-value').fill(value);
+  const result = page.getByTestId('client-result');
+  const before = (await result.getAttribute('data-request-id')) ?? '0';
+  await page.getByTestId(`client-${op}`).click();
+  const answer = await page.waitForFunction((before) => {
+    const el = document.querySelector<HTMLElement>('[data-testid="client-result"]');
+    if (!el || el.dataset.requestId === before || el.dataset.status === 'pending') return null;
+    return { status: el.dataset.status!, text: el.querySelector('.response-line')?.textContent ?? '', node: el.dataset.node ?? '' };
+  }, before, { polling: pollMs, timeout: 30_000 });
+  // waitForFunction resolves on the first truthy value, so the answer is there.
+  const { status, text, node } = (await answer.jsonValue())!;
+  const body = JSON.parse(text.slice(text.indexOf('{'))) as Record<string, unknown>;
+  return { status: Number(status), body, node };
+}
+
+export async function putOk(page: Page, target: string, key: string, value: string): Promise<void> {
+  const answer = await client(page, 'put', target, key, value);
+  expect(answer.status, `PUT ${key}=${value} to ${target}: ${JSON.stringify(answer.body)}`).toBe(200);
+}
+
+/** Reads `key` on `node` until it returns `value` (404 for null), within simulated `simTimeoutMs`. */
+export async function readEventually(page: Page, node: string, key: string, value: string | null, simTimeoutMs = 12_000): Promise<void> {
+  const deadline = (await simNow(page)) + simTimeoutMs;
+  while (true) {
+    const answer = await client(page, 'get', node, key);
+    if (value === null ? answer.status === 404 : answer.status === 200 && answer.body.value === value) return;
+    if ((await simNow(page)) > deadline) throw new Error(`${key} on ${node}: expected ${value ?? '404'}, last answer ${answer.status} ${JSON.stringify(answer.body)}`);
+    await waitSim(page, 250);
+  }
+}
+
+export async function readEverywhere(page: Page, nodes: readonly string[], key: string, value: string | null, simTimeoutMs = 12_000): Promise<void> {
+  for (const node of nodes) await readEventually(page, node, key, value, simTimeoutMs);
+}
+
+export async function kill(page: Page, id: string): Promise<void> {
+  await page.getByTestId(`kill-${id}`).click();
+  await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-role', 'down');
+}
+
+export async function restart(page: Page, id: string): Promise<void> {
+  await page.getByTestId(`restart-${id}`).click();
+  await expect(page.getByTestId(`node-${id}`)).not.toHaveAttribute('data-role', 'down');
+}

@@ -1,0 +1,9 @@
+/**
+ * The simulator-only scenarios of the Raft paper and the classic lab tests, from core
+ * (core/src/scenarios/paper.ts): the guided runs in core's teaching order first, then the rest.
+ */
+import type { SimScenario } from '@raft-kv/core/scenarios';
+import { guidedScenarios, paperScenarios } from '@raft-kv/core/scenarios';
+
+export const guidedPaperScenarios: readonly SimScenario[] = guidedScenarios;
+export const morePaperScenarios: readonly SimScenario[] = paperScenarios.filter((s) => !guidedScenarios.includes(s));

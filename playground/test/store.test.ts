@@ -1,0 +1,115 @@
+/** The store and actions without React or a DOM: an inline engine on a manual clock. */
+import { describe, expect, it } from 'vitest';
+import { frameMs } from '../src/engine/engine';
+import { InlineTransport } from '../src/engine/inline-transport';
+import { ManualScheduler } from '../src/engine/scheduler';
+import { createActions } from '../src/store/actions';
+import { leaderOf, selectLeaderId, selectNode, selectNodeIds } from '../src/store/selectors';
+import { createPlaygroundStore, receiveSnapshot } from '../src/store/store';
+import type { PlaygroundState } from '../src/store/store';
+
+function setup(seed = 3, nodes = 3) {
+  const scheduler = new ManualScheduler();
+  const store = createPlaygroundStore({ mode: 'sim', seed, nodes });
+  const transport = new InlineTransport(scheduler);
+  const actions = createActions({ store, transport });
+  transport.start({ setup: { seed, nodeCount: nodes, unsafeCommitOldTerm: false }, speed: 10, playing: true, loadOpsPerSec: 0 }, (s) => receiveSnapshot(store, s));
+  const until = async (done: (s: PlaygroundState) => boolean, realMsMax = 30_000) => {
+    for (let t = 0; t < realMsMax && !done(store.getState()); t += frameMs) await scheduler.advanceAsync(frameMs);
+    expect(done(store.getState())).toBe(true);
+  };
+  return { store, actions, until, transport };
+}
+
+describe('store and actions', () => {
+  it('holds the latest snapshot and the UI choices', async () => {
+    const { store, until } = setup();
+    expect(selectNodeIds(store.getState())).toBe('n1,n2,n3');
+    expect(store.getState().ui).toMatchObject({ clientTarget: 'leader', draftSeed: '3', draftNodes: 3, unsafe: false });
+    await until((s) => selectLeaderId(s) !== null);
+  });
+
+  it('keeps a node object identical across snapshots while it does not change', async () => {
+    const { store, until, actions } = setup();
+    await until((s) => selectLeaderId(s) !== null);
+    actions.pause();
+    const before = selectNode('n1')(store.getState());
+    actions.setVerboseFeed(true); // a command that changes nothing about the nodes
+    expect(selectNode('n1')(store.getState())).toBe(before);
+  });
+
+  it('plays, pauses, steps and changes speed', async () => {
+    const { store, actions, until } = setup();
+    actions.togglePlay();
+    expect(store.getState().sim!.clock.playing).toBe(false);
+    const now = store.getState().sim!.clock.now;
+    actions.step();
+    expect(store.getState().sim!.clock.now).toBeGreaterThan(now);
+    actions.setSpeed(1000);
+    expect(store.getState().sim!.clock.speed).toBe(100);
+    actions.togglePlay();
+    await until((s) => s.sim!.clock.now > now + 500);
+  });
+
+  it('kills, restarts, isolates, reconnects and heals through actions', async () => {
+    const { store, actions, until } = setup();
+    await until((s) => selectLeaderId(s) !== null);
+    const leader = selectLeaderId(store.getState())!;
+    actions.crash(leader);
+    expect(selectNode(leader)(store.getState())!.displayRole).toBe('down');
+    await until((s) => selectLeaderId(s) !== null && selectLeaderId(s) !== leader);
+    actions.restart(leader);
+    expect(selectNode(leader)(store.getState())!.up).toBe(true);
+    actions.isolate('n1');
+    expect(store.getState().sim!.cutLinks).toEqual(['n1>n2', 'n1>n3', 'n2>n1', 'n3>n1']);
+    actions.reconnect('n1');
+    expect(store.getState().sim!.cutLinks).toEqual([]);
+    actions.cut('n2', 'n3', false);
+    expect(store.getState().sim!.cutLinks).toEqual(['n2>n3']);
+    actions.healAll();
+    expect(store.getState().sim!.cutLinks).toEqual([]);
+    actions.setLossRate(0.25);
+    expect(store.getState().sim!.network.lossRate).toBe(0.25);
+  });
+
+  it('sends the client panel request to the leader and shows the answer', async () => {
+    const { store, actions, until } = setup();
+    await until((s) => selectLeaderId(s) !== null && s.sim!.nodes.every((n) => n.commitIndex >= 1));
+    actions.setClientField('clientKey', 'greeting');
+    actions.setClientField('clientValue', 'hello');
+    actions.sendClient('put');
+    await until((s) => s.sim!.client[0]?.status != null);
+    expect(store.getState().sim!.client[0]).toMatchObject({ op: 'put', key: 'greeting', value: 'hello', status: 200, via: 'leader' });
+    await until((s) => s.sim!.nodes.every((n) => n.kv?.some(([k]) => k === 'greeting')));
+  });
+
+  it('resets with the seed and node count typed in the header', async () => {
+    const { store, actions } = setup();
+    actions.setDraftSeed('77');
+    actions.setDraftNodes(9);
+    actions.reset();
+    expect(store.getState().sim!.setup).toEqual({ seed: 77, nodeCount: 7, unsafeCommitOldTerm: false });
+    expect(store.getState().sim!.nodes).toHaveLength(7);
+    actions.setDraftSeed('not a number');
+    actions.reset();
+    expect(store.getState().sim!.setup.seed).toBe(77);
+    actions.setUnsafe(true);
+    expect(store.getState().ui.unsafe).toBe(true);
+    expect(store.getState().sim!.setup.unsafeCommitOldTerm).toBe(true);
+  });
+
+  it('builds the share link from the run on screen', () => {
+    const { actions } = setup(12, 5);
+    expect(actions.shareLink('http://localhost:5173', '/')).toBe('http://localhost:5173/?seed=12&nodes=5');
+  });
+
+  it('selects, inspects and switches mode as plain UI state', () => {
+    const { store, actions } = setup();
+    actions.selectNode('n2');
+    actions.selectLink(['n1', 'n2']);
+    expect(store.getState().ui).toMatchObject({ selectedNode: 'n2', selectedLink: ['n1', 'n2'], inspected: null });
+    actions.setMode('live');
+    expect(store.getState().mode).toBe('live');
+    expect(leaderOf([])).toBeUndefined();
+  });
+});
