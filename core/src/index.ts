@@ -11,3 +11,4 @@ export { quorumSize, majorityMatchIndex, tallyVotes } from './quorum';
 export type { ReadState, DroppedRead, ReadDropReason } from './read-index';
 export type { ProgressState } from './progress';
 export * from './api';
+export * from './live';

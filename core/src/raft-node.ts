@@ -78,6 +78,8 @@ export interface RaftStatus {
   voters: NodeId[];
   electionElapsed: number;
   electionTimeout: number;
+  /** Candidate and pre-candidate: the answers received so far in this election. */
+  votes: Record<NodeId, boolean> | null;
   /** Leader only. */
   progress: Record<NodeId, FollowerStatus> | null;
 }
@@ -271,6 +273,7 @@ export class RaftNode {
       voters: [...r.voters],
       electionElapsed: r.electionElapsed,
       electionTimeout: r.role === 'leader' ? r.config.electionTimeoutTicksMin : r.randomizedElectionTimeout,
+      votes: r.role === 'candidate' || r.role === 'preCandidate' ? Object.fromEntries(r.votes) : null,
       progress: r.role === 'leader' ? progressStatus(r) : null,
     };
   }
