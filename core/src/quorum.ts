@@ -5,13 +5,26 @@ export const quorumSize = (voterCount: number): number => Math.floor(voterCount 
 
 /**
  * The largest index that a majority of voters have matched: sort the match indexes from high to
- * low and take the quorum-th one.
+ * low and take the quorum-th one. (Insertion sort into a scratch array: this runs on every
+ * acknowledgement, for a handful of voters.)
  */
 export function majorityMatchIndex(voters: readonly NodeId[], matchOf: (id: NodeId) => number): number {
-  if (voters.length === 0) return 0;
-  const matches = voters.map(matchOf).sort((a, b) => b - a);
-  return matches[quorumSize(voters.length) - 1]!;
+  const n = voters.length;
+  if (n === 0) return 0;
+  const sorted = scratch.length >= n ? scratch : (scratch = new Array<number>(n));
+  for (let i = 0; i < n; i++) {
+    const value = matchOf(voters[i]!);
+    let j = i;
+    while (j > 0 && sorted[j - 1]! < value) {
+      sorted[j] = sorted[j - 1]!;
+      j--;
+    }
+    sorted[j] = value;
+  }
+  return sorted[quorumSize(n) - 1]!;
 }
+
+let scratch: number[] = new Array<number>(16);
 
 export type VoteResult = 'won' | 'lost' | 'pending';
 

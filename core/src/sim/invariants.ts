@@ -31,8 +31,8 @@ export class InvariantChecker {
   /** committed[i] is the entry committed at index i, once any node has committed it. */
   private readonly committed: Entry[] = [];
   private readonly leaderOfTerm = new Map<number, NodeId>();
-  /** (index, term) -> the entry first seen there and the term before it (see seenKey). */
-  private readonly seen = new Map<number, { entry: Entry; prevTerm: number }>();
+  /** seen[index]: each entry first seen at that index (one per term; rarely more than one) and the term before it. */
+  private readonly seen: ({ entry: Entry; prevTerm: number }[] | undefined)[] = [];
   private readonly memory = new Map<NodeId, NodeMemory>();
 
   get committedIndex(): number {
@@ -92,10 +92,10 @@ export class InvariantChecker {
   private checkAppended(entries: readonly Entry[], node: RaftNode, storage: Storage): void {
     for (const entry of entries) {
       const prevTerm = entry.index === 1 ? 0 : node.termAt(entry.index - 1) ?? -1;
-      const key = seenKey(entry.index, entry.term);
-      const first = this.seen.get(key);
+      const atIndex = this.seen[entry.index] ?? (this.seen[entry.index] = []);
+      const first = atIndex.find((s) => s.entry.term === entry.term);
       if (!first) {
-        this.seen.set(key, { entry, prevTerm });
+        atIndex.push({ entry, prevTerm });
       } else if (!sameEntry(first.entry, entry) || (prevTerm !== -1 && first.prevTerm !== -1 && first.prevTerm !== prevTerm)) {
         this.fail('log_matching', `${node.id}: entry ${entry.index} of term ${entry.term} differs from the one first seen there`);
       }
@@ -110,16 +110,15 @@ export class InvariantChecker {
 
   private checkCommit(mem: NodeMemory, commit: number, node: RaftNode): void {
     if (commit < mem.commit) this.fail('commit_regressed', `${node.id}: commit went from ${mem.commit} back to ${commit}`);
-    for (let i = Math.max(mem.commit + 1, node.firstIndex); i <= commit; i++) {
-      const term = node.termAt(i);
-      const entry = term === undefined ? undefined : node.entries(i, i + 1)?.[0];
-      if (!entry) continue;
-      const known = this.committed[i];
+    const from = Math.max(mem.commit + 1, node.firstIndex);
+    const entries = from <= commit ? node.entries(from, commit + 1) ?? [] : [];
+    for (const entry of entries) {
+      const known = this.committed[entry.index];
       if (known === undefined) {
         // Commits happen in index order somewhere, so the slot before is filled (or compacted here).
-        this.committed[i] = entry;
+        this.committed[entry.index] = entry;
       } else if (!sameEntry(known, entry)) {
-        this.fail('state_machine_safety', `${node.id} committed ${i} with term ${entry.term}, but term ${known.term} was committed there`);
+        this.fail('state_machine_safety', `${node.id} committed ${entry.index} with term ${entry.term}, but term ${known.term} was committed there`);
       }
     }
     mem.commit = Math.max(mem.commit, commit);
@@ -137,9 +136,6 @@ export class InvariantChecker {
     }
   }
 }
-
-/** A number key for (index, term): exact while index < 2^31 and term < 2^22. */
-const seenKey = (index: number, term: number): number => index * 4_194_304 + term;
 
 function sameEntry(a: Entry, b: Entry): boolean {
   if (a === b) return true;

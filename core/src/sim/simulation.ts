@@ -510,7 +510,8 @@ export class Simulation {
       const checker = this.w.checker;
       const before = checker.violations.length;
       checker.onReady(this.w.now, node.id, node.incarnation, rd, node.raft!, node.storage);
-      for (const v of checker.violations.slice(before)) {
+      for (let i = before; i < checker.violations.length; i++) {
+        const v = checker.violations[i]!;
         this.record(node.id, { type: 'invariantViolated', node: v.node, property: v.property, message: v.message });
       }
     }
@@ -641,8 +642,9 @@ export class Simulation {
     const request = this.w.requests.get(requestId)!;
     const response = request.response!;
     request.repliedAt = this.w.now;
-    // An answered request never changes again: frozen, checkpoints share it instead of copying it.
-    deepFreeze(request);
+    // An answered request never changes again: frozen, checkpoints share it (and what it holds)
+    // instead of copying it.
+    Object.freeze(request);
     this.record(request.node, { type: 'clientReplied', node: request.node, requestId, op: request.op, key: request.key, status: response.status });
     if (request.record !== false) this.w.history.push(Object.freeze(historyOpOf(request, response)));
     this.forgetOldAnswers(requestId);
@@ -668,7 +670,7 @@ export class Simulation {
 
   private record(_node: NodeId, event: RaftEvent | SimEvent): void {
     // Logged events are history: frozen, so checkpoints share them.
-    const timed: TimedEvent = Object.freeze({ at: this.w.now, event: deepFreeze(event) });
+    const timed: TimedEvent = Object.freeze({ at: this.w.now, event: Object.freeze(event) });
     const log = this.w.eventLog;
     log.push(timed);
     if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
@@ -697,14 +699,6 @@ export class Simulation {
     while (sim.w.steps < untilStep && sim.step());
     return sim;
   }
-}
-
-/** Freezes an object and the plain objects and arrays inside it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const inner of Object.values(value)) deepFreeze(inner);
-  return value;
 }
 
 function historyOpOf(request: ClientRequest, response: ApiResponse): HistoryOp {
