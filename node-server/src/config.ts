@@ -1,0 +1,193 @@
+/**
+ * Node configuration, read once from the environment (DESIGN section 7) and validated with zod
+ * into a frozen object. Nothing else in node-server reads process.env. Invalid values fail fast
+ * with a message that names the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface PeerConfig {
+  id: string;
+  /** Base URL of the peer's Raft port, e.g. http://127.0.0.1:9082. */
+  raftUrl: string;
+  /** Base URL of the peer's KV port: the leader hint clients get. */
+  kvUrl: string;
+}
+
+export interface NodeConfig {
+  nodeId: string;
+  kvPort: number;
+  raftPort: number;
+  bindHost: string;
+  /** This node's own KV and Raft URLs as others should reach them. */
+  kvUrl: string;
+  raftUrl: string;
+  peers: readonly PeerConfig[];
+  /** `<RAFT_DATA_DIR>/<NODE_ID>`. */
+  dataDir: string;
+  snapshotThreshold: number;
+  fsync: boolean;
+  clusterToken: string | null;
+  tickMs: number;
+  heartbeatTicks: number;
+  electionTimeoutTicksMin: number;
+  electionTimeoutTicksMax: number;
+  appendRetransmitTicks: number;
+  snapshotRetransmitTicks: number;
+  entriesPerMessageMax: number;
+  inflightMessagesMax: number;
+  uncommittedEntriesMax: number;
+  rpcTimeoutMs: number;
+  /** Most messages queued or in flight to one peer; more are dropped (Raft retransmits). */
+  peerQueueMax: number;
+  writeTimeoutMs: number;
+  readTimeoutMs: number;
+  keyBytesMax: number;
+  valueBytesMax: number;
+  kvBodyBytesMax: number;
+  raftBodyBytesMax: number;
+  walSegmentBytesMax: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  logFormat: 'json' | 'pretty';
+  /** Log one line per KV request (REFERENCE-API.md); off only for measurements. */
+  accessLog: boolean;
+}
+
+export class EnvConfigError extends Error {
+  override name = 'EnvConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no']).transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const idPattern = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+
+/** Parses one variable (or returns the fallback when unset or empty), naming the variable on error. */
+function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const parsed = schema.safeParse(raw.trim());
+  if (!parsed.success) throw new EnvConfigError(`${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
+  return parsed.data;
+}
+
+function readList(env: Env, name: string): string[] | null {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return null;
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function fail(message: string): never {
+  throw new EnvConfigError(message);
+}
+
+/** A peer's KV URL defaults to its Raft URL with the port minus 1000 (the default RAFT_PORT offset). */
+function derivedKvUrl(raftUrl: string, name: string): string {
+  const u = new URL(raftUrl);
+  const raftPort = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  if (raftPort <= 1000) fail(`${name}: cannot derive the KV port of ${raftUrl} (Raft port - 1000); set PEER_KV_URLS`);
+  u.port = String(raftPort - 1000);
+  return u.toString().replace(/\/+$/, '');
+}
+
+function readPeers(env: Env): PeerConfig[] {
+  const listName = env.PEERS !== undefined && env.PEERS.trim() !== '' ? 'PEERS' : 'RAFT_NODES';
+  const raftUrls = (readList(env, listName) ?? []).map((u) => {
+    const parsed = url.safeParse(u);
+    return parsed.success ? parsed.data : fail(`${listName}: ${JSON.stringify(u)} is not an http(s) URL`);
+  });
+  const ids = readList(env, 'PEER_IDS');
+  if (ids && ids.length !== raftUrls.length) fail(`PEER_IDS has ${ids.length} ids but ${listName} has ${raftUrls.length} URLs`);
+  const kvUrls = readList(env, 'PEER_KV_URLS');
+  if (kvUrls && kvUrls.length !== raftUrls.length) fail(`PEER_KV_URLS has ${kvUrls.length} URLs but ${listName} has ${raftUrls.length}`);
+  return raftUrls.map((raftUrl, i) => {
+    const kvUrl = kvUrls ? kvUrls[i]! : derivedKvUrl(raftUrl, listName);
+    if (kvUrls && !url.safeParse(kvUrl).success) fail(`PEER_KV_URLS: ${JSON.stringify(kvUrl)} is not an http(s) URL`);
+    // Without PEER_IDS, a peer's id is what its own NODE_ID defaults to: node-<kvPort>.
+    const id = ids ? ids[i]! : `node-${new URL(kvUrl).port}`;
+    if (!idPattern.safeParse(id).success) fail(`PEER_IDS: ${JSON.stringify(id)} is not a valid node id`);
+    return { id, raftUrl, kvUrl: kvUrl.replace(/\/+$/, '') };
+  });
+}
+
+/** The host others should use for this node: the bind address, unless it is a wildcard. */
+function defaultAdvertiseHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '::') return 'localhost';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+}
+
+export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
+  const kvPort = read(env, 'KVSTORE_PORT', port, read(env, 'PORT', port, 8080));
+  const raftPort = read(env, 'RAFT_PORT', port, kvPort + 1000);
+  if (raftPort === kvPort) fail(`RAFT_PORT must differ from the KV port (${kvPort})`);
+  if (raftPort > 65535) fail(`RAFT_PORT defaults to KV port + 1000 = ${raftPort}, which is not a port; set RAFT_PORT`);
+  const nodeId = read(env, 'NODE_ID', idPattern, `node-${kvPort}`);
+  const bindHost = read(env, 'BIND_ADDRESS', z.string().min(1), '127.0.0.1');
+  const advertiseHost = read(env, 'ADVERTISE_HOST', z.string().min(1), defaultAdvertiseHost(bindHost));
+  const kvUrl = read(env, 'KV_ADVERTISE_URL', url, `http://${advertiseHost}:${kvPort}`);
+  const raftUrl = read(env, 'RAFT_ADVERTISE_URL', url, `http://${advertiseHost}:${raftPort}`);
+  const peers = readPeers(env);
+  const ids = new Set([nodeId, ...peers.map((p) => p.id)]);
+  if (ids.size !== peers.length + 1) fail(`PEER_IDS must be distinct and must not include NODE_ID (${nodeId})`);
+
+  const tickMs = read(env, 'RAFT_TICK_MS', positiveInt.max(1000), 10);
+  const ticks = (name: string, fallbackMs: number): number => {
+    const ms = read(env, name, positiveInt, fallbackMs);
+    if (ms % tickMs !== 0) fail(`${name}=${ms} must be a multiple of RAFT_TICK_MS (${tickMs})`);
+    return ms / tickMs;
+  };
+  const heartbeatTicks = ticks('RAFT_HEARTBEAT_MS', 100);
+  const electionTimeoutTicksMin = ticks('RAFT_ELECTION_TIMEOUT_MIN_MS', 600);
+  const electionTimeoutTicksMax = ticks('RAFT_ELECTION_TIMEOUT_MAX_MS', 1200);
+  if (electionTimeoutTicksMax < electionTimeoutTicksMin) fail('RAFT_ELECTION_TIMEOUT_MAX_MS must be >= RAFT_ELECTION_TIMEOUT_MIN_MS');
+  if (electionTimeoutTicksMin <= heartbeatTicks) fail('RAFT_ELECTION_TIMEOUT_MIN_MS must be greater than RAFT_HEARTBEAT_MS');
+  const rpcTimeoutMs = read(env, 'RAFT_RPC_TIMEOUT_MS', positiveInt, 500);
+
+  const config: NodeConfig = {
+    nodeId,
+    kvPort,
+    raftPort,
+    bindHost,
+    kvUrl,
+    raftUrl,
+    peers,
+    dataDir: path.resolve(read(env, 'RAFT_DATA_DIR', z.string().min(1), './data'), nodeId),
+    snapshotThreshold: read(env, 'RAFT_SNAPSHOT_THRESHOLD', positiveInt, 50),
+    fsync: read(env, 'RAFT_FSYNC', bool, true),
+    clusterToken: read<string | null>(env, 'RAFT_CLUSTER_TOKEN', z.string().min(8, 'must be at least 8 characters'), null),
+    tickMs,
+    heartbeatTicks,
+    electionTimeoutTicksMin,
+    electionTimeoutTicksMax,
+    // A follower that answers nothing for one RPC timeout is probed again from its match index.
+    appendRetransmitTicks: Math.max(1, Math.ceil(rpcTimeoutMs / tickMs)),
+    snapshotRetransmitTicks: ticks('RAFT_SNAPSHOT_RETRANSMIT_MS', 3000),
+    entriesPerMessageMax: read(env, 'RAFT_ENTRIES_PER_MESSAGE_MAX', positiveInt.max(65536), 256),
+    inflightMessagesMax: read(env, 'RAFT_INFLIGHT_MESSAGES_MAX', positiveInt.max(1024), 64),
+    uncommittedEntriesMax: read(env, 'RAFT_UNCOMMITTED_ENTRIES_MAX', positiveInt, 8192),
+    rpcTimeoutMs,
+    peerQueueMax: read(env, 'RAFT_PEER_QUEUE_MAX', positiveInt, 256),
+    writeTimeoutMs: read(env, 'KV_WRITE_TIMEOUT_MS', positiveInt, 2000),
+    readTimeoutMs: read(env, 'KV_READ_TIMEOUT_MS', positiveInt, 2000),
+    keyBytesMax: read(env, 'KV_KEY_BYTES_MAX', positiveInt, 1024),
+    valueBytesMax: read(env, 'KV_VALUE_BYTES_MAX', positiveInt, 64 * 1024),
+    kvBodyBytesMax: read(env, 'KV_BODY_BYTES_MAX', positiveInt, 128 * 1024),
+    raftBodyBytesMax: read(env, 'RAFT_BODY_BYTES_MAX', positiveInt, 256 * 1024 * 1024),
+    walSegmentBytesMax: read(env, 'RAFT_WAL_SEGMENT_BYTES_MAX', positiveInt.min(4096), 16 * 1024 * 1024),
+    logLevel: read(env, 'LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
+    logFormat: read(env, 'LOG_FORMAT', z.enum(['json', 'pretty']), process.stdout.isTTY ? 'pretty' : 'json'),
+    accessLog: read(env, 'KV_ACCESS_LOG', bool, true),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+/** GET /raft/status: the reference's fields (never renamed) plus this project's additions. */
+import type { NodeConfig } from '../config';
+import type { NodeHost } from '../host/node-host';
+
+export function raftStatus(host: NodeHost, config: Pick<NodeConfig, 'nodeId' | 'peers'>): Record<string, unknown> {
+  const s = host.raft.status();
+  const status: Record<string, unknown> = {
+    node_id: config.nodeId,
+    id: config.nodeId,
+    state: s.role === 'preCandidate' ? 'follower' : s.role,
+    term: s.term,
+    leaderId: s.leaderId,
+    leaderAddr: host.leaderUrl(s.leaderId),
+    commitIndex: s.commitIndex,
+    lastApplied: host.kv.appliedIndex,
+    logLen: s.lastIndex - s.snapshotIndex,
+    lastLogIndex: s.lastIndex,
+    lastLogTerm: s.lastTerm,
+    logBaseIndex: s.snapshotIndex,
+    logBaseTerm: s.snapshotTerm,
+    peers: config.peers.map((p) => p.raftUrl),
+    peersCount: config.peers.length,
+    lastHeartbeatAgoMs: host.lastHeartbeatAgoMs(),
+    // Additions: the role in detail (pre-candidate), the vote, the election timer.
+    role: s.role,
+    votedFor: s.vote,
+    electionElapsedTicks: s.electionElapsed,
+    electionTimeoutTicks: s.electionTimeout,
+    stats: { ...host.stats },
+  };
+  if (s.progress) {
+    const nextIndex: Record<string, number> = {};
+    const matchIndex: Record<string, number> = {};
+    const progress: Record<string, unknown> = {};
+    for (const [id, pr] of Object.entries(s.progress)) {
+      if (id === config.nodeId) continue;
+      const url = host.raftUrlOf(id);
+      nextIndex[url] = pr.next;
+      matchIndex[url] = pr.match;
+      progress[id] = { ...pr, raftUrl: url };
+    }
+    Object.assign(status, { nextIndex, matchIndex, progress });
+  }
+  return status;
+}

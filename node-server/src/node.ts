@@ -1,0 +1,81 @@
+/**
+ * Wires one node from a validated config: storage, node host, transport and the two HTTP servers.
+ * main.ts runs it as a process; tests run it in-process.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NodeConfig } from './config';
+import { NodeHost } from './host/node-host';
+import { createKvApp } from './http/kv-app';
+import { createRaftApp } from './http/raft-app';
+import type { Logger } from './logger';
+import { DiskStorage } from './storage/disk-storage';
+import { HttpTransport } from './transport/transport';
+
+export interface RunningNode {
+  host: NodeHost;
+  storage: DiskStorage;
+  kvServer: http.Server;
+  raftServer: http.Server;
+  kvPort: number;
+  raftPort: number;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startNode(config: Readonly<NodeConfig>, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
+  const voters = [config.nodeId, ...config.peers.map((p) => p.id)];
+  const storage = DiskStorage.open(config.dataDir, voters, { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger });
+  const host = new NodeHost({ config, storage, logger, onFatal });
+  const transport = new HttpTransport(config, {
+    onResponse: (m) => host.handleResponse(m),
+    onFailure: (m) => host.handleSendFailure(m),
+  }, logger);
+  host.attach(transport);
+
+  const kvServer = http.createServer(createKvApp({ config, host, logger }));
+  const raftServer = http.createServer(createRaftApp({ config, host, logger }));
+  // Peers keep one connection open; do not let the server close it between heartbeats.
+  raftServer.keepAliveTimeout = 65_000;
+  kvServer.keepAliveTimeout = 65_000;
+  let kvPort: number;
+  let raftPort: number;
+  try {
+    kvPort = await listen(kvServer, config.kvPort, config.bindHost);
+    raftPort = await listen(raftServer, config.raftPort, config.bindHost);
+  } catch (err) {
+    kvServer.close();
+    storage.close();
+    throw err;
+  }
+  host.start();
+  logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort} and Raft on ${config.bindHost}:${raftPort}; data in ${config.dataDir}; peers ${config.peers.map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}`);
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      host.stop();
+      transport.close();
+      await Promise.all([closeServer(kvServer), closeServer(raftServer), host.whenIdle()]);
+      storage.close();
+    })();
+    return closed;
+  };
+  return { host, storage, kvServer, raftServer, kvPort, raftPort, close };
+}

@@ -1,0 +1,216 @@
+/**
+ * The Raft RPC wire format (REFERENCE-API.md "Raft port"): JSON bodies with the reference's field
+ * names (candidateId, leaderId, leaderAddr, voteGranted, success, ...) plus this project's fields
+ * (preVote, seq, conflict hints, matchIndex). Every body is validated with zod at the edge, so
+ * nothing malformed ever reaches the core; `from` comes from the body of a request and from the
+ * peer we asked for a response.
+ */
+import type {
+  AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, ReadIndex,
+  ReadIndexResponse, RequestVote, RequestVoteResponse,
+} from '@raft-kv/core';
+import { z } from 'zod';
+
+const index = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const nodeId = z.string().min(1).max(64);
+
+const command = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('set'), key: z.string().min(1), value: z.string() }),
+  z.object({ op: z.literal('delete'), key: z.string().min(1) }),
+  z.object({ op: z.literal('noop') }),
+]);
+const entry = z.object({ term: index.min(1), index: index.min(1), command });
+
+/** The KV state machine's snapshot data: '' (empty) or {"appliedIndex", "entries": [[key, value], ...]}. */
+function isKvSnapshotData(data: string): boolean {
+  if (data === '') return true;
+  try {
+    const parsed = JSON.parse(data) as { entries?: unknown };
+    return Array.isArray(parsed.entries) && parsed.entries.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string');
+  } catch {
+    return false;
+  }
+}
+
+export const requestVoteBody = z.object({
+  term: index,
+  candidateId: nodeId,
+  lastLogIndex: index,
+  lastLogTerm: index,
+  preVote: z.boolean().default(false),
+});
+
+export const appendEntriesBody = z.object({
+  term: index,
+  leaderId: nodeId,
+  leaderAddr: z.string().max(512).optional(),
+  prevLogIndex: index,
+  prevLogTerm: index,
+  entries: z.array(entry),
+  leaderCommit: index,
+  seq: index.default(0),
+}).superRefine((m, ctx) => {
+  // The core asserts these; a body that breaks them is malformed, not a reason to crash.
+  m.entries.forEach((e, i) => {
+    if (e.index !== m.prevLogIndex + 1 + i) ctx.addIssue({ code: 'custom', message: `entries[${i}].index must be ${m.prevLogIndex + 1 + i}` });
+    const prevTerm = i === 0 ? m.prevLogTerm : m.entries[i - 1]!.term;
+    if (e.term < prevTerm || e.term > m.term) ctx.addIssue({ code: 'custom', message: `entries[${i}].term must be in [${prevTerm}, ${m.term}]` });
+  });
+  if (m.prevLogTerm > m.term) ctx.addIssue({ code: 'custom', message: 'prevLogTerm must not exceed term' });
+});
+
+export const installSnapshotBody = z.object({
+  term: index,
+  leaderId: nodeId,
+  leaderAddr: z.string().max(512).optional(),
+  snapshot: z.object({
+    meta: z.object({ index: index.min(1), term: index.min(1), voters: z.array(nodeId).min(1) }),
+    data: z.string().refine(isKvSnapshotData, 'data must be a KV snapshot'),
+  }),
+  seq: index.default(0),
+}).refine((m) => m.snapshot.meta.term <= m.term, 'snapshot term must not exceed term');
+
+export const readIndexBody = z.object({ term: index, requesterId: nodeId, context: z.string().min(1).max(256) });
+
+const requestVoteResponseBody = z.object({ term: index, voteGranted: z.boolean(), preVote: z.boolean().default(false), rejectReason: z.string().optional() });
+const appendEntriesResponseBody = z.object({
+  term: index, success: z.boolean(), matchIndex: index.default(0), rejectedIndex: index.default(0), conflictIndex: index.default(0),
+  conflictTerm: index.default(0), lastLogIndex: index.default(0), rejectReason: z.string().optional(), seq: index.default(0),
+});
+const installSnapshotResponseBody = z.object({ term: index, matchIndex: index, seq: index.default(0) });
+const readIndexResponseBody = z.object({ term: index, context: z.string(), success: z.boolean(), index });
+
+/** The requests a peer POSTs to us, by route. */
+export const rpcRoutes = {
+  requestvote: 'RequestVote',
+  appendentries: 'AppendEntries',
+  installsnapshot: 'InstallSnapshot',
+  readindex: 'ReadIndex',
+} as const;
+export type RpcRoute = keyof typeof rpcRoutes;
+export type RequestMessage = RequestVote | AppendEntries | InstallSnapshot | ReadIndex;
+export type ResponseMessage = RequestVoteResponse | AppendEntriesResponse | InstallSnapshotResponse | ReadIndexResponse;
+
+export const routeOf: Record<RequestMessage['type'], RpcRoute> = {
+  RequestVote: 'requestvote',
+  AppendEntries: 'appendentries',
+  InstallSnapshot: 'installsnapshot',
+  ReadIndex: 'readindex',
+};
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function issues(error: z.ZodError): string {
+  return error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+/** Turns a request body into a core message addressed to `self`, or says why it is malformed. */
+export function parseRequest(route: RpcRoute, body: unknown, self: string): ParseResult<RequestMessage> {
+  switch (route) {
+    case 'requestvote': {
+      const p = requestVoteBody.safeParse(body);
+      if (!p.success) return { ok: false, error: issues(p.error) };
+      const b = p.data;
+      return { ok: true, value: { type: 'RequestVote', from: b.candidateId, to: self, term: b.term, lastLogIndex: b.lastLogIndex, lastLogTerm: b.lastLogTerm, preVote: b.preVote } };
+    }
+    case 'appendentries': {
+      const p = appendEntriesBody.safeParse(body);
+      if (!p.success) return { ok: false, error: issues(p.error) };
+      const b = p.data;
+      const entries = b.entries.map((e) => Object.freeze({ term: e.term, index: e.index, command: Object.freeze(e.command) }));
+      return {
+        ok: true,
+        value: { type: 'AppendEntries', from: b.leaderId, to: self, term: b.term, prevLogIndex: b.prevLogIndex, prevLogTerm: b.prevLogTerm, entries, leaderCommit: b.leaderCommit, seq: b.seq },
+      };
+    }
+    case 'installsnapshot': {
+      const p = installSnapshotBody.safeParse(body);
+      if (!p.success) return { ok: false, error: issues(p.error) };
+      const b = p.data;
+      return { ok: true, value: { type: 'InstallSnapshot', from: b.leaderId, to: self, term: b.term, snapshot: b.snapshot, seq: b.seq } };
+    }
+    case 'readindex': {
+      const p = readIndexBody.safeParse(body);
+      if (!p.success) return { ok: false, error: issues(p.error) };
+      const b = p.data;
+      return { ok: true, value: { type: 'ReadIndex', from: b.requesterId, to: self, term: b.term, context: b.context } };
+    }
+  }
+}
+
+/** The leader's address travels with its AppendEntries and InstallSnapshot (as the reference's leaderAddr). */
+export function leaderAddrOf(route: RpcRoute, body: unknown): string | undefined {
+  if (route !== 'appendentries' && route !== 'installsnapshot') return undefined;
+  const addr = (body as { leaderAddr?: unknown }).leaderAddr;
+  return typeof addr === 'string' && /^https?:\/\//.test(addr) ? addr : undefined;
+}
+
+/** A request we send, as its JSON body. */
+export function requestBody(m: RequestMessage, leaderAddr: string): Record<string, unknown> {
+  switch (m.type) {
+    case 'RequestVote':
+      return { term: m.term, candidateId: m.from, lastLogIndex: m.lastLogIndex, lastLogTerm: m.lastLogTerm, preVote: m.preVote };
+    case 'AppendEntries':
+      return { term: m.term, leaderId: m.from, leaderAddr, prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm, entries: m.entries, leaderCommit: m.leaderCommit, seq: m.seq };
+    case 'InstallSnapshot':
+      return { term: m.term, leaderId: m.from, leaderAddr, snapshot: m.snapshot, seq: m.seq };
+    case 'ReadIndex':
+      return { term: m.term, requesterId: m.from, context: m.context };
+  }
+}
+
+/** A response we give, as the JSON body of the HTTP response to the request that caused it. */
+export function responseBody(m: ResponseMessage): Record<string, unknown> {
+  switch (m.type) {
+    case 'RequestVoteResponse': {
+      const body: Record<string, unknown> = { term: m.term, voteGranted: m.voteGranted, preVote: m.preVote };
+      if (m.rejectReason) body.rejectReason = m.rejectReason;
+      return body;
+    }
+    case 'AppendEntriesResponse': {
+      const body: Record<string, unknown> = {
+        term: m.term, success: m.success, matchIndex: m.matchIndex, rejectedIndex: m.rejectedIndex, conflictIndex: m.conflictIndex,
+        conflictTerm: m.conflictTerm, lastLogIndex: m.lastLogIndex, seq: m.seq,
+      };
+      if (m.rejectReason) body.rejectReason = m.rejectReason;
+      return body;
+    }
+    case 'InstallSnapshotResponse':
+      return { term: m.term, matchIndex: m.matchIndex, seq: m.seq };
+    case 'ReadIndexResponse':
+      return { term: m.term, context: m.context, success: m.success, index: m.index };
+  }
+}
+
+/** A peer's answer to our request, as a core message from that peer; null when malformed. */
+export function parseResponse(request: RequestMessage, body: unknown): ResponseMessage | null {
+  const envelope = { from: request.to, to: request.from };
+  switch (request.type) {
+    case 'RequestVote': {
+      const p = requestVoteResponseBody.safeParse(body);
+      if (!p.success) return null;
+      const m: RequestVoteResponse = { type: 'RequestVoteResponse', ...envelope, term: p.data.term, voteGranted: p.data.voteGranted, preVote: p.data.preVote };
+      if (p.data.rejectReason) m.rejectReason = p.data.rejectReason as RequestVoteResponse['rejectReason'];
+      return m;
+    }
+    case 'AppendEntries': {
+      const p = appendEntriesResponseBody.safeParse(body);
+      if (!p.success) return null;
+      const { rejectReason, ...rest } = p.data;
+      const m: AppendEntriesResponse = { type: 'AppendEntriesResponse', ...envelope, ...rest };
+      if (rejectReason) m.rejectReason = rejectReason as AppendEntriesResponse['rejectReason'];
+      return m;
+    }
+    case 'InstallSnapshot': {
+      const p = installSnapshotResponseBody.safeParse(body);
+      return p.success ? { type: 'InstallSnapshotResponse', ...envelope, ...p.data } : null;
+    }
+    case 'ReadIndex': {
+      const p = readIndexResponseBody.safeParse(body);
+      return p.success ? { type: 'ReadIndexResponse', ...envelope, ...p.data } : null;
+    }
+  }
+}
+
+export const isRequestMessage = (m: Message): m is RequestMessage =>
+  m.type === 'RequestVote' || m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'ReadIndex';

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EnvConfigError, loadConfig } from '../src/config';
+
+const peers = { PEERS: 'http://127.0.0.1:9082,http://127.0.0.1:9083', PEER_IDS: 'n2,n3' };
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      kvPort: 8080, raftPort: 9080, nodeId: 'node-8080', bindHost: '127.0.0.1', kvUrl: 'http://127.0.0.1:8080',
+      raftUrl: 'http://127.0.0.1:9080', peers: [], snapshotThreshold: 50, fsync: true, clusterToken: null,
+      tickMs: 10, heartbeatTicks: 10, electionTimeoutTicksMin: 60, electionTimeoutTicksMax: 120, rpcTimeoutMs: 500,
+      writeTimeoutMs: 2000, entriesPerMessageMax: 256, inflightMessagesMax: 64,
+    });
+    expect(c.dataDir).toBe(path.resolve('./data', 'node-8080'));
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.peers)).toBe(true);
+  });
+
+  it('reads ports: KVSTORE_PORT, else PORT; RAFT_PORT defaults to KV + 1000', () => {
+    expect(loadConfig({ PORT: '7000' })).toMatchObject({ kvPort: 7000, raftPort: 8000, nodeId: 'node-7000' });
+    expect(loadConfig({ PORT: '7000', KVSTORE_PORT: '8081' })).toMatchObject({ kvPort: 8081, raftPort: 9081 });
+    expect(loadConfig({ KVSTORE_PORT: '8081', RAFT_PORT: '9999' }).raftPort).toBe(9999);
+  });
+
+  it('reads the node id, data dir, snapshot threshold, fsync and token', () => {
+    const c = loadConfig({ NODE_ID: 'n1', RAFT_DATA_DIR: '/tmp/x', RAFT_SNAPSHOT_THRESHOLD: '20', RAFT_FSYNC: 'off', RAFT_CLUSTER_TOKEN: 'secret-token' });
+    expect(c).toMatchObject({ nodeId: 'n1', dataDir: '/tmp/x/n1', snapshotThreshold: 20, fsync: false, clusterToken: 'secret-token' });
+  });
+
+  it('reads peers with ids, derives their KV URLs (Raft port - 1000), and accepts RAFT_NODES as an alias', () => {
+    const c = loadConfig({ NODE_ID: 'n1', ...peers });
+    expect(c.peers).toEqual([
+      { id: 'n2', raftUrl: 'http://127.0.0.1:9082', kvUrl: 'http://127.0.0.1:8082' },
+      { id: 'n3', raftUrl: 'http://127.0.0.1:9083', kvUrl: 'http://127.0.0.1:8083' },
+    ]);
+    expect(loadConfig({ NODE_ID: 'n1', RAFT_NODES: peers.PEERS, PEER_IDS: 'n2,n3' }).peers).toEqual(c.peers);
+    const explicit = loadConfig({ NODE_ID: 'n1', ...peers, PEER_KV_URLS: 'http://a:1,http://b:2/' });
+    expect(explicit.peers.map((p) => p.kvUrl)).toEqual(['http://a:1', 'http://b:2']);
+  });
+
+  it('names peers node-<kvPort> when PEER_IDS is not given (what their NODE_ID defaults to)', () => {
+    expect(loadConfig({ PEERS: 'http://h:9082/' }).peers).toEqual([{ id: 'node-8082', raftUrl: 'http://h:9082', kvUrl: 'http://h:8082' }]);
+  });
+
+  it('reads bind and advertised addresses', () => {
+    expect(loadConfig({ BIND_ADDRESS: '0.0.0.0', KVSTORE_PORT: '8081' })).toMatchObject({ bindHost: '0.0.0.0', kvUrl: 'http://localhost:8081', raftUrl: 'http://localhost:9081' });
+    expect(loadConfig({ ADVERTISE_HOST: 'db1.example', KVSTORE_PORT: '8081' }).kvUrl).toBe('http://db1.example:8081');
+    expect(loadConfig({ KV_ADVERTISE_URL: 'https://kv.example/', RAFT_ADVERTISE_URL: 'http://r.example:1' })).toMatchObject({ kvUrl: 'https://kv.example', raftUrl: 'http://r.example:1' });
+  });
+
+  it('converts timing knobs to ticks', () => {
+    const c = loadConfig({ RAFT_TICK_MS: '5', RAFT_HEARTBEAT_MS: '50', RAFT_ELECTION_TIMEOUT_MIN_MS: '300', RAFT_ELECTION_TIMEOUT_MAX_MS: '600', RAFT_RPC_TIMEOUT_MS: '200' });
+    expect(c).toMatchObject({ tickMs: 5, heartbeatTicks: 10, electionTimeoutTicksMin: 60, electionTimeoutTicksMax: 120, rpcTimeoutMs: 200, appendRetransmitTicks: 40 });
+  });
+
+  it('reads limits and logging knobs', () => {
+    const c = loadConfig({
+      KV_WRITE_TIMEOUT_MS: '3000', KV_READ_TIMEOUT_MS: '1500', KV_KEY_BYTES_MAX: '10', KV_VALUE_BYTES_MAX: '20', KV_BODY_BYTES_MAX: '30',
+      RAFT_ENTRIES_PER_MESSAGE_MAX: '64', RAFT_INFLIGHT_MESSAGES_MAX: '8', RAFT_UNCOMMITTED_ENTRIES_MAX: '100', RAFT_PEER_QUEUE_MAX: '16',
+      RAFT_BODY_BYTES_MAX: '1000000', RAFT_WAL_SEGMENT_BYTES_MAX: '65536', LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty', KV_ACCESS_LOG: 'false',
+    });
+    expect(c).toMatchObject({
+      writeTimeoutMs: 3000, readTimeoutMs: 1500, keyBytesMax: 10, valueBytesMax: 20, kvBodyBytesMax: 30, entriesPerMessageMax: 64,
+      inflightMessagesMax: 8, uncommittedEntriesMax: 100, peerQueueMax: 16, raftBodyBytesMax: 1000000, walSegmentBytesMax: 65536,
+      logLevel: 'warn', logFormat: 'pretty', accessLog: false,
+    });
+  });
+
+  const invalid: [string, Record<string, string>, RegExp][] = [
+    ['a port that is not a number', { KVSTORE_PORT: 'http' }, /KVSTORE_PORT/],
+    ['a port out of range', { PORT: '70000' }, /PORT/],
+    ['RAFT_PORT equal to the KV port', { KVSTORE_PORT: '8081', RAFT_PORT: '8081' }, /RAFT_PORT/],
+    ['a default RAFT_PORT past 65535', { KVSTORE_PORT: '65000' }, /RAFT_PORT/],
+    ['a node id with spaces', { NODE_ID: 'n 1' }, /NODE_ID/],
+    ['a peer that is not a URL', { PEERS: 'localhost:9082' }, /PEERS/],
+    ['a RAFT_NODES entry that is not a URL', { RAFT_NODES: 'nope' }, /RAFT_NODES/],
+    ['PEER_IDS of another length', { PEERS: 'http://h:9082,http://h:9083', PEER_IDS: 'n2' }, /PEER_IDS/],
+    ['PEER_IDS with our own id', { NODE_ID: 'n1', PEERS: 'http://h:9082', PEER_IDS: 'n1' }, /PEER_IDS/],
+    ['duplicate PEER_IDS', { PEERS: 'http://h:9082,http://h:9083', PEER_IDS: 'n2,n2' }, /PEER_IDS/],
+    ['PEER_KV_URLS of another length', { PEERS: 'http://h:9082', PEER_KV_URLS: 'http://a:1,http://b:2' }, /PEER_KV_URLS/],
+    ['a zero snapshot threshold', { RAFT_SNAPSHOT_THRESHOLD: '0' }, /RAFT_SNAPSHOT_THRESHOLD/],
+    ['a fractional snapshot threshold', { RAFT_SNAPSHOT_THRESHOLD: '2.5' }, /RAFT_SNAPSHOT_THRESHOLD/],
+    ['an fsync value that is not a boolean', { RAFT_FSYNC: 'sometimes' }, /RAFT_FSYNC/],
+    ['a short cluster token', { RAFT_CLUSTER_TOKEN: 'abc' }, /RAFT_CLUSTER_TOKEN/],
+    ['a heartbeat not a multiple of the tick', { RAFT_HEARTBEAT_MS: '105' }, /RAFT_HEARTBEAT_MS/],
+    ['an election timeout below the heartbeat', { RAFT_HEARTBEAT_MS: '100', RAFT_ELECTION_TIMEOUT_MIN_MS: '100' }, /RAFT_ELECTION_TIMEOUT_MIN_MS/],
+    ['max election timeout below min', { RAFT_ELECTION_TIMEOUT_MIN_MS: '600', RAFT_ELECTION_TIMEOUT_MAX_MS: '500' }, /RAFT_ELECTION_TIMEOUT_MAX_MS/],
+    ['a negative write timeout', { KV_WRITE_TIMEOUT_MS: '-1' }, /KV_WRITE_TIMEOUT_MS/],
+    ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    ['an unknown log format', { LOG_FORMAT: 'xml' }, /LOG_FORMAT/],
+    ['an advertised URL that is not http', { KV_ADVERTISE_URL: 'ftp://x' }, /KV_ADVERTISE_URL/],
+  ];
+  for (const [what, env, name] of invalid) {
+    it(`fails fast on ${what}, naming the variable`, () => {
+      expect(() => loadConfig(env)).toThrow(EnvConfigError);
+      expect(() => loadConfig(env)).toThrow(name);
+    });
+  }
+});

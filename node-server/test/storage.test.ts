@@ -1,0 +1,218 @@
+/**
+ * Durable storage: the WAL and snapshot.json. Every test writes, "crashes" (drops the object and
+ * damages files the way a crash or a bad disk would), reopens and checks what came back.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Entry, HardState } from '@raft-kv/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DiskStorage } from '../src/storage/disk-storage';
+import { snapshotFileName } from '../src/storage/snapshot-file';
+import { CorruptWalError } from '../src/storage/wal';
+import { captureLogger } from './support/capture-logger';
+
+let dir: string;
+let open: DiskStorage[] = [];
+let log: ReturnType<typeof captureLogger>;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-wal-'));
+  log = captureLogger();
+});
+
+afterEach(() => {
+  for (const s of open) s.close();
+  open = [];
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function openStorage(segmentBytesMax = 1 << 20): DiskStorage {
+  const s = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax, logger: log.logger });
+  open.push(s);
+  return s;
+}
+
+/** A crash: the process is gone, the files stay. */
+function crash(s: DiskStorage): void {
+  s.close();
+  open = open.filter((o) => o !== s);
+}
+
+const entry = (index: number, term: number, value = `v${index}`): Entry => ({ index, term, command: { op: 'set', key: `k${index}`, value } });
+const entries = (from: number, to: number, term: number): Entry[] => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
+const hs = (term: number, vote: string | null, commit: number): HardState => ({ term, vote, commit });
+const segments = (): string[] => fs.readdirSync(dir).filter((f) => f.startsWith('wal-')).sort();
+const lastSegment = (): string => path.join(dir, segments().at(-1)!);
+
+describe('DiskStorage', () => {
+  it('starts empty', () => {
+    const s = openStorage();
+    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), voters: null });
+    expect([s.firstIndex(), s.lastIndex(), s.term(0)]).toEqual([1, 0, 0]);
+  });
+
+  it('gives back appended entries and the hard state after a reopen', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 5, 2), mustSync: true });
+    s.persist({ snapshot: null, hardState: hs(2, 'n2', 5), entries: [], mustSync: false });
+    expect(s.entries(2, 4)).toEqual([entry(2, 2), entry(3, 2)]);
+    crash(s);
+    const again = openStorage();
+    expect([again.firstIndex(), again.lastIndex(), again.term(5), again.term(6)]).toEqual([1, 5, 2, undefined]);
+    expect(again.entries(1, 6)).toEqual(entries(1, 5, 2));
+    // A change of the commit index alone is not written (it is volatile state); it rides along with the next write.
+    expect(again.initialState().hardState).toEqual(hs(2, 'n2', 0));
+    again.persist({ snapshot: null, hardState: hs(2, 'n2', 6), entries: [entry(6, 2)], mustSync: true });
+    crash(again);
+    expect(openStorage().initialState().hardState).toEqual(hs(2, 'n2', 6));
+  });
+
+  it('writes off the event loop with persistAsync, durable when it calls back', async () => {
+    const s = openStorage(2048);
+    for (let i = 1; i <= 30; i++) {
+      await new Promise<void>((resolve, reject) => s.persistAsync({ snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'y'.repeat(100))], mustSync: true }, (err) => (err ? reject(err) : resolve())));
+    }
+    expect(segments().length).toBeGreaterThan(1);
+    crash(s);
+    const again = openStorage(2048);
+    expect(again.lastIndex()).toBe(30);
+    expect(again.initialState().hardState).toEqual(hs(1, 'n1', 29));
+  });
+
+  it('keeps a vote across a reopen, so a node never votes twice in one term', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: hs(7, 'n2', 0), entries: [], mustSync: true });
+    crash(s);
+    expect(openStorage().initialState().hardState).toEqual(hs(7, 'n2', 0));
+  });
+
+  it('drops a torn last record with a log line and keeps everything before it', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
+    s.persist({ snapshot: null, hardState: null, entries: [entry(4, 1)], mustSync: true });
+    crash(s);
+    const file = lastSegment();
+    fs.truncateSync(file, fs.statSync(file).size - 5);
+    const again = openStorage();
+    expect(again.lastIndex()).toBe(3);
+    expect(again.entries(1, 4)).toEqual(entries(1, 3, 1));
+    expect(log.lines.some((l) => l.includes('dropping torn or corrupt last record') && l.includes(file))).toBe(true);
+    // The log goes on from the intact prefix.
+    again.persist({ snapshot: null, hardState: null, entries: [entry(4, 2, 'new')], mustSync: true });
+    crash(again);
+    expect(openStorage().entries(4, 5)).toEqual([entry(4, 2, 'new')]);
+  });
+
+  it('drops a last record whose checksum does not match', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
+    crash(s);
+    const file = lastSegment();
+    const buf = fs.readFileSync(file);
+    buf[buf.length - 3] = buf[buf.length - 3]! ^ 0xff;
+    fs.writeFileSync(file, buf);
+    expect(openStorage().lastIndex()).toBe(2);
+  });
+
+  it('drops a zero-filled tail (a crash after the file grew but before the data landed)', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: null, entries: entries(1, 2, 1), mustSync: true });
+    crash(s);
+    fs.appendFileSync(lastSegment(), Buffer.alloc(100));
+    expect(openStorage().lastIndex()).toBe(2);
+  });
+
+  it('refuses to start on corruption in the middle, naming the file and offset', () => {
+    const s = openStorage();
+    for (let i = 1; i <= 5; i++) s.persist({ snapshot: null, hardState: null, entries: [entry(i, 1)], mustSync: true });
+    crash(s);
+    const file = lastSegment();
+    const buf = fs.readFileSync(file);
+    // Flip a byte in the payload of the record of entry 3 (of 5): its header starts 8 bytes earlier.
+    const recordStart = buf.indexOf('{"t":"e","i":3,') - 8;
+    buf[recordStart + 20] = buf[recordStart + 20]! ^ 0xff;
+    fs.writeFileSync(file, buf);
+    let error: unknown;
+    try {
+      openStorage();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CorruptWalError);
+    expect((error as CorruptWalError).file).toBe(file);
+    expect((error as CorruptWalError).offset).toBe(recordStart);
+    expect((error as Error).message).toContain(`${file} at offset ${recordStart}`);
+  });
+
+  it('handles truncation by a new leader, also after a reopen', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: hs(1, 'n1', 2), entries: entries(1, 5, 1), mustSync: true });
+    s.persist({ snapshot: null, hardState: hs(2, null, 2), entries: [entry(3, 2, 'x'), entry(4, 2, 'y')], mustSync: true });
+    const expected = [entry(1, 1), entry(2, 1), entry(3, 2, 'x'), entry(4, 2, 'y')];
+    expect(s.entries(1, s.lastIndex() + 1)).toEqual(expected);
+    crash(s);
+    const again = openStorage();
+    expect(again.lastIndex()).toBe(4);
+    expect(again.entries(1, 5)).toEqual(expected);
+  });
+
+  it('compacts after a snapshot, deletes covered segments, and reopens from the snapshot', () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 60; i++) s.persist({ snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
+    const before = segments().length;
+    expect(before).toBeGreaterThan(2);
+    const snap = s.createSnapshot(50, '{"appliedIndex":50,"entries":[["a","1"]]}', ['n1', 'n2', 'n3']);
+    expect(snap.meta).toEqual({ index: 50, term: 1, voters: ['n1', 'n2', 'n3'] });
+    expect([s.firstIndex(), s.lastIndex(), s.term(50), s.term(49)]).toEqual([51, 60, 1, undefined]);
+    expect(segments().length).toBeLessThan(before);
+    crash(s);
+    const again = openStorage(4096);
+    expect(again.snapshot()).toEqual(snap);
+    expect(again.initialState().voters).toEqual(['n1', 'n2', 'n3']);
+    expect([again.firstIndex(), again.lastIndex()]).toEqual([51, 60]);
+    expect(again.entries(51, 61)).toEqual(Array.from({ length: 10 }, (_, i) => entry(51 + i, 1, 'x'.repeat(100))));
+  });
+
+  it('installs a snapshot from a leader: the old log is gone, also after a reopen', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
+    const snapshot = { meta: { index: 20, term: 3, voters: ['n1', 'n2', 'n3'] }, data: '{"appliedIndex":20,"entries":[]}' };
+    s.persist({ snapshot, hardState: hs(3, null, 20), entries: [entry(21, 3)], mustSync: true });
+    expect([s.firstIndex(), s.lastIndex(), s.term(20), s.term(5)]).toEqual([21, 21, 3, undefined]);
+    crash(s);
+    const again = openStorage();
+    expect(again.snapshot()).toEqual(snapshot);
+    expect([again.firstIndex(), again.lastIndex()]).toEqual([21, 21]);
+    expect(again.initialState().hardState).toEqual(hs(3, null, 20));
+  });
+
+  it('writes snapshot.json atomically: a leftover temp file from a crash changes nothing', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
+    s.createSnapshot(3, '{"appliedIndex":3,"entries":[]}', ['n1', 'n2', 'n3']);
+    crash(s);
+    fs.writeFileSync(path.join(dir, `${snapshotFileName}.tmp`), '{"meta":{"ind');
+    const again = openStorage();
+    expect(again.snapshot().meta.index).toBe(3);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8')).meta.index).toBe(3);
+  });
+
+  it('ignores WAL segments an installed snapshot replaced, when the crash came before they were deleted', () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
+    const old = segments().map((f) => [f, fs.readFileSync(path.join(dir, f))] as const);
+    const snapshot = { meta: { index: 20, term: 3, voters: ['n1', 'n2', 'n3'] }, data: '' };
+    s.persist({ snapshot, hardState: hs(3, null, 20), entries: [], mustSync: true });
+    crash(s);
+    for (const [f, data] of old) fs.writeFileSync(path.join(dir, f), data);
+    const again = openStorage();
+    expect([again.firstIndex(), again.lastIndex()]).toEqual([21, 20]);
+    expect(segments().length).toBe(1);
+  });
+
+  it('rejects a snapshot.json that is not one', () => {
+    fs.writeFileSync(path.join(dir, snapshotFileName), '{"meta":{}}');
+    expect(() => openStorage()).toThrow(/snapshot\.json/);
+  });
+});
