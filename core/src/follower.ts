@@ -52,6 +52,21 @@ export function rejectStaleAppend(r: Raft, m: AppendEntries): void {
   });
 }
 
+/** Another node claims leadership of the term this node leads: refuse, say why, change nothing. */
+export function rejectConflictingLeader(r: Raft, m: AppendEntries | InstallSnapshot): void {
+  const prevLogIndex = m.type === 'AppendEntries' ? m.prevLogIndex : m.snapshot.meta.index;
+  const prevLogTerm = m.type === 'AppendEntries' ? m.prevLogTerm : m.snapshot.meta.term;
+  if (m.type === 'AppendEntries') {
+    r.send(appendResponse(r, m, { success: false, rejectedIndex: prevLogIndex, rejectReason: 'conflicting_leader' }));
+  } else {
+    r.send({ type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, matchIndex: 0, seq: m.seq });
+  }
+  r.emit({
+    type: 'appendRejected', leader: m.from, reason: 'conflicting_leader', prevLogIndex, prevLogTerm,
+    conflictIndex: 0, conflictTerm: 0, lastLogIndex: r.log.lastIndex(),
+  });
+}
+
 function appendResponse(r: Raft, m: AppendEntries, fields: Partial<AppendEntriesResponse>): AppendEntriesResponse {
   return {
     type: 'AppendEntriesResponse',

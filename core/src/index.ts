@@ -6,7 +6,7 @@ export * from './storage';
 export * from './raft-node';
 export * from './kv';
 export { Prng } from './prng';
-export { AssertionError, assert } from './assert';
+export { AssertionError, assert, fail } from './assert';
 export { quorumSize, majorityMatchIndex, tallyVotes } from './quorum';
 export type { ReadState, DroppedRead, ReadDropReason } from './read-index';
 export type { ProgressState } from './progress';

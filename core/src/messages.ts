@@ -23,7 +23,10 @@ export type AppendRejectReason =
   /** The follower has no entry at prevLogIndex. */
   | 'missing_entries'
   /** The follower's entry at prevLogIndex has a different term. */
-  | 'term_mismatch';
+  | 'term_mismatch'
+  /** The receiver leads this very term itself: two leaders in one term (a misconfigured or
+   *  misbehaving cluster). Refused rather than trusted; the simulator's checker flags the cause. */
+  | 'conflicting_leader';
 
 interface Envelope {
   from: NodeId;

@@ -7,7 +7,7 @@ import { assert, fail } from './assert';
 import type { RaftConfig } from './config';
 import { campaign, handleRequestVote, handleVoteResponse, rejectStaleVote } from './election';
 import type { RaftEvent } from './events';
-import { handleAppendEntries, handleInstallSnapshot, rejectStaleAppend, rejectStaleSnapshot } from './follower';
+import { handleAppendEntries, handleInstallSnapshot, rejectConflictingLeader, rejectStaleAppend, rejectStaleSnapshot } from './follower';
 import type { Message, OutboundMessage } from './messages';
 import { Prng } from './prng';
 import { Progress } from './progress';
@@ -238,12 +238,13 @@ export class Raft {
         if ((this.role === 'candidate' && !m.preVote) || (this.role === 'preCandidate' && m.preVote)) handleVoteResponse(this, m);
         return;
       case 'AppendEntries':
-        if (this.role === 'leader') fail(`${this.id}: two leaders in term ${this.term} (${m.from})`);
+        // Input from the network must not crash a node: another leader of our own term is refused.
+        if (this.role === 'leader') return rejectConflictingLeader(this, m);
         if (this.role !== 'follower') this.becomeFollower(this.term, m.from, 'leader_discovered');
         this.acceptLeader(m.from);
         return handleAppendEntries(this, m);
       case 'InstallSnapshot':
-        if (this.role === 'leader') fail(`${this.id}: two leaders in term ${this.term} (${m.from})`);
+        if (this.role === 'leader') return rejectConflictingLeader(this, m);
         if (this.role !== 'follower') this.becomeFollower(this.term, m.from, 'leader_discovered');
         this.acceptLeader(m.from);
         return handleInstallSnapshot(this, m);

@@ -124,7 +124,8 @@ function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number)
 }
 
 function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesResponse): void {
-  if (m.rejectReason === 'stale_term') return; // its term was higher: we already stepped down
+  // A higher term already made us step down; a conflicting leader's refusal says nothing about the log.
+  if (m.rejectReason === 'stale_term' || m.rejectReason === 'conflicting_leader') return;
   if (!pr.maybeDecreaseTo(m.rejectedIndex, nextIndexHint(r, m))) return;
   r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason: m.rejectReason ?? 'rejected' });
   r.appendPending = true;

@@ -190,6 +190,23 @@ describe('replication flow control', () => {
   });
 });
 
+describe('input from the network cannot crash a node', () => {
+  it('an AppendEntries from a second leader of the same term is refused with a reason, not trusted', () => {
+    const n1 = newNode('n1', voters);
+    n1.raft.campaign();
+    outbox(n1);
+    n1.raft.step({ type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true, preVote: false });
+    outbox(n1);
+    const lastIndex = n1.raft.lastIndex;
+    n1.raft.step({ type: 'AppendEntries', from: 'n3', to: 'n1', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [{ index: 1, term: 1, command: { op: 'noop' } }], leaderCommit: 1, seq: 1 });
+    const rd = handleReady(n1);
+    expect(rd.messages.map((m) => m.message)).toContainEqual(expect.objectContaining({ type: 'AppendEntriesResponse', to: 'n3', success: false, rejectReason: 'conflicting_leader' }));
+    expect(rd.events.some((e) => e.type === 'appendRejected' && e.reason === 'conflicting_leader')).toBe(true);
+    expect(n1.raft.role).toBe('leader');
+    expect(n1.raft.lastIndex).toBe(lastIndex);
+  });
+});
+
 describe('snapshots (Figure 13)', () => {
   function compactedLeader() {
     const c = new TestCluster(voters);
