@@ -10,7 +10,7 @@
  *   CORS: the KV and Raft ports allow the origins configured on the node (the supervisor's page).
  *
  * Node fault injection (Raft port), off unless the node starts with it enabled, loopback callers
- * only, and the cluster token (header `x-raft-token`) when one is set:
+ * only, and the cluster token (`Authorization: Bearer <token>`, as on the RPCs) when one is set:
  *   GET  /admin/faults -> LiveFaults
  *   POST /admin/faults  body LiveFaults (replaces the current setting; {} heals)
  *   `dropTo`: this node sends nothing to these peers (requests, and answers to their requests).
