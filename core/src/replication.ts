@@ -94,7 +94,7 @@ export function handleAppendResponse(r: Raft, m: AppendEntriesResponse): void {
   const pr = r.progress.get(m.from);
   if (!pr) return;
   noteHeardFrom(r, pr, m.seq);
-  if (m.success) onAppendAccepted(r, m.from, pr, m.matchIndex);
+  if (m.success) onAppendAccepted(r, pr, m.matchIndex);
   else onAppendRejected(r, m.from, pr, m);
 }
 
@@ -102,7 +102,7 @@ export function handleSnapshotResponse(r: Raft, m: InstallSnapshotResponse): voi
   const pr = r.progress.get(m.from);
   if (!pr) return;
   noteHeardFrom(r, pr, m.seq);
-  onAppendAccepted(r, m.from, pr, m.matchIndex);
+  onAppendAccepted(r, pr, m.matchIndex);
 }
 
 function noteHeardFrom(r: Raft, pr: Progress, seq: number): void {
@@ -113,14 +113,15 @@ function noteHeardFrom(r: Raft, pr: Progress, seq: number): void {
   }
 }
 
-function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number): void {
-  if (!pr.maybeUpdate(matchIndex)) return;
-  if (pr.state === 'probe') pr.becomeReplicate();
-  else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
+function onAppendAccepted(r: Raft, pr: Progress, matchIndex: number): void {
+  const advanced = pr.maybeUpdate(matchIndex);
+  // A follower that holds the snapshot (even one it already had) is back in step.
+  if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
+  else if (!advanced) return;
+  else if (pr.state === 'probe') pr.becomeReplicate();
   else if (pr.state === 'replicate') pr.inflights.freeTo(pr.match);
-  maybeCommit(r);
+  if (advanced) maybeCommit(r);
   r.appendPending = true;
-  void id;
 }
 
 function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesResponse): void {
