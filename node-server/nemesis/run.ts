@@ -1,0 +1,262 @@
+/**
+ * One nemesis run: a real cluster, concurrent clients, a seeded fault schedule, then a final heal
+ * and the checks: the whole history is linearizable, every node holds the same state, and the
+ * cluster committed a write within a bound after every heal.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LiveFaults, NodeId } from '@raft-kv/core';
+import { Prng } from '@raft-kv/core';
+import type { LinearizabilityResult } from '@raft-kv/core/check';
+import { checkLinearizability } from '@raft-kv/core/check';
+import { ProcessCluster } from '../test/support/process-cluster';
+import type { ClientTarget } from './clients';
+import { call, runClients, sleep } from './clients';
+import type { AppliedFault, FaultKind, Target } from './faults';
+import { faultKinds, heal, injectFault } from './faults';
+import { HistoryRecorder, nowNs } from './history';
+import { kvRequest } from './http-client';
+
+export interface NemesisOptions {
+  seed: number;
+  durationSec: number;
+  clients: number;
+  nodes: 3 | 5;
+  keys: number;
+  /** How long a fault lasts, and the calm between faults, in ms ranges. */
+  faultMs: [number, number];
+  calmMs: [number, number];
+  /** After each heal a write must commit within this. */
+  progressBoundMs: number;
+  faults: readonly FaultKind[];
+  /** Where history.jsonl and report.{json,md} go. */
+  outDir: string;
+  /** Extra environment for the nodes (an unsafe flag, for the test that shows the check can fail). */
+  nodeEnv?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface NemesisReport {
+  seed: number;
+  nodes: number;
+  clients: number;
+  durationSec: number;
+  operations: Record<string, Record<string, number>>;
+  faults: { at: number; description: string; healedAfterMs: number; progressAfterMs: number | null }[];
+  faultCounts: Record<string, number>;
+  linearizability: Pick<LinearizabilityResult, 'verdict' | 'keysChecked' | 'unknownKeys'> & { explanation?: string };
+  nodesAgree: boolean;
+  finalState: Record<string, string | null>;
+  progressOk: boolean;
+  maxProgressAfterHealMs: number | null;
+  ok: boolean;
+  problems: string[];
+}
+
+const token = 'nemesis-token';
+
+export async function runNemesis(options: NemesisOptions): Promise<NemesisReport> {
+  const log = options.log ?? (() => {});
+  fs.mkdirSync(options.outDir, { recursive: true });
+  const cluster = await ProcessCluster.start({
+    nodes: options.nodes,
+    env: { RAFT_FAULT_INJECTION: '1', RAFT_CLUSTER_TOKEN: token, ...options.nodeEnv },
+  });
+  try {
+    return await attack(cluster, options, log);
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+async function attack(cluster: ProcessCluster, options: NemesisOptions, log: (line: string) => void): Promise<NemesisReport> {
+  const prng = new Prng(options.seed);
+  const history = new HistoryRecorder();
+  const nodes: ClientTarget[] = cluster.nodeIds.map((id) => ({ id, kvUrl: cluster.kvUrl(id) }));
+  const target = targetOf(cluster);
+  await waitForLeader(cluster, 25_000);
+  const started = nowNs();
+  const endAt = Date.now() + options.durationSec * 1000;
+  let stop = false;
+  const clients = runClients(nodes, { clients: options.clients, keys: options.keys, requestTimeoutMs: 5_000, thinkMsMax: 20 }, prng.fork(), history, () => stop);
+  const faults: NemesisReport['faults'] = [];
+  const faultCounts: Record<string, number> = {};
+  while (Date.now() < endAt) {
+    await sleep(prng.int(...options.calmMs));
+    if (Date.now() >= endAt) break;
+    const applied = await injectFaults(target, prng, options.faults);
+    const at = (nowNs() - started) / 1e6;
+    for (const f of applied) faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
+    log(`${(at / 1000).toFixed(1)}s  ${applied.map((f) => f.description).join(' + ')}`);
+    const lasting = prng.int(...options.faultMs);
+    await sleep(lasting);
+    for (const f of applied) await heal(target, f);
+    const healedAt = nowNs();
+    const progress = await progressAfter(clients.stats.ackTimes, healedAt, options.progressBoundMs);
+    log(`         healed after ${lasting} ms; ${progress === null ? 'NO write committed' : `a write committed ${progress.toFixed(0)} ms later`}`);
+    faults.push({ at, description: applied.map((f) => f.description).join(' + '), healedAfterMs: lasting, progressAfterMs: progress });
+  }
+  stop = true;
+  await clients.done;
+  return finish(cluster, options, history, faults, faultCounts, log);
+}
+
+/** Usually one fault, sometimes two at once. */
+async function injectFaults(target: Target, prng: Prng, kinds: readonly FaultKind[]): Promise<AppliedFault[]> {
+  const count = prng.chance(0.2) ? 2 : 1;
+  const applied: AppliedFault[] = [];
+  for (let i = 0; i < count; i++) applied.push(await injectFault(target, prng, prng.pick(kinds)));
+  return applied;
+}
+
+/** Milliseconds from the heal until the next acknowledged write, or null if none came in time. */
+async function progressAfter(ackTimes: number[], healedAt: number, boundMs: number): Promise<number | null> {
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline) {
+    const first = ackTimes.find((t) => t >= healedAt);
+    if (first !== undefined) return (first - healedAt) / 1e6;
+    await sleep(50);
+  }
+  return null;
+}
+
+async function finish(
+  cluster: ProcessCluster, options: NemesisOptions, history: HistoryRecorder,
+  faults: NemesisReport['faults'], faultCounts: Record<string, number>, log: (line: string) => void,
+): Promise<NemesisReport> {
+  const problems: string[] = [];
+  // Heal everything: restart whatever is down, clear every cut, wait for a leader.
+  for (const id of cluster.nodeIds) if (!isRunning(cluster, id)) await cluster.restart(id);
+  for (const id of cluster.nodeIds) await setFaults(cluster, id, {});
+  await waitForLeader(cluster, 25_000);
+  // Final linearizable reads of every key on every node go into the history too.
+  const keys = Array.from({ length: options.keys }, (_, i) => `k${i + 1}`);
+  for (const id of cluster.nodeIds) {
+    for (const key of keys) await call({ id, kvUrl: cluster.kvUrl(id) }, 'get', key, undefined, 10_000, `final-${id}`, history);
+  }
+  const finalState = await agreedState(cluster, keys);
+  if (!finalState) problems.push('nodes do not hold the same state after healing');
+  history.writeJsonLines(path.join(options.outDir, 'history.jsonl'));
+  const lin = checkLinearizability(history.ops);
+  if (lin.verdict === 'not_linearizable') problems.push(`history is not linearizable: ${lin.failure?.explanation ?? ''}`);
+  if (lin.verdict === 'unknown') problems.push(`linearizability undecided for keys ${lin.unknownKeys.join(', ')}`);
+  const stalled = faults.filter((f) => f.progressAfterMs === null);
+  if (stalled.length > 0) problems.push(`no write committed within ${options.progressBoundMs} ms after ${stalled.length} heal(s)`);
+  const progress = faults.map((f) => f.progressAfterMs).filter((p): p is number => p !== null);
+  const report: NemesisReport = {
+    seed: options.seed, nodes: options.nodes, clients: options.clients, durationSec: options.durationSec,
+    operations: countOperations(history), faults, faultCounts,
+    linearizability: { verdict: lin.verdict, keysChecked: lin.keysChecked, unknownKeys: lin.unknownKeys, ...(lin.failure ? { explanation: lin.failure.explanation } : {}) },
+    nodesAgree: finalState !== null, finalState: finalState ?? {},
+    progressOk: stalled.length === 0, maxProgressAfterHealMs: progress.length ? Math.max(...progress) : null,
+    ok: problems.length === 0, problems,
+  };
+  fs.writeFileSync(path.join(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(options.outDir, 'report.md'), renderReport(report));
+  log(report.ok ? 'linearizable, nothing lost, every heal made progress' : `PROBLEMS: ${problems.join(' | ')}`);
+  return report;
+}
+
+/** Once every node applied the same index, each node's local state must be the same. */
+async function agreedState(cluster: ProcessCluster, keys: string[]): Promise<Record<string, string | null> | null> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const statuses = await Promise.all(cluster.nodeIds.map((id) => cluster.status(id)));
+    const applied = new Set(statuses.map((s) => s.lastApplied));
+    if (applied.size === 1 && statuses.every((s) => s.lastApplied === s.commitIndex)) {
+      const states = await Promise.all(cluster.nodeIds.map((id) => localState(cluster, id, keys)));
+      const first = JSON.stringify(states[0]);
+      if (states.every((s) => JSON.stringify(s) === first)) return states[0]!;
+    }
+    await sleep(200);
+  }
+  return null;
+}
+
+async function localState(cluster: ProcessCluster, id: NodeId, keys: string[]): Promise<Record<string, string | null>> {
+  const state: Record<string, string | null> = {};
+  for (const key of keys) {
+    const r = await kvRequest(`${cluster.kvUrl(id)}/get?key=${key}&consistency=stale`, 'GET', undefined, 5_000);
+    state[key] = r.status === 200 ? String(r.body.value) : null;
+  }
+  return state;
+}
+
+function targetOf(cluster: ProcessCluster): Target {
+  return {
+    nodeIds: cluster.nodeIds,
+    leader: () => currentLeader(cluster),
+    kill: (id) => cluster.kill(id),
+    restart: (id) => cluster.restart(id),
+    isRunning: (id) => isRunning(cluster, id),
+    setFaults: (id, faults) => setFaults(cluster, id, faults),
+  };
+}
+
+const isRunning = (cluster: ProcessCluster, id: NodeId): boolean => cluster.pid(id) !== undefined;
+
+/** The running node that reports itself leader in the highest term, if any. */
+async function currentLeader(cluster: ProcessCluster): Promise<NodeId | null> {
+  const statuses = await Promise.all(cluster.nodeIds.map((id) => cluster.status(id)));
+  const leaders = statuses.filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term);
+  return leaders[0]?.id ?? null;
+}
+
+async function waitForLeader(cluster: ProcessCluster, timeoutMs: number): Promise<NodeId> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const leader = await currentLeader(cluster);
+    if (leader) return leader;
+    await sleep(100);
+  }
+  throw new Error(`no leader within ${timeoutMs} ms`);
+}
+
+async function setFaults(cluster: ProcessCluster, id: NodeId, faults: LiveFaults): Promise<void> {
+  if (!isRunning(cluster, id)) return;
+  const response = await fetch(`${cluster.raftUrl(id)}/admin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(faults),
+    signal: AbortSignal.timeout(3_000),
+  }).catch((error: unknown) => ({ ok: false, status: 0, statusText: String(error) }) as const);
+  if (!response.ok && isRunning(cluster, id)) throw new Error(`fault endpoint of ${id} answered ${response.status} ${response.statusText}`);
+}
+
+function countOperations(history: HistoryRecorder): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const op of history.ops) {
+    const row = (out[op.op] ??= { ok: 0, fail: 0, unknown: 0 });
+    row[op.status] = (row[op.status] ?? 0) + 1;
+  }
+  return out;
+}
+
+export function renderReport(r: NemesisReport): string {
+  const ops = Object.entries(r.operations).map(([op, c]) => `| ${op} | ${c.ok} | ${c.fail} | ${c.unknown} |`).join('\n');
+  const faults = Object.entries(r.faultCounts).map(([k, n]) => `${k} ${n}`).join(', ');
+  return [
+    `# Nemesis run: seed ${r.seed}, ${r.nodes} nodes, ${r.clients} clients, ${r.durationSec} s`,
+    '',
+    `**Verdict:** ${r.ok ? 'linearizable, nothing lost, every heal made progress' : r.problems.join('; ')}`,
+    '',
+    `- linearizability: ${r.linearizability.verdict} (${r.linearizability.keysChecked} keys)`,
+    `- nodes agree after healing: ${r.nodesAgree ? 'yes' : 'no'}`,
+    `- faults: ${r.faults.length} (${faults}); slowest progress after a heal: ${r.maxProgressAfterHealMs?.toFixed(0) ?? '-'} ms`,
+    '',
+    '| op | ok | fail | unknown |',
+    '|---|---:|---:|---:|',
+    ops,
+    '',
+  ].join('\n');
+}
+
+export const defaultNemesisOptions = {
+  clients: 8,
+  nodes: 3 as const,
+  keys: 5,
+  faultMs: [2_000, 8_000] as [number, number],
+  calmMs: [1_000, 4_000] as [number, number],
+  progressBoundMs: 15_000,
+  faults: faultKinds,
+};
