@@ -12,6 +12,11 @@ export interface UnsafeOptions {
   commitOldTermByCount?: boolean;
   /** Grant votes without checking that the candidate's log is up to date (breaks 5.4.1). */
   skipVoteLogCheck?: boolean;
+  /**
+   * A leader answers ReadIndex at once, without the heartbeat round that proves it still leads:
+   * a deposed leader that has not noticed yet serves stale reads (breaks linearizable reads).
+   */
+  readWithoutQuorumCheck?: boolean;
 }
 
 export interface RaftConfig {

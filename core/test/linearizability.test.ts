@@ -50,10 +50,11 @@ describe('checkLinearizability: single register', () => {
     expect(verdictOf([before, write, get('c2', 'x', 'b', 3, 4)])).toBe('linearizable');
   });
 
-  it('ops whose intervals only touch count as concurrent', () => {
-    // The get is called at the instant the put returns, so it may still be ordered first.
-    expect(verdictOf([put('c1', 'x', 'a', 0, 5), get('c2', 'x', null, 5, 6)])).toBe('linearizable');
-    expect(verdictOf([put('c1', 'x', 'a', 0, 5), get('c2', 'x', null, 6, 7)])).toBe('not_linearizable');
+  it('an op called at the instant another returns comes after it (effects lie strictly inside intervals)', () => {
+    // The put took effect before its answer arrived at 5; the get took effect after it left at 5.
+    expect(verdictOf([put('c1', 'x', 'a', 0, 5), get('c2', 'x', null, 5, 6)])).toBe('not_linearizable');
+    expect(verdictOf([put('c1', 'x', 'a', 0, 5), get('c2', 'x', 'a', 5, 6)])).toBe('linearizable');
+    expect(verdictOf([put('c1', 'x', 'a', 0, 5), get('c2', 'x', null, 4, 6)])).toBe('linearizable');
   });
 
   it('two concurrent writes and two later reads that disagree on their order are not linearizable', () => {
@@ -257,17 +258,21 @@ describe('checkLinearizability: properties', () => {
 
 /**
  * The definition, by brute force: some order of the informative ops that respects real time
- * (A before B when A.return < B.call) and replays on a map, where a timed-out write may also be
+ * (A before B when A.return <= B.call, see `precedes`) and replays on a map, where a timed-out write may also be
  * left out. Only usable on a handful of ops.
  */
 function isLinearizableByBruteForce(history: HistoryOp[]): boolean {
   const ops = history.filter((op) => op.status !== 'fail' && (op.op !== 'get' || op.status === 'ok'));
   const returnOf = (op: HistoryOp): number => (op.status === 'ok' ? op.return! : Infinity);
   const placed = ops.map(() => false);
+  // A precedes B when A returned no later than B was called; an op that took no time at all
+  // precedes nothing that starts at its own instant (as in the checker).
+  const precedes = (a: HistoryOp, b: HistoryOp): boolean =>
+    returnOf(a) < b.call || (returnOf(a) === b.call && a.call < returnOf(a));
   const extend = (store: Map<string, string>): boolean => {
     if (ops.every((op, i) => placed[i] || op.status !== 'ok')) return true;
     return ops.some((op, i) => {
-      const mustWait = ops.some((other, j) => !placed[j] && j !== i && returnOf(other) < op.call);
+      const mustWait = ops.some((other, j) => !placed[j] && j !== i && precedes(other, op));
       if (placed[i] || mustWait) return false;
       if (op.op === 'get' && (store.get(op.key) ?? null) !== op.output) return false;
       const next = new Map(store);
@@ -349,7 +354,8 @@ function concurrentHistory(
       if (outcome === 0) op.status = 'fail';
       if (outcome === 1) Object.assign(op, { status: 'unknown', return: null });
       const tookEffect = op.status === 'ok' || (op.status === 'unknown' && random(2) === 0);
-      timed.push({ op, effectAt: call + random(ret - call + 1), tookEffect });
+      // Effects lie strictly inside the interval, as in a real system: a half-step grid in (call, ret).
+      timed.push({ op, effectAt: call + (1 + random(2 * (ret - call) - 1)) / 2, tookEffect });
     }
   }
   const store = new Map<string, string>();

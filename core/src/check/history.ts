@@ -3,7 +3,8 @@
  * outside checkers share (one JSON object per line when written to disk).
  *
  * Times are numbers on one monotonic clock (simulated ms in the simulator, ns in the nemesis).
- * Only their order matters to the checker.
+ * Only their order matters to the checker: an operation takes effect at one instant strictly
+ * between its call and its return, so A precedes B when A.return <= B.call.
  */
 export type HistoryOpKind = 'put' | 'get' | 'delete';
 

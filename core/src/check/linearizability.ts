@@ -138,12 +138,18 @@ class EntryList {
   constructor(ops: readonly HistoryOp[]) {
     const order = Array.from({ length: ops.length * 2 }, (_, i) => i + 1);
     const times = order.map((node) => entryTime(ops[opOfNode(node)]!, isCallNode(node)));
-    // Equal times count as concurrent (A precedes B only if A.return < B.call), so calls go
-    // first. Comparing with < rather than subtracting keeps two +Infinity returns equal.
+    // An op takes effect strictly inside its interval (the request leaves after its call is
+    // stamped, the answer arrives before its return is), so A precedes B when A.return <= B.call:
+    // at equal times the returns of earlier ops go first, then calls, then the returns of ops that
+    // took no time at all. Comparing with < rather than subtracting keeps +Infinity returns equal.
     const timeOf = (node: number): number => times[node - 1]!;
+    const rank = (node: number): number => {
+      if (isCallNode(node)) return 1;
+      return entryTime(ops[opOfNode(node)]!, true) < timeOf(node) ? 0 : 2;
+    };
     order.sort((a, b) => {
       if (timeOf(a) !== timeOf(b)) return timeOf(a) < timeOf(b) ? -1 : 1;
-      return isCallNode(a) !== isCallNode(b) ? (isCallNode(a) ? -1 : 1) : a - b;
+      return rank(a) !== rank(b) ? rank(a) - rank(b) : a - b;
     });
     this.next = new Int32Array(order.length + 1).fill(-1);
     this.prev = new Int32Array(order.length + 1).fill(-1);

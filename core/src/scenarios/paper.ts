@@ -3,6 +3,7 @@
  * the playground (split vote, partitioned old leader, lagging follower, partial partitions).
  * Each states what it shows; each ends with the invariant checker clean.
  */
+import { checkLinearizability } from '../check/linearizability';
 import type { NodeId } from '../types';
 import { check } from './helpers';
 import type { SimScenario, SimScenarioContext } from './sim-scenario';
@@ -448,13 +449,56 @@ export const oneWayLink: SimScenario = {
   },
 };
 
+/**
+ * Why ReadIndex confirms leadership with a heartbeat round: a leader cut off from the cluster may
+ * not know it has been replaced. The safe run refuses to answer from the old leader; the unsafe one
+ * (no confirmation round, and no CheckQuorum to make it step down) serves a stale value, and the
+ * linearizability checker rejects the history.
+ */
+function staleRead(unsafe: boolean): SimScenario {
+  return {
+    id: unsafe ? 'stale-read-unsafe' : 'stale-read',
+    title: unsafe ? 'Stale read from a deposed leader (no ReadIndex confirmation)' : 'No stale read from a deposed leader',
+    summary: unsafe
+      ? 'Without the heartbeat round of ReadIndex, a cut-off leader answers a read with an old value after a new leader committed a newer one.'
+      : 'A cut-off leader cannot confirm it still leads, so it does not answer a read with its old value.',
+    sim: { nodeCount: 3, raft: unsafe ? { checkQuorum: false, unsafe: { readWithoutQuorumCheck: true } } : {} },
+    async run(ctx) {
+      const all = ctx.sim.nodeIds;
+      const old = await waitForLeader(ctx);
+      await putCommitted(ctx, 'x', '1');
+      ctx.narrate(`Cut off the leader ${old}; the others elect a new leader and commit x=2.`);
+      ctx.act({ type: 'isolate', node: old });
+      await putCommitted(ctx, 'x', '2', without(all, old));
+      ctx.narrate(`A client asks ${old} for x.`);
+      const read = await request(ctx, old, 'get', 'x');
+      const verdict = checkLinearizability(ctx.sim.history);
+      if (unsafe) {
+        check(read?.status === 200 && read.body.value === '1', `expected the deposed leader to serve the stale x=1, got ${JSON.stringify(read)}`);
+        check(verdict.verdict === 'not_linearizable', 'expected the linearizability checker to reject the history');
+        ctx.narrate(`${old} answered x=1 after x=2 was committed: the checker rejects the history.`);
+        return;
+      }
+      check(read?.status !== 200 || read.body.value === '2', `a deposed leader served a stale read: ${JSON.stringify(read)}`);
+      check(verdict.verdict === 'linearizable', `history not linearizable: ${verdict.failure?.explanation ?? verdict.verdict}`);
+      ctx.narrate(`${old} could not confirm its leadership (answer ${read?.status ?? 'none'}): no stale read.`);
+      checkNoViolations(ctx);
+    },
+  };
+}
+
+export const staleReadSafe = staleRead(false);
+export const staleReadUnsafe = staleRead(true);
+
 export const paperScenarios: readonly SimScenario[] = [
   initialElection, reElection, manyElections, basicAgreement, failAgree, failNoAgree, concurrentProposals, rejoin,
   fastBackup, persistence, figure8Safe, figure8Unsafe, figure8Unreliable, unreliableAgreement, churn, snapshotInstall,
   snapshotInstallCrash, splitVote, partitionedOldLeader, laggingFollower, partialPartition, oneWayLink,
+  staleReadSafe, staleReadUnsafe,
 ];
 
 /** The playground's guided runs, in teaching order. */
 export const guidedScenarios: readonly SimScenario[] = [
-  initialElection, splitVote, partitionedOldLeader, laggingFollower, partialPartition, oneWayLink, figure8Safe, figure8Unsafe,
+  initialElection, splitVote, partitionedOldLeader, laggingFollower, partialPartition, oneWayLink, staleReadSafe, staleReadUnsafe,
+  figure8Safe, figure8Unsafe,
 ];
