@@ -51,22 +51,28 @@ export interface NodeConfig {
   logFormat: 'json' | 'pretty';
   /** Log one line per KV request (REFERENCE-API.md); off only for measurements. */
   accessLog: boolean;
+  /** Browser origins allowed on the KV and Raft ports (CORS, and the socket.io handshake). */
+  corsOrigins: readonly string[];
+  /** GET/POST /admin/faults on the Raft port (loopback callers only; the cluster token when set). */
+  faultInjection: boolean;
+  /** Started by a supervisor: stop when stdin closes (the supervisor is gone), so no node outlives it. */
+  supervised: boolean;
 }
 
 export class EnvConfigError extends Error {
   override name = 'EnvConfigError';
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-const port = z.coerce.number().int().min(1).max(65535);
+export const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
-const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no']).transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
+export const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no']).transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const idPattern = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
 
 /** Parses one variable (or returns the fallback when unset or empty), naming the variable on error. */
-function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
+export function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const parsed = schema.safeParse(raw.trim());
@@ -78,6 +84,20 @@ function readList(env: Env, name: string): string[] | null {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return null;
   return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** RAFT_CORS_ORIGINS: exact origins (scheme://host[:port]); a wildcard is refused on purpose. */
+export function readOrigins(env: Env): string[] {
+  return (readList(env, 'RAFT_CORS_ORIGINS') ?? []).map((raw) => {
+    let origin: string | null = null;
+    try {
+      const u = new URL(raw);
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash) origin = u.origin;
+    } catch {
+      // not a URL
+    }
+    return origin ?? fail(`RAFT_CORS_ORIGINS: ${JSON.stringify(raw)} is not an origin like http://127.0.0.1:8080 (no path; "*" is not accepted)`);
+  });
 }
 
 function fail(message: string): never {
@@ -180,6 +200,9 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     logLevel: read(env, 'LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
     logFormat: read(env, 'LOG_FORMAT', z.enum(['json', 'pretty']), process.stdout.isTTY ? 'pretty' : 'json'),
     accessLog: read(env, 'KV_ACCESS_LOG', bool, true),
+    corsOrigins: readOrigins(env),
+    faultInjection: read(env, 'RAFT_FAULT_INJECTION', bool, false),
+    supervised: read(env, 'RAFT_SUPERVISED', bool, false),
   };
   return deepFreeze(config);
 }

@@ -25,22 +25,34 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
       // destroyed at exit
     }
   }, flushIntervalMs).unref();
-  flushers.add(() => destination.flushSync());
+  destinations.add(destination);
   return pino(options, destination);
 }
 
 const flushIntervalMs = 20;
-const flushers = new Set<() => void>();
+const flushWaitMsMax = 500;
+const destinations = new Set<{ flush(cb?: (err?: Error) => void): void }>();
 
-/** Writes out buffered log lines now (before a deliberate exit). */
-export function flushLogsSync(): void {
-  for (const flush of flushers) {
+/**
+ * Writes out buffered log lines (before a deliberate exit), waiting at most flushWaitMsMax.
+ * Asynchronously on purpose: sonic-boom's flushSync retries a broken pipe (EPIPE: whoever read our
+ * stdout is gone, e.g. a SIGKILLed supervisor) forever, blocking the process; an asynchronous write
+ * fails instead, and pino then turns every later write, and the flushSync it runs at exit, into a no-op.
+ */
+export async function flushLogs(): Promise<void> {
+  await Promise.all([...destinations].map((destination) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, flushWaitMsMax);
     try {
-      flush();
+      destination.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     } catch {
-      // stdout is gone; nothing left to do
+      // destroyed: nothing left to write
+      clearTimeout(timer);
+      resolve();
     }
-  }
+  })));
 }
 
 /** A value printed in a log line: plain when it is a simple token, JSON-quoted otherwise. */

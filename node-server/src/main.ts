@@ -1,9 +1,10 @@
 /**
  * One Raft KV node in the foreground: reads the config from the environment, starts the node,
- * and shuts it down cleanly on SIGTERM or SIGINT.
+ * and shuts it down cleanly on SIGTERM or SIGINT (and, when a supervisor started it, when its
+ * stdin closes: the supervisor is gone, even if it was SIGKILLed).
  */
 import { EnvConfigError, loadConfig } from './config';
-import { createLogger, flushLogsSync } from './logger';
+import { createLogger, flushLogs } from './logger';
 import { startNode } from './node';
 
 async function main(): Promise<void> {
@@ -18,9 +19,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const fatal = (err: unknown): void => {
     logger.fatal({ err }, `[node] ${config.nodeId} stopping: ${err instanceof Error ? err.message : String(err)}`);
-    flushLogsSync();
     process.exitCode = 1;
-    setImmediate(() => process.exit(1));
+    void flushLogs().then(() => process.exit(1));
   };
   let node;
   try {
@@ -34,13 +34,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`[node] ${config.nodeId} received ${signal}, shutting down`);
-    void node.close().then(() => {
-      flushLogsSync();
-      process.exit(0);
-    });
+    void node.close().then(flushLogs).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (config.supervised) {
+    process.stdin.on('end', () => shutdown('end of stdin (supervisor gone)'));
+    process.stdin.on('error', () => shutdown('stdin error (supervisor gone)'));
+    process.stdin.resume();
+  }
 }
 
 void main();

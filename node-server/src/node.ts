@@ -1,5 +1,6 @@
 /**
- * Wires one node from a validated config: storage, node host, transport and the two HTTP servers.
+ * Wires one node from a validated config: storage, node host, transport (with its injected
+ * faults), the two HTTP servers, and the live observation stream on the Raft port.
  * main.ts runs it as a process; tests run it in-process.
  */
 import http from 'node:http';
@@ -9,7 +10,10 @@ import { NodeHost } from './host/node-host';
 import { createKvApp } from './http/kv-app';
 import { createRaftApp } from './http/raft-app';
 import type { Logger } from './logger';
+import { LiveStatusReader } from './observe/live-status';
+import { LiveObserver } from './observe/observer';
 import { DiskStorage } from './storage/disk-storage';
+import { PeerFaults } from './transport/faults';
 import { HttpTransport } from './transport/transport';
 
 export interface RunningNode {
@@ -19,6 +23,8 @@ export interface RunningNode {
   raftServer: http.Server;
   kvPort: number;
   raftPort: number;
+  faults: PeerFaults;
+  observer: LiveObserver;
   close(): Promise<void>;
 }
 
@@ -43,14 +49,17 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
   const voters = [config.nodeId, ...config.peers.map((p) => p.id)];
   const storage = DiskStorage.open(config.dataDir, voters, { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger });
   const host = new NodeHost({ config, storage, logger, onFatal });
+  const faults = new PeerFaults(config.peers.map((p) => p.id));
   const transport = new HttpTransport(config, {
     onResponse: (m) => host.handleResponse(m),
     onFailure: (m) => host.handleSendFailure(m),
-  }, logger);
+  }, logger, faults);
   host.attach(transport);
 
   const kvServer = http.createServer(createKvApp({ config, host, logger }));
-  const raftServer = http.createServer(createRaftApp({ config, host, logger }));
+  const raftServer = http.createServer(createRaftApp({ config, host, faults, logger }));
+  const reader = new LiveStatusReader({ config, host, storage, faults });
+  const observer = new LiveObserver(raftServer, { host, reader, origins: config.corsOrigins, logger });
   // Peers keep one connection open; do not let the server close it between heartbeats.
   raftServer.keepAliveTimeout = 65_000;
   kvServer.keepAliveTimeout = 65_000;
@@ -60,22 +69,25 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
     kvPort = await listen(kvServer, config.kvPort, config.bindHost);
     raftPort = await listen(raftServer, config.raftPort, config.bindHost);
   } catch (err) {
+    observer.close();
     kvServer.close();
     storage.close();
     throw err;
   }
   host.start();
   logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort} and Raft on ${config.bindHost}:${raftPort}; data in ${config.dataDir}; peers ${config.peers.map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}`);
+  if (config.faultInjection) logger.warn(`[node] ${config.nodeId}: fault injection is on (POST /admin/faults on the Raft port, loopback only${config.clusterToken ? ', with the cluster token' : ''})`);
 
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= (async () => {
       host.stop();
+      observer.close();
       transport.close();
       await Promise.all([closeServer(kvServer), closeServer(raftServer), host.whenIdle()]);
       storage.close();
     })();
     return closed;
   };
-  return { host, storage, kvServer, raftServer, kvPort, raftPort, close };
+  return { host, storage, kvServer, raftServer, kvPort, raftPort, faults, observer, close };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EnvConfigError, loadConfig } from '../src/config';
+import { loadSupervisorConfig } from '../src/supervisor/config';
 
 const peers = { PEERS: 'http://127.0.0.1:9082,http://127.0.0.1:9083', PEER_IDS: 'n2,n3' };
 
@@ -91,6 +92,9 @@ describe('loadConfig', () => {
     ['an unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     ['an unknown log format', { LOG_FORMAT: 'xml' }, /LOG_FORMAT/],
     ['an advertised URL that is not http', { KV_ADVERTISE_URL: 'ftp://x' }, /KV_ADVERTISE_URL/],
+    ['a wildcard CORS origin', { RAFT_CORS_ORIGINS: '*' }, /RAFT_CORS_ORIGINS/],
+    ['a CORS origin with a path', { RAFT_CORS_ORIGINS: 'http://127.0.0.1:8080/app' }, /RAFT_CORS_ORIGINS/],
+    ['a fault injection value that is not a boolean', { RAFT_FAULT_INJECTION: 'maybe' }, /RAFT_FAULT_INJECTION/],
   ];
   for (const [what, env, name] of invalid) {
     it(`fails fast on ${what}, naming the variable`, () => {
@@ -98,4 +102,37 @@ describe('loadConfig', () => {
       expect(() => loadConfig(env)).toThrow(name);
     });
   }
+});
+
+describe('live mode variables', () => {
+  it('are off by default and read RAFT_CORS_ORIGINS as exact origins', () => {
+    expect(loadConfig({})).toMatchObject({ corsOrigins: [], faultInjection: false, supervised: false });
+    const c = loadConfig({ RAFT_CORS_ORIGINS: 'http://127.0.0.1:8080/, http://localhost:5173', RAFT_FAULT_INJECTION: '1', RAFT_SUPERVISED: 'yes' });
+    expect(c).toMatchObject({ corsOrigins: ['http://127.0.0.1:8080', 'http://localhost:5173'], faultInjection: true, supervised: true });
+  });
+
+  it('configure the supervisor: ports, data dir, token, origins, page', () => {
+    const d = loadSupervisorConfig({});
+    expect(d).toMatchObject({ host: '127.0.0.1', port: 8080, kvPortBase: 8081, raftPortBase: 9081, tokenGenerated: true, buildPlayground: true });
+    expect(d.origins).toEqual(['http://127.0.0.1:8080', 'http://localhost:8080']);
+    expect(d.token).toMatch(/^[0-9a-f]{48}$/);
+    expect(loadSupervisorConfig({}).token).not.toBe(d.token);
+    expect(d.dataDir.endsWith(`${path.sep}data`)).toBe(true);
+    expect(d.playgroundDir.endsWith(path.join('playground', 'dist'))).toBe(true);
+    const c = loadSupervisorConfig({
+      PORT: '7000', START_KV_PORT: '17001', START_RAFT_PORT: '17011', RAFT_DATA_DIR: '/tmp/live', RAFT_CLUSTER_TOKEN: 'given-token',
+      RAFT_CORS_ORIGINS: 'http://localhost:5173', START_PLAYGROUND_DIR: '/tmp/page',
+    });
+    expect(c).toMatchObject({ port: 7000, kvPortBase: 17001, raftPortBase: 17011, dataDir: '/tmp/live', token: 'given-token', tokenGenerated: false, playgroundDir: '/tmp/page', buildPlayground: false });
+    expect(c.origins).toEqual(['http://127.0.0.1:7000', 'http://localhost:7000', 'http://localhost:5173']);
+    expect(loadSupervisorConfig({ PORT: '7000', START_PORT: '7100' }).port).toBe(7100);
+    expect(loadSupervisorConfig({ START_KV_PORT: '17001' }).raftPortBase).toBe(18001);
+  });
+
+  it('refuse supervisor ports that overlap or are invalid, naming the variable', () => {
+    expect(() => loadSupervisorConfig({ START_PORT: '8082' })).toThrow(/START_PORT/);
+    expect(() => loadSupervisorConfig({ START_KV_PORT: '9000', START_RAFT_PORT: '9001' })).toThrow(/overlap/);
+    expect(() => loadSupervisorConfig({ START_KV_PORT: 'x' })).toThrow(/START_KV_PORT/);
+    expect(() => loadSupervisorConfig({ RAFT_CLUSTER_TOKEN: 'short' })).toThrow(/RAFT_CLUSTER_TOKEN/);
+  });
 });

@@ -52,6 +52,21 @@ describe('DiskStorage', () => {
     expect([s.firstIndex(), s.lastIndex(), s.term(0)]).toEqual([1, 0, 0]);
   });
 
+  it('reports as durable only what a completed write put on disk (for live mode)', async () => {
+    const s = openStorage();
+    s.persist({ snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 3, 2), mustSync: true });
+    expect(s.durable()).toEqual({ term: 2, vote: 'n2', commit: 0, lastIndex: 3, snapshotIndex: 0 });
+    // A commit index alone is not written: the disk still says 0.
+    s.persist({ snapshot: null, hardState: hs(2, 'n2', 3), entries: [], mustSync: false });
+    expect(s.durable().commit).toBe(0);
+    const done = new Promise<Error | null>((resolve) => s.persistAsync({ snapshot: null, hardState: hs(3, 'n3', 3), entries: entries(4, 5, 3), mustSync: true }, resolve));
+    expect(s.durable()).toMatchObject({ term: 2, lastIndex: 3 });
+    expect(await done).toBeNull();
+    expect(s.durable()).toEqual({ term: 3, vote: 'n3', commit: 3, lastIndex: 5, snapshotIndex: 0 });
+    s.createSnapshot(4, '', ['n1', 'n2', 'n3']);
+    expect(s.durable().snapshotIndex).toBe(4);
+  });
+
   it('gives back appended entries and the hard state after a reopen', () => {
     const s = openStorage();
     s.persist({ snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 5, 2), mustSync: true });

@@ -11,7 +11,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ApiResponse, Entry, Message, NodeId, Ready } from '@raft-kv/core';
+import type { ApiResponse, Entry, Message, NodeId, RaftEvent, Ready } from '@raft-kv/core';
 import { KvStateMachine, RaftNode, api, responseTypeOf } from '@raft-kv/core';
 import type { NodeConfig } from '../config';
 import type { Logger } from '../logger';
@@ -21,7 +21,7 @@ import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
 import type { WriteCommand } from './client-requests';
 import { PendingReads, PendingWrites } from './client-requests';
-import { logApplied, logEvents } from './event-log';
+import { ApplyLog, logApplied, logEvents } from './event-log';
 import { RpcAnswers } from './rpc-answers';
 
 export interface NodeHostDeps {
@@ -34,6 +34,9 @@ export interface NodeHostDeps {
 
 /** Most Readies handled in one turn before yielding to I/O. */
 const readiesPerTurnMax = 64;
+
+/** Receives the core's events of each Ready (live observers); set only while someone watches. */
+export type ReadyObserver = (events: readonly RaftEvent[]) => void;
 
 export class RpcRejected extends Error {
   override name = 'RpcRejected';
@@ -63,6 +66,9 @@ export class NodeHost {
   readonly stats = { readies: 0, persists: 0, entriesPersisted: 0, messagesSent: 0, entriesSent: 0, applied: 0 };
   /** Leader KV URLs learned from leaderAddr (overrides the configured or derived ones). */
   private readonly learnedKvUrls = new Map<NodeId, string>();
+  /** The `[apply] index=N` lines of this process (for live observers). */
+  readonly applyLog = new ApplyLog();
+  private observer: ReadyObserver | null = null;
 
   constructor(private readonly deps: NodeHostDeps) {
     const { config, storage } = deps;
@@ -131,6 +137,16 @@ export class NodeHost {
       for (let i = 0; i < due; i++) this.raft.tick();
     });
     this.scheduleReady();
+  }
+
+  /** Live observers: one callback, or null when nobody watches (then a Ready costs one null check more). */
+  setObserver(observer: ReadyObserver | null): void {
+    this.observer = observer;
+  }
+
+  /** A Ready is being written to disk. */
+  get isPersisting(): boolean {
+    return this.persisting !== null;
   }
 
   // ---- inputs from clients -------------------------------------------------------------------------
@@ -229,6 +245,7 @@ export class NodeHost {
       this.stats.entriesPersisted += rd.entries.length;
     }
     logEvents(this.deps.logger, rd.events);
+    if (this.observer !== null && rd.events.length > 0) this.observer(rd.events);
     for (const out of rd.messages) if (!out.waitForPersist) this.dispatch(out.message);
     // A leader's appends travel while it fsyncs (Raft thesis 10.2.1).
     this.sender?.flush();
@@ -277,6 +294,7 @@ export class NodeHost {
     this.kv.apply(entry);
     this.stats.applied++;
     logApplied(this.deps.logger, entry);
+    this.applyLog.note(entry.index);
     this.writes.applied(entry);
   }
 

@@ -11,9 +11,10 @@ import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 import type { Logger } from '../logger';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, requestIdAndLog, sendJson } from './common';
+import { corsFor } from './cors';
 
 export interface KvAppDeps {
-  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog'>;
+  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins'>;
   host: NodeHost;
   logger: Logger;
 }
@@ -42,6 +43,8 @@ export function createKvApp(deps: KvAppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestIdAndLog(logger, config.accessLog));
+  const cors = corsFor(config.corsOrigins);
+  if (cors) app.use(cors);
 
   app.put('/set', jsonBody(config.kvBodyBytesMax), async (req, res) => {
     const body = req.body as { key?: unknown; value?: unknown } | null;

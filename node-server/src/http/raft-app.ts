@@ -3,43 +3,43 @@
  * (/raft/requestvote, /raft/appendentries, /raft/installsnapshot, /raft/readindex). A request is
  * validated, checked against the cluster token, stepped into the core in arrival order, and
  * answered with the core's response as the HTTP body. Malformed bodies get 400 and change nothing.
+ * Injected faults: a request from a peer in dropFrom is refused before stepping, and the answer to
+ * a peer in dropTo is replaced by an error (503 `dropped`): either way the peer gets nothing.
+ * Also here: /admin/faults (admin-faults.ts) and, attached to the same server, socket.io (observe/).
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { Express, Request, RequestHandler } from 'express';
+import type { Express, Request } from 'express';
 import express from 'express';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 import { RpcRejected } from '../host/node-host';
 import type { Logger } from '../logger';
+import type { PeerFaults } from '../transport/faults';
 import type { RpcRoute } from '../wire';
 import { leaderAddrOf, parseRequest, responseBody, rpcRoutes } from '../wire';
 import { arrivalTicket, inOrder } from './arrival-order';
+import { addFaultRoutes } from './admin-faults';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, sendJson } from './common';
+import { corsFor } from './cors';
+import { tokenCheck } from './guards';
 import { raftStatus } from './status';
 
 export interface RaftAppDeps {
-  config: Pick<NodeConfig, 'nodeId' | 'peers' | 'clusterToken' | 'raftBodyBytesMax' | 'raftUrl' | 'kvUrl'>;
+  config: Pick<NodeConfig, 'nodeId' | 'peers' | 'clusterToken' | 'raftBodyBytesMax' | 'raftUrl' | 'kvUrl' | 'corsOrigins' | 'faultInjection'>;
   host: NodeHost;
+  faults: PeerFaults;
   logger: Logger;
 }
 
-function tokenCheck(token: string | null, logger: Logger): RequestHandler {
-  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
-  return (req, res, next) => {
-    if (!expected) return next();
-    const given = Buffer.from(req.get('authorization') ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    logger.warn(`[raft] rejected ${req.method} ${req.path} from ${req.socket.remoteAddress ?? '?'}: missing or wrong cluster token`);
-    sendJson(res, 401, errorBody('unauthorized', 'cluster token required'));
-  };
-}
+const dropped = (self: string, peer: string) => errorBody('dropped', `${self} drops traffic with ${peer} (fault injection)`);
 
 export function createRaftApp(deps: RaftAppDeps): Express {
-  const { config, host, logger } = deps;
+  const { config, host, faults, logger } = deps;
   const peerIds = new Set(config.peers.map((p) => p.id));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const cors = corsFor(config.corsOrigins);
+  if (cors) app.use(cors);
 
   app.get('/raft/status', (_req, res) => sendJson(res, 200, raftStatus(host, config)));
   app.all('/raft/status', methodNotAllowed(['GET', 'HEAD']));
@@ -49,10 +49,12 @@ export function createRaftApp(deps: RaftAppDeps): Express {
     app.post(path, arrivalTicket(), tokenCheck(config.clusterToken, logger), jsonBody(config.raftBodyBytesMax), (req, res, next) => {
       const parsed = parseRequest(route, req.body, config.nodeId);
       if (!parsed.ok) return void sendJson(res, 400, errorBody('bad_request', parsed.error));
-      if (!peerIds.has(parsed.value.from)) return void sendJson(res, 400, errorBody('bad_request', `${parsed.value.from} is not a peer of ${config.nodeId}`));
+      const from = parsed.value.from;
+      if (!peerIds.has(from)) return void sendJson(res, 400, errorBody('bad_request', `${from} is not a peer of ${config.nodeId}`));
+      if (faults.dropsFrom(from)) return void sendJson(res, 503, dropped(config.nodeId, from));
       inOrder(req as Request, () => {
         host.handleRpc(parsed.value, leaderAddrOf(route, req.body)).then(
-          (answer) => sendJson(res, 200, responseBody(answer)),
+          (answer) => (faults.dropsTo(from) ? sendJson(res, 503, dropped(config.nodeId, from)) : sendJson(res, 200, responseBody(answer))),
           (err: unknown) => {
             if (!(err instanceof RpcRejected)) return next(err);
             logger.warn(`[raft] refused ${parsed.value.type}: ${err.message}`);
@@ -63,6 +65,7 @@ export function createRaftApp(deps: RaftAppDeps): Express {
     });
     app.all(path, methodNotAllowed(['POST']));
   }
+  addFaultRoutes(app, { config, faults, logger });
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -33,6 +33,15 @@ export interface PersistBatch {
   mustSync: boolean;
 }
 
+/** What is on disk (survives a SIGKILL): the WAL's hard state, its last index, the snapshot's index. */
+export interface DurableState {
+  term: number;
+  vote: NodeId | null;
+  commit: number;
+  lastIndex: number;
+  snapshotIndex: number;
+}
+
 export class DiskStorage implements Storage {
   private snap: Snapshot;
   private walFrom: number;
@@ -41,6 +50,7 @@ export class DiskStorage implements Storage {
   private walHardState: HardState;
   /** log[i] holds the entry at index snap.meta.index + 1 + i. */
   private log: Entry[];
+  private durableState: DurableState;
 
   private constructor(
     readonly dir: string,
@@ -53,6 +63,7 @@ export class DiskStorage implements Storage {
     this.hardState = state.hardState;
     this.walHardState = state.hardState;
     this.log = state.log;
+    this.durableState = this.staged();
   }
 
   static open(dir: string, voters: NodeId[], options: DiskStorageOptions): DiskStorage {
@@ -106,6 +117,16 @@ export class DiskStorage implements Storage {
     return { ...this.hardState };
   }
 
+  /** What the last completed write left on disk (a write under way is not counted until it is done). */
+  durable(): Readonly<DurableState> {
+    return this.durableState;
+  }
+
+  private staged(): DurableState {
+    const hs = this.walHardState;
+    return { term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex: this.lastIndex(), snapshotIndex: this.snap.meta.index };
+  }
+
   // ---- writes (by the node host, while handling a Ready) -------------------------------------------
 
   /**
@@ -117,11 +138,17 @@ export class DiskStorage implements Storage {
    */
   persist(batch: PersistBatch): void {
     this.wal.append(this.stage(batch));
+    this.durableState = this.staged();
   }
 
   /** persist() with the WAL write off the event loop; `done` runs once it is durable. */
   persistAsync(batch: PersistBatch, done: (err: Error | null) => void): void {
-    this.wal.appendAsync(this.stage(batch), done);
+    const records = this.stage(batch);
+    const after = this.staged();
+    this.wal.appendAsync(records, (err) => {
+      if (!err) this.durableState = after;
+      done(err);
+    });
   }
 
   /** True when persisting `batch` writes nothing (so the Ready can go on at once). */
@@ -184,6 +211,7 @@ export class DiskStorage implements Storage {
     this.log = this.log.slice(index - this.snap.meta.index);
     this.snap = snapshot;
     this.wal.compactTo(index);
+    this.durableState = { ...this.durableState, snapshotIndex: index };
     return snapshot;
   }
 

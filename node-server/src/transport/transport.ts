@@ -2,11 +2,14 @@
  * Sends the core's requests to peers as POSTs to their `/raft/*` routes and hands each answer back
  * as the core's response message. A failed request is reported, never retried (the core has its
  * own retransmit timers). Reachability changes are logged once per change, not per message.
+ * Injected faults (PeerFaults) act here as a lossy network would: a message to a peer in dropTo is
+ * never sent, an answer from a peer in dropFrom is discarded; both count as lost.
  */
 import type { NodeConfig } from '../config';
 import type { Logger } from '../logger';
 import type { RequestMessage, ResponseMessage } from '../wire';
 import { parseResponse, requestBody, routeOf } from '../wire';
+import type { PeerFaults } from './faults';
 import { PeerConnection, PeerError } from './peer-connection';
 
 export interface TransportHandlers {
@@ -29,6 +32,7 @@ export class HttpTransport implements MessageSender {
     private readonly config: Pick<NodeConfig, 'peers' | 'rpcTimeoutMs' | 'peerQueueMax' | 'clusterToken' | 'kvUrl'>,
     private readonly handlers: TransportHandlers,
     private readonly logger: Logger,
+    private readonly faults: PeerFaults | null = null,
   ) {
     for (const peer of config.peers) {
       this.connections.set(peer.id, new PeerConnection(peer.raftUrl, {
@@ -40,9 +44,11 @@ export class HttpTransport implements MessageSender {
   send(message: RequestMessage): void {
     const connection = this.connections.get(message.to);
     if (!connection) return this.handlers.onFailure(message, `no peer ${message.to}`);
+    if (this.faults?.dropsTo(message.to)) return this.handlers.onFailure(message, 'dropped (fault injection)');
     const json = JSON.stringify(requestBody(message, this.config.kvUrl));
     connection.post(`/raft/${routeOf[message.type]}`, json).then(
       (answer) => {
+        if (this.faults?.dropsFrom(message.to)) return this.handlers.onFailure(message, 'answer dropped (fault injection)');
         if (answer.status !== 200) return this.failed(message, `HTTP ${answer.status} ${JSON.stringify(answer.body)}`, answer.status === 401);
         const response = parseResponse(message, answer.body);
         if (!response) return this.failed(message, `malformed answer ${JSON.stringify(answer.body)}`, true);

@@ -24,6 +24,29 @@ export function liveProcesses(): ChildProcess[] {
   return [...startedProcesses].filter((c) => c.exitCode === null && c.signalCode === null);
 }
 
+/** Processes a test did not spawn itself (a supervisor's nodes), for the same leak check. */
+export const startedPids = new Set<number>();
+
+/** Whether `pid` is a running process (a zombie, exited but not yet reaped, counts as gone). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Every process started by tests in this file that is still running: children and recorded pids. */
+export function leakedPids(): number[] {
+  return [...liveProcesses().map((c) => c.pid!), ...[...startedPids].filter(pidAlive)];
+}
+
 interface ProcessNode {
   id: NodeId;
   kvPort: number;
@@ -48,14 +71,16 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /**
- * A base such that base+1..base+n (KV) and base+1001..base+1000+n (Raft) are all free. Ports stay
+ * A base such that base+1..base+n (KV) and base+1001..base+1000+n (Raft) are all free (and base
+ * itself with `alsoBase`: a supervisor's port). Ports stay
  * below Linux's ephemeral range (32768 and up), where a client connection's local port could take
  * a port between this check and the node's listen.
  */
-async function choosePortBase(n: number): Promise<number> {
+export async function choosePortBase(n: number, alsoBase = false): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 10_000 + Math.floor(Math.random() * 1_800) * 10;
     const ports = Array.from({ length: n }, (_, i) => [base + 1 + i, base + 1001 + i]).flat();
+    if (alsoBase) ports.push(base);
     const free = await Promise.all(ports.map(portFree));
     if (free.every(Boolean)) return base;
   }

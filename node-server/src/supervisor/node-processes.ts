@@ -1,0 +1,225 @@
+/**
+ * Real node processes on this machine, for `npm run cluster` and `npm start`: spawn each node
+ * (`node --import tsx node-server/src/main.ts`) with its environment, follow it from `starting` to
+ * `running` (its /health answers) to `stopped` (it exited, however), signal it by pid only, and
+ * stop them all (SIGTERM, then SIGKILL after a grace period). Each node gets RAFT_SUPERVISED=1 and
+ * a stdin pipe, so it stops by itself when this process is gone, even after a SIGKILL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { NodeId } from '@raft-kv/core';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const mainScript = path.join(repoRoot, 'node-server/src/main.ts');
+
+export interface NodeSpec {
+  id: NodeId;
+  kvPort: number;
+  raftPort: number;
+}
+
+export type NodeState = 'starting' | 'running' | 'stopped';
+
+export interface Health {
+  id: NodeId;
+  state: string;
+  term: number;
+  leaderId: NodeId | null;
+  leader: string | null;
+}
+
+export interface NodeProcessesOptions {
+  nodes: readonly NodeSpec[];
+  /** The address nodes listen on and are reached at. */
+  host: string;
+  /** RAFT_DATA_DIR of every node (each keeps its data in <dataDir>/<id>). */
+  dataDir: string;
+  /** More environment for every node (on top of this process's own). */
+  env?: Record<string, string>;
+  onLine?: (id: NodeId, line: string) => void;
+  onRunning?: (id: NodeId) => void;
+  onExit?: (id: NodeId, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+interface Tracked {
+  spec: NodeSpec;
+  child: ChildProcess | null;
+  state: NodeState;
+  exited: Promise<void>;
+}
+
+/** How often a starting node's /health is tried. */
+const servingPollMs = 100;
+const healthTimeoutMs = 500;
+
+/** n1..n<count> on consecutive ports from the given bases. */
+export function nodeSpecs(count: number, kvPortBase: number, raftPortBase: number): NodeSpec[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `n${i + 1}`, kvPort: kvPortBase + i, raftPort: raftPortBase + i }));
+}
+
+export function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class NodeProcesses {
+  private readonly tracked = new Map<NodeId, Tracked>();
+
+  constructor(private readonly options: NodeProcessesOptions) {
+    for (const spec of options.nodes) this.tracked.set(spec.id, { spec, child: null, state: 'stopped', exited: Promise.resolve() });
+  }
+
+  get specs(): readonly NodeSpec[] {
+    return this.options.nodes;
+  }
+
+  has(id: NodeId): boolean {
+    return this.tracked.has(id);
+  }
+
+  state(id: NodeId): NodeState {
+    return this.get(id).state;
+  }
+
+  pid(id: NodeId): number | null {
+    return this.get(id).child?.pid ?? null;
+  }
+
+  url(port: number): string {
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host}:${port}`;
+  }
+
+  kvUrl(id: NodeId): string {
+    return this.url(this.get(id).spec.kvPort);
+  }
+
+  raftUrl(id: NodeId): string {
+    return this.url(this.get(id).spec.raftPort);
+  }
+
+  envFor(id: NodeId): NodeJS.ProcessEnv {
+    const spec = this.get(id).spec;
+    const peers = this.options.nodes.filter((n) => n.id !== id);
+    return {
+      ...process.env,
+      NODE_ID: id,
+      KVSTORE_PORT: String(spec.kvPort),
+      RAFT_PORT: String(spec.raftPort),
+      BIND_ADDRESS: this.options.host,
+      PEERS: peers.map((p) => this.url(p.raftPort)).join(','),
+      PEER_IDS: peers.map((p) => p.id).join(','),
+      PEER_KV_URLS: peers.map((p) => this.url(p.kvPort)).join(','),
+      RAFT_DATA_DIR: this.options.dataDir,
+      ...this.options.env,
+      RAFT_SUPERVISED: '1',
+    };
+  }
+
+  /** Spawns the node (a no-op while it runs); it is `starting` until its /health answers. */
+  start(id: NodeId): void {
+    const t = this.get(id);
+    if (t.child) return;
+    const child = spawn(process.execPath, ['--import', 'tsx', mainScript], { cwd: repoRoot, env: this.envFor(id), stdio: ['pipe', 'pipe', 'pipe'] });
+    t.child = child;
+    t.state = 'starting';
+    // A failed spawn is reported as an exit; the stdin pipe only ever closes.
+    child.on('error', () => {});
+    child.stdin!.on('error', () => {});
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on('line', (line) => this.options.onLine?.(id, line));
+    }
+    t.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      t.child = null;
+      t.state = 'stopped';
+      this.options.onExit?.(id, code, signal);
+      resolve();
+    }));
+    void this.followStart(t, child);
+  }
+
+  private async followStart(t: Tracked, child: ChildProcess): Promise<void> {
+    while (t.child === child && t.state === 'starting') {
+      if (await this.health(t.spec.id)) {
+        if (t.child !== child) return;
+        t.state = 'running';
+        this.options.onRunning?.(t.spec.id);
+        return;
+      }
+      await sleep(servingPollMs);
+    }
+  }
+
+  /** Sends `signal` to the node's pid and waits until it has exited (SIGKILL by default). */
+  async kill(id: NodeId, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const t = this.get(id);
+    const pid = t.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone; the exit event follows
+    }
+    await t.exited;
+  }
+
+  /** SIGTERM to every running node (a clean stop), SIGKILL to any still running after `graceMs`. */
+  async stopAll(graceMs = 5000): Promise<void> {
+    const running = [...this.tracked.values()].filter((t) => t.child);
+    for (const t of running) this.signal(t, 'SIGTERM');
+    const all = Promise.all(running.map((t) => t.exited));
+    const timer = setTimeout(() => running.forEach((t) => this.signal(t, 'SIGKILL')), graceMs);
+    await all;
+    clearTimeout(timer);
+  }
+
+  private signal(t: Tracked, signal: NodeJS.Signals): void {
+    const pid = t.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** The node's /health, or null when it does not answer. */
+  async health(id: NodeId): Promise<Health | null> {
+    try {
+      const res = await fetch(`${this.kvUrl(id)}/health`, { signal: AbortSignal.timeout(healthTimeoutMs) });
+      return res.ok ? ((await res.json()) as Health) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The running node that says it leads, in the highest term. */
+  async leader(): Promise<Health | null> {
+    const all = await Promise.all(this.options.nodes.map((n) => (this.get(n.id).child ? this.health(n.id) : null)));
+    return all.filter((h) => h?.state === 'leader').sort((a, b) => b!.term - a!.term)[0] ?? null;
+  }
+
+  async waitForLeader(timeoutMs: number, giveUp: () => boolean = () => false): Promise<Health | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !giveUp()) {
+      const leader = await this.leader();
+      if (leader) return leader;
+      await sleep(200);
+    }
+    return null;
+  }
+
+  private get(id: NodeId): Tracked {
+    const t = this.tracked.get(id);
+    if (!t) throw new RangeError(`no node ${id}`);
+    return t;
+  }
+}
