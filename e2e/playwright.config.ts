@@ -1,9 +1,17 @@
 /**
- * Playwright for the playground: headless system Chromium (see scripts/chromium.ts), against the
- * production build served by `vite preview`. Specs in sim/ drive the in-browser simulator as a
- * user would; live-mode specs (against real nodes) get their own project later.
+ * Playwright for the playground: headless system Chromium (see scripts/chromium.ts).
+ *
+ * - `sim`: the in-browser simulator, driven as a user would, against the production build served
+ *   by `vite preview`.
+ * - `perf`: main-thread measurements, alone after the functional tests.
+ * - `live`: live mode against a real 3-node cluster started through the supervisor (`npm start`) on
+ *   test ports when the first live spec asks; the runner owns it (live/support/global-setup.ts),
+ *   stops it at the end and fails the run if any of its processes is left. Real processes want a
+ *   calm machine: the live specs run one at a time, after the simulator's (`npm run test:live` runs
+ *   them alone).
  */
 import { defineConfig } from '@playwright/test';
+import { liveBaseURL } from './live/support/cluster';
 import { chromiumArgs, findChromium, installHint } from './scripts/chromium';
 
 const executablePath = findChromium();
@@ -22,6 +30,7 @@ export default defineConfig({
   expect: { timeout: 20_000 },
   reporter: [['list']],
   outputDir: 'test-results',
+  globalSetup: './live/support/global-setup.ts',
   use: {
     baseURL,
     headless: true,
@@ -33,7 +42,18 @@ export default defineConfig({
     { name: 'sim', testDir: './sim' },
     // Measured alone, after the functional tests, so that their load does not skew the numbers.
     { name: 'perf', testDir: './perf', dependencies: ['sim'] },
-    ...(process.env.E2E_SCREENSHOTS ? [{ name: 'docs', testDir: './docs' }] : []),
+    {
+      name: 'live',
+      testDir: './live',
+      testMatch: '*.spec.ts',
+      dependencies: ['perf'],
+      workers: 1,
+      fullyParallel: false,
+      // SCENARIOS.md's real-process limits add up: E1 restarts three processes and waits on each.
+      timeout: 180_000,
+      use: { baseURL: liveBaseURL },
+    },
+    ...(process.env.E2E_SCREENSHOTS ? [{ name: 'docs', testDir: './docs', use: { baseURL } }] : []),
   ],
   webServer: {
     command: `npm run -w @raft-kv/playground build && npm run -w @raft-kv/playground preview -- --host 127.0.0.1 --port ${port}`,

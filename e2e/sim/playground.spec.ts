@@ -118,9 +118,15 @@ test('inspect a message in flight and drop it', async ({ page }) => {
   await openPlayground(page, { seed: 8, speed: 5 });
   await stableLeader(page);
   await page.getByTestId('play-pause').click();
-  // Step until a message is on the wire (a heartbeat comes every 100 ms).
+  // Step until a message is on the wire (a heartbeat comes every 100 ms). Each step is waited for
+  // on screen (the clock's step count) before counting, or a late frame could show the one before.
   const messages = page.locator('[data-testid^="message-"]');
-  for (let i = 0; i < 50 && (await messages.count()) === 0; i++) await page.getByTestId('step').click();
+  const clock = page.getByTestId('clock');
+  for (let i = 0; i < 50 && (await messages.count()) === 0; i++) {
+    const steps = await clock.getAttribute('data-steps');
+    await page.getByTestId('step').click();
+    await expect(clock).not.toHaveAttribute('data-steps', steps!);
+  }
   const message = messages.first();
   const type = await message.getAttribute('data-type');
   await message.click();
@@ -168,10 +174,18 @@ test('hooks: mode toggle, buttons with accessible names, ?mode=live', async ({ p
   }
   await expect(page.getByTestId('speed')).toHaveAccessibleName(/Speed/);
   await expect(page.getByTestId('mode-sim')).toHaveAttribute('aria-pressed', 'true');
+  const before = Number(await page.getByTestId('clock').getAttribute('data-now'));
   await page.getByTestId('mode-live').click();
-  await expect(page.getByTestId('live-mode')).toContainText('Live mode: coming');
+  // `vite preview` is no supervisor: live mode says so, and how to get one.
+  await expect(page.getByTestId('live-mode')).toHaveAttribute('data-state', 'unavailable');
+  await expect(page.getByTestId('live-mode')).toContainText('npm start');
+  await expect(page).toHaveURL(/mode=live/);
   await page.getByTestId('mode-sim').click();
   await expect(page.getByTestId('node-n1')).toBeVisible();
+  await expect(page).not.toHaveURL(/mode=live/);
+  // The simulator's run was kept (paused while away, playing again now).
+  expect(Number(await page.getByTestId('clock').getAttribute('data-now'))).toBeGreaterThanOrEqual(before);
+  await expect(page.getByTestId('play-pause')).toHaveAccessibleName('Pause');
   await page.goto('/?mode=live');
   await expect(page.getByTestId('mode-live')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('live-mode')).toBeVisible();

@@ -73,32 +73,39 @@ export async function waitSim(page: Page, ms: number): Promise<void> {
   );
 }
 
-/** The single leader among `ids`, followed by every other live node among them in the same term. */
-function agreedLeader(states: NodeState[], ids: readonly string[]): string | null {
-  const mine = states.filter((s) => ids.includes(s.id));
-  const leaders = mine.filter((s) => s.role === 'leader');
-  if (leaders.length !== 1) return null;
-  const leader = leaders[0]!;
-  const agree = mine.filter((s) => s.role !== 'down').every((s) => s.term === leader.term && (s.role === 'leader' || (s.role === 'follower' && s.leaderId === leader.id)));
-  return agree ? leader.id : null;
-}
-
 /**
  * SCENARIOS.md's "stable leader": the same single leader, followed by every live node among
  * `ids`, in 5 consecutive polls at least 250 ms of simulated time apart.
+ *
+ * The polls run in the page, against the clock it shows: a poll from the test costs a few round
+ * trips of real time, which at 10x on a busy machine is seconds of simulated time, so polls from
+ * here would land far more than 250 ms apart and use up the limit on their own overhead.
  */
 export async function stableLeader(page: Page, ids: readonly string[] = ['n1', 'n2', 'n3'], simTimeoutMs = 25_000): Promise<string> {
-  const deadline = (await simNow(page)) + simTimeoutMs;
-  let streak = 0;
-  let last: string | null = null;
-  while (true) {
-    const leader = agreedLeader(await nodeStates(page), ids);
-    streak = leader && leader === last ? streak + 1 : leader ? 1 : 0;
-    last = leader;
-    if (streak >= 5) return leader!;
-    if ((await simNow(page)) > deadline) throw new Error(`no stable leader among ${ids.join(',')} within ${simTimeoutMs} ms of simulated time`);
-    await waitSim(page, 250);
-  }
+  const token = `${Date.now()}-${Math.random()}`;
+  const answer = await page.waitForFunction(({ token, ids, simTimeoutMs }) => {
+    interface Poll { deadline: number; nextAt: number; streak: number; last: string | null }
+    const polls = ((window as unknown as { __stableLeader?: Record<string, Poll> }).__stableLeader ??= {});
+    const now = Number(document.querySelector('[data-testid="clock"]')?.getAttribute('data-now'));
+    const poll = (polls[token] ??= { deadline: now + simTimeoutMs, nextAt: now, streak: 0, last: null });
+    if (now < poll.nextAt) return null;
+    poll.nextAt = now + 250;
+    const mine = Array.from(document.querySelectorAll('g[data-testid^="node-"][data-role]'))
+      .map((e) => ({ id: e.getAttribute('data-testid')!.slice('node-'.length), role: e.getAttribute('data-role'), term: e.getAttribute('data-term'), leaderId: e.getAttribute('data-leader-id') }))
+      .filter((n) => ids.includes(n.id));
+    const leaders = mine.filter((n) => n.role === 'leader');
+    const agreed = leaders.length === 1 && mine.filter((n) => n.role !== 'down')
+      .every((n) => n.term === leaders[0]!.term && (n.role === 'leader' || (n.role === 'follower' && n.leaderId === leaders[0]!.id)));
+    const leader = agreed ? leaders[0]!.id : null;
+    poll.streak = leader && leader === poll.last ? poll.streak + 1 : leader ? 1 : 0;
+    poll.last = leader;
+    if (poll.streak >= 5) return { leader };
+    if (now > poll.deadline) return { leader: null };
+    return null;
+  }, { token, ids, simTimeoutMs }, { polling: pollMs, timeout: 60_000 });
+  const { leader } = (await answer.jsonValue())!;
+  if (!leader) throw new Error(`no stable leader among ${ids.join(',')} within ${simTimeoutMs} ms of simulated time`);
+  return leader;
 }
 
 export const others = (all: readonly string[], ...exclude: string[]): string[] => all.filter((id) => !exclude.includes(id));

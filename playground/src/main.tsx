@@ -1,12 +1,17 @@
 /**
- * Entry point: reads the URL, starts the simulation engine in a Web Worker, connects it to the
- * store and renders the app. Nothing else in the playground touches the URL or the worker.
+ * Entry point: reads the URL, starts the engine of the mode it asks for (the simulation in a Web
+ * Worker, or the live session against the cluster that served the page), connects it to the
+ * store and renders the app. Nothing else in the playground touches the URL, the worker or the
+ * network setup.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { realScheduler } from './engine/scheduler';
 import { WorkerTransport } from './engine/transport';
+import { lazyLiveSession } from './live/lazy';
 import { createActions } from './store/actions';
-import { createPlaygroundStore, receiveSnapshot } from './store/store';
+import { ModeSwitch } from './store/modes';
+import { createPlaygroundStore } from './store/store';
 import { parseUrl, runQuery } from './store/url';
 import { App } from './ui/App';
 import { PlaygroundContext } from './ui/context';
@@ -14,31 +19,40 @@ import './ui/styles.css';
 
 const params = parseUrl(window.location.search, Math.floor(Math.random() * 100_000));
 const store = createPlaygroundStore({ mode: params.mode, seed: params.seed, nodes: params.nodes, unsafe: params.unsafe });
-const transport = new WorkerTransport();
-const actions = createActions({ store, transport });
+const modes = new ModeSwitch(store, {
+  sim: () => new WorkerTransport(),
+  live: () => lazyLiveSession({
+    origin: window.location.origin,
+    fetch: (input, init) => fetch(input, init),
+    scheduler: realScheduler,
+    wallNow: () => Date.now(),
+  }),
+}, {
+  setup: { seed: params.seed, nodeCount: params.nodes, unsafeCommitOldTerm: params.unsafe },
+  speed: params.speed,
+  playing: !params.paused,
+  loadOpsPerSec: params.load,
+});
+const actions = createActions({ store, transport: modes, switchMode: (mode) => modes.setMode(mode) });
+modes.start();
 
-transport.start(
-  {
-    setup: { seed: params.seed, nodeCount: params.nodes, unsafeCommitOldTerm: params.unsafe },
-    speed: params.speed,
-    playing: !params.paused,
-    loadOpsPerSec: params.load,
-  },
-  (snapshot) => receiveSnapshot(store, snapshot),
-);
-
-// Keep the address bar reproducing the run on screen (seed and node count), so a reload or a
-// copied URL shows the same cluster. Other parameters (speed, load) stay as the user typed them.
-let shownSetup = '';
+// Keep the address bar reproducing what is on screen: the simulator's run (seed and node
+// count), so a reload or a copied URL shows the same cluster, or `mode=live`. Other parameters
+// (speed, load) stay as the user typed them.
+let shown = '';
 store.subscribe((s) => {
-  if (!s.sim) return;
-  const key = runQuery(s.sim.setup, s.mode);
-  if (key === shownSetup) return;
-  shownSetup = key;
+  const live = s.mode === 'live';
+  if (!live && (!s.sim || s.sim.live)) return;
+  const key = live ? 'mode=live' : runQuery(s.sim!.setup, s.mode);
+  if (key === shown) return;
+  shown = key;
   const q = new URLSearchParams(window.location.search);
-  for (const [k, v] of new URLSearchParams(key)) q.set(k, v);
-  if (!s.sim.setup.unsafeCommitOldTerm) q.delete('unsafe');
-  if (s.mode !== 'live') q.delete('mode');
+  if (live) q.set('mode', 'live');
+  else {
+    for (const [k, v] of new URLSearchParams(key)) q.set(k, v);
+    if (!s.sim!.setup.unsafeCommitOldTerm) q.delete('unsafe');
+    q.delete('mode');
+  }
   window.history.replaceState(null, '', `${window.location.pathname}?${q.toString()}`);
 });
 

@@ -3,12 +3,17 @@
  * guided scenario's narration. Narrations and sequence numbers are cached per event object, so a
  * busy cluster costs only the new events on each frame.
  */
-import type { TimedEvent } from '@raft-kv/core/sim';
-import type { Narration } from './narrate';
+import type { NarratedEvent, Narration } from './narrate';
 import { narrate } from './narrate';
 import type { FeedItem } from './protocol';
 
 export const feedItemsMax = 150;
+
+/** An event at a time: the simulator's TimedEvent, or in live mode a node's event or a page note. */
+export interface FeedEvent {
+  readonly at: number;
+  readonly event: NarratedEvent;
+}
 
 export interface ScenarioNote {
   seq: number;
@@ -17,8 +22,8 @@ export interface ScenarioNote {
 }
 
 export class Feed {
-  private readonly seqs = new WeakMap<TimedEvent, number>();
-  private readonly narrations = new WeakMap<TimedEvent, Narration | null>();
+  private readonly seqs = new WeakMap<FeedEvent, number>();
+  private readonly narrations = new WeakMap<FeedEvent, Narration | null>();
   private nextSeq = 1;
 
   /** A fresh sequence number (scenario notes share the counter with events). */
@@ -26,7 +31,7 @@ export class Feed {
     return this.nextSeq++;
   }
 
-  private seqOf(e: TimedEvent): number {
+  private seqOf(e: FeedEvent): number {
     let seq = this.seqs.get(e);
     if (seq === undefined) {
       seq = this.nextSeq++;
@@ -35,13 +40,13 @@ export class Feed {
     return seq;
   }
 
-  private narrationOf(e: TimedEvent): Narration | null {
+  private narrationOf(e: FeedEvent): Narration | null {
     if (!this.narrations.has(e)) this.narrations.set(e, narrate(e.event));
     return this.narrations.get(e) ?? null;
   }
 
   /** Newest first: the last `max` narrated events (key events only unless verbose) and scenario notes. */
-  build(log: readonly TimedEvent[], notes: readonly ScenarioNote[], verbose: boolean, max = feedItemsMax): FeedItem[] {
+  build(log: readonly FeedEvent[], notes: readonly ScenarioNote[], verbose: boolean, max = feedItemsMax): FeedItem[] {
     const items: FeedItem[] = [];
     let n = notes.length - 1;
     const pushNotesAfter = (at: number) => {

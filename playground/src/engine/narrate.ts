@@ -16,7 +16,19 @@ export interface Narration {
   key: boolean;
 }
 
-type AnyEvent = RaftEvent | SimEvent;
+/**
+ * Something the page itself saw in live mode (a status stream lost or back, a fault set, a
+ * supervisor command refused): already in words, since no core or simulator event describes it.
+ */
+export interface PageNote {
+  type: 'pageNote';
+  node: string | null;
+  text: string;
+  kind: FeedKind;
+  tone: Narration['tone'];
+}
+
+export type NarratedEvent = RaftEvent | SimEvent | PageNote;
 
 const say = (text: string, kind: FeedKind, tone: Narration['tone'] = 'info', key = true): Narration => ({ text, kind, tone, key });
 
@@ -138,6 +150,8 @@ function appendRejection(e: Extract<RaftEvent, { type: 'appendRejected' }>): str
       return `it has no entry at index ${e.prevLogIndex} (its log ends at ${e.lastLogIndex}); retry from ${e.conflictIndex}`;
     case 'term_mismatch':
       return `its entry at index ${e.prevLogIndex} has term ${e.conflictTerm}, the leader's has term ${e.prevLogTerm}; term ${e.conflictTerm} starts at index ${e.conflictIndex}`;
+    case 'conflicting_leader':
+      return `it leads term ${e.term} itself: two leaders in one term (a misconfigured or misbehaving cluster), so it trusts neither`;
   }
 }
 
@@ -167,8 +181,10 @@ function narrateSim(e: SimEvent): Narration {
   }
 }
 
-export function narrate(event: AnyEvent): Narration | null {
+export function narrate(event: NarratedEvent): Narration | null {
   switch (event.type) {
+    case 'pageNote':
+      return say(event.text, event.kind, event.tone);
     case 'nodeCrashed':
     case 'nodeRestarted':
     case 'messageDropped':

@@ -2,7 +2,8 @@
  * The contract between the engine (which owns the Simulation, usually in a Web Worker) and the
  * store on the page: commands go in, plain snapshots come out. Everything here is structured-clone
  * friendly data, so the same types serve the worker, the in-page transport used by tests, and
- * (later) live mode, which will build the same snapshots from real nodes.
+ * live mode, which builds the same snapshots from real nodes (src/live/). The optional `live`
+ * fields are set only there.
  */
 import type { NodeId, Role } from '@raft-kv/core';
 import type { NetworkConfig, SimAction } from '@raft-kv/core/sim';
@@ -87,6 +88,40 @@ export interface NodeSnapshot {
   /** The last `[apply] index=N` lines of this life, and whether the whole life's sequence is strictly increasing. */
   applyLog: { last: number[]; count: number; increasing: boolean };
   lastHeartbeatAgoMs: number;
+  /** Live mode only: the real process behind the node. */
+  live?: LiveNodeInfo;
+}
+
+/** Why a real node is shown as down: its process is not running, or the page cannot hear it. */
+export type LiveDownReason = 'stopped' | 'starting' | 'unreachable' | 'connecting';
+
+export interface LiveNodeInfo {
+  /** What the supervisor says about the process ('unknown' before the first answer). */
+  process: 'running' | 'stopped' | 'starting' | 'unknown';
+  pid: number | null;
+  /** The page's status stream from the node (socket.io) is connected. */
+  connected: boolean;
+  /** Null while the node is up. */
+  downReason: LiveDownReason | null;
+  kvUrl: string;
+  raftUrl: string;
+  /** The KV map on screen is the first liveKvMax pairs only. */
+  kvTruncated: boolean;
+  /** Traffic this node drops (the fault endpoint), as it last reported. */
+  dropTo: NodeId[];
+  dropFrom: NodeId[];
+  tickMs: number;
+}
+
+/** Live mode only: where the page gets the real cluster from, and how that is going. */
+export interface LiveClusterInfo {
+  /** The supervisor's origin (the page's own). */
+  origin: string;
+  supervisor: 'connecting' | 'ok' | 'unreachable';
+  /** The last failure talking to the supervisor, in plain words. */
+  error: string | null;
+  /** Epoch ms the session started: live times (feed, client) count from here. */
+  startedAt: number;
 }
 
 export interface MessageView {
@@ -136,6 +171,8 @@ export interface ClientRequestView {
   status: number | null;
   body: Record<string, unknown> | null;
   repliedAt: number | null;
+  /** Live mode: the real URL the request went to. */
+  url?: string;
 }
 
 export interface ScenarioInfo {
@@ -195,4 +232,6 @@ export interface SimSnapshot {
   scenarios: ScenarioInfo[];
   scenarioStatus: Record<string, ScenarioStatus>;
   scenarioRun: ScenarioRun | null;
+  /** Set in live mode only (the snapshot then describes real nodes; clock.now is ms since the session started). */
+  live?: LiveClusterInfo;
 }

@@ -1,22 +1,26 @@
 /**
  * Everything the user can do, as plain functions over the store and the engine transport.
- * Commands to the simulation are data (EngineCommand); the engine answers with a new snapshot.
+ * Commands are data (EngineCommand); the engine answers with a new snapshot. In live mode the
+ * engine is the live session, which takes the same commands and acts on real processes.
  */
 import type { ClientOp, EngineCommand, MessageView, UserAction } from '../engine/protocol';
 import type { Transport } from '../engine/transport';
 import { leaderOf } from './selectors';
-import type { PlaygroundStore } from './store';
+import type { Mode, PlaygroundStore } from './store';
 import { patchUi } from './store';
 import { clampNodes, runQuery } from './url';
 
 export interface Playground {
   store: PlaygroundStore;
-  transport: Transport;
+  /** The engine of the mode on screen (ModeSwitch in the page). */
+  transport: Pick<Transport, 'send'>;
+  /** Switches the engine behind the page; without it the mode is only recorded. */
+  switchMode?: (mode: Mode) => void;
 }
 
 export type Actions = ReturnType<typeof createActions>;
 
-export function createActions({ store, transport }: Playground) {
+export function createActions({ store, transport, switchMode }: Playground) {
   const send = (command: EngineCommand) => transport.send(command);
   const act = (action: UserAction) => send({ type: 'act', action });
   const ids = () => store.getState().sim?.nodes.map((n) => n.id) ?? [];
@@ -86,8 +90,9 @@ export function createActions({ store, transport }: Playground) {
     runScenario: (id: string) => send({ type: 'runScenario', id }),
     stopScenario: () => send({ type: 'stopScenario' }),
 
-    setMode(mode: 'sim' | 'live') {
-      store.setState({ mode });
+    setMode(mode: Mode) {
+      if (switchMode) switchMode(mode);
+      else store.setState({ mode });
     },
 
     /** The link that reproduces this run (seed and node count), for sharing. */

@@ -22,6 +22,40 @@ export function leaderOf(nodes: readonly NodeSnapshot[]): NodeSnapshot | undefin
 
 export const selectLeaderId = (s: PlaygroundState): string | null => leaderOf(selectNodes(s))?.id ?? null;
 
+/** Live mode: the snapshot describes real nodes. */
+export const selectIsLive = (s: PlaygroundState): boolean => s.sim?.live !== undefined;
+
+// ---- nodes that are down --------------------------------------------------------------------------
+
+/** What a node that is down is called: the simulator's crash, or why a real node is down. */
+export function downLabel(node: Pick<NodeSnapshot, 'live'>): string {
+  if (!node.live) return 'crashed';
+  switch (node.live.downReason) {
+    case 'stopped': return 'stopped';
+    case 'starting': return 'starting';
+    case 'connecting': return 'connecting';
+    default: return 'unreachable';
+  }
+}
+
+/** The role as a word for people: pre-vote for a pre-candidate, the down label for a node that is down. */
+export function roleLabel(node: Pick<NodeSnapshot, 'up' | 'role' | 'live'>): string {
+  if (!node.up) return downLabel(node);
+  return node.role === 'preCandidate' ? 'pre-vote' : node.role;
+}
+
+/**
+ * Kill needs a process; restart needs none. In the simulator that is whether the node is up; a
+ * real node can be unreachable while its process runs, so live mode asks the supervisor's view.
+ */
+export function canKill(node: Pick<NodeSnapshot, 'up' | 'live'>): boolean {
+  return node.live ? node.live.process !== 'stopped' : node.up;
+}
+
+export function canRestart(node: Pick<NodeSnapshot, 'up' | 'live'>): boolean {
+  return node.live ? node.live.process === 'stopped' : !node.up;
+}
+
 // ---- links ------------------------------------------------------------------------------------
 
 export type LinkState = 'up' | 'cut' | 'forward-cut' | 'backward-cut';
@@ -172,11 +206,28 @@ export function formatTime(ms: number): string {
 
 // ---- client -----------------------------------------------------------------------------------
 
+/** Why a request got no HTTP answer (status 0), in plain words. */
+function noAnswer(error: string, op: ClientRequestView['op']): string {
+  const write = op !== 'get';
+  switch (error) {
+    case 'connection_refused': return 'The node is down: nothing listens on its port.';
+    case 'client_timeout': return write ? 'No answer in time (the client gave up). The write may still commit: a timeout does not mean it failed.' : 'No answer in time: the client gave up.';
+    case 'no_response': return write ? 'No answer: the node is down, unreachable, or died while answering. The write may or may not have happened.' : 'No answer: the node is down or unreachable.';
+    case 'no_cluster': return 'The page does not know this node yet (no answer from the supervisor).';
+    default: return 'The node crashed before answering: the write may or may not have happened.';
+  }
+}
+
 const statusText: Record<number, string> = {
   0: 'no response', 200: 'OK', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
 export function requestLine(r: ClientRequestView): string {
+  if (r.url) {
+    const method = r.op === 'put' ? 'PUT' : r.op === 'get' ? 'GET' : 'DELETE';
+    const body = r.op === 'put' ? ` ${JSON.stringify({ key: r.key, value: r.value ?? '' })}` : '';
+    return `${method} ${r.url}${body} (${r.node}${r.via === 'leader' ? ', the leader' : ''})`;
+  }
   const path = r.op === 'put' ? `PUT /set {"key":"${r.key}","value":"${r.value ?? ''}"}` : r.op === 'get' ? `GET /get?key=${r.key}${r.stale ? '&consistency=stale' : ''}` : `DELETE /delete?key=${r.key}`;
   return `${path} to ${r.node}${r.via === 'leader' ? ' (the leader)' : ''}`;
 }
@@ -198,7 +249,7 @@ export function explainResponse(r: ClientRequestView): string {
     case 409: return body.leaderId ? `This node is not the leader; the client should retry at ${String(body.leaderId)} (${String(body.leader)}).` : 'This node is not the leader and does not know who is.';
     case 504: return 'No majority stored the entry in time. It may still commit later: a timeout does not mean it failed.';
     case 503: return String(body.message ?? 'unavailable');
-    case 0: return body.error === 'connection_refused' ? 'The node is down: nothing listens on its port.' : 'The node crashed before answering: the write may or may not have happened.';
+    case 0: return noAnswer(String(body.error ?? ''), r.op);
     default: return '';
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The playground's state: the latest engine snapshot (plain data, never edited here) and the
- * UI's own choices. A vanilla zustand store: it works without React (tests drive it directly),
+ * The playground's state: the latest snapshot (plain data, never edited here) and the UI's own
+ * choices. In simulator mode the snapshot comes from the engine; in live mode from the real
+ * nodes (src/live/), in the same shape. A vanilla zustand store: it works without React (tests drive it directly),
  * and components subscribe to it through narrow selectors.
  */
 import { createStore } from 'zustand/vanilla';
@@ -27,9 +28,17 @@ export interface UiState {
   notice: string | null;
 }
 
+export type Mode = 'sim' | 'live';
+
 export interface PlaygroundState {
-  mode: 'sim' | 'live';
+  mode: Mode;
+  /**
+   * The snapshot on screen: the simulator's, or in live mode the one built from the real nodes
+   * (same type, so the same views draw both; `sim.live` is set in live mode).
+   */
   sim: SimSnapshot | null;
+  /** The other mode's latest snapshot, kept off screen (the simulator's run survives a look at the live cluster). */
+  parked: { mode: Mode; snapshot: SimSnapshot } | null;
   ui: UiState;
 }
 
@@ -52,14 +61,38 @@ export function initialUi(seed: number, nodes: number, unsafe = false): UiState 
   };
 }
 
-export function createPlaygroundStore(initial: { mode: 'sim' | 'live'; seed: number; nodes: number; unsafe?: boolean }): PlaygroundStore {
-  return createStore<PlaygroundState>()(() => ({ mode: initial.mode, sim: null, ui: initialUi(initial.seed, initial.nodes, initial.unsafe) }));
+export function createPlaygroundStore(initial: { mode: Mode; seed: number; nodes: number; unsafe?: boolean }): PlaygroundStore {
+  return createStore<PlaygroundState>()(() => ({ mode: initial.mode, sim: null, parked: null, ui: initialUi(initial.seed, initial.nodes, initial.unsafe) }));
 }
 
-/** Takes a snapshot from the engine, sharing every unchanged part with the previous one. */
-export function receiveSnapshot(store: PlaygroundStore, snapshot: SimSnapshot): void {
-  const prev = store.getState().sim;
+/**
+ * Takes a snapshot from the engine of `source` (the simulator unless said), sharing every
+ * unchanged part with the previous one. A snapshot of the mode not on screen is parked.
+ */
+export function receiveSnapshot(store: PlaygroundStore, snapshot: SimSnapshot, source: Mode = 'sim'): void {
+  const { mode, sim: prev } = store.getState();
+  if (source !== mode) {
+    store.setState({ parked: { mode: source, snapshot } });
+    return;
+  }
   store.setState({ sim: prev ? replaceEqualDeep(prev, snapshot) : snapshot });
+}
+
+/** Puts `mode` on screen: its parked snapshot if there is one (else nothing until its engine posts), and parks the other. */
+export function showMode(store: PlaygroundStore, mode: Mode): void {
+  const { mode: was, sim, parked } = store.getState();
+  if (was === mode) return;
+  store.setState({
+    mode,
+    sim: parked?.mode === mode ? parked.snapshot : null,
+    parked: sim ? { mode: was, snapshot: sim } : null,
+    ui: { ...store.getState().ui, selectedNode: null, inspected: null, selectedLink: null, notice: null },
+  });
+}
+
+/** Forgets the parked snapshot of `mode` (its engine stopped: what it showed is stale). */
+export function dropParked(store: PlaygroundStore, mode: Mode): void {
+  if (store.getState().parked?.mode === mode) store.setState({ parked: null });
 }
 
 export function patchUi(store: PlaygroundStore, patch: Partial<UiState>): void {

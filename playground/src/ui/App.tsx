@@ -1,7 +1,7 @@
 /** The page layout. Each region is its own small component reading its own slice of the store. */
 import { ClusterRing } from './cluster/ClusterRing';
 import { Header } from './Header';
-import { LivePlaceholder } from './LivePlaceholder';
+import { LiveView } from './live/LiveView';
 import { ClientPanel } from './panels/ClientPanel';
 import { EventFeed } from './panels/EventFeed';
 import { FaultPanel } from './panels/FaultPanel';
@@ -19,7 +19,7 @@ export function App() {
   return (
     <div className="app">
       <Header />
-      {mode === 'live' ? <LivePlaceholder /> : ready ? <SimulatorView /> : <p className="loading">Starting the simulated cluster…</p>}
+      {mode === 'live' ? <LiveView /> : ready ? <SimulatorView /> : <p className="loading">Starting the simulated cluster…</p>}
     </div>
   );
 }

@@ -1,7 +1,23 @@
-/** The live safety verdicts: Raft's invariants after every step, and the client history's linearizability. */
+/**
+ * The safety verdicts: Raft's invariants after every step, and the client history's
+ * linearizability (the simulator checks both; it sees every node's state at every step). On a
+ * real cluster the page sees statuses only, so it shows what those can tell: how many nodes are
+ * up, and whether every node applies each index once, in order.
+ */
+import { useShallow } from 'zustand/shallow';
+import { selectIsLive } from '../store/selectors';
 import { usePlayground } from './context';
 
 export function Badges() {
+  const live = usePlayground(selectIsLive);
+  if (live) {
+    return (
+      <div className="badges">
+        <LiveUpBadge />
+        <ApplyOrderBadge />
+      </div>
+    );
+  }
   return (
     <div className="badges">
       <InvariantBadge />
@@ -40,6 +56,28 @@ function LinearizabilityBadge() {
       title="Every completed client operation is checked: could they have happened one at a time, in an order that respects real time?">
       {lin.verdict === 'linearizable' ? '✓ ' : lin.verdict === 'not_linearizable' ? '✗ ' : ''}{verdictText[lin.verdict]}{lin.ops > 0 ? ` (${lin.ops} ops)` : ''}
       {lin.explanation && <span className="badge-detail">{lin.explanation}</span>}
+    </div>
+  );
+}
+
+function LiveUpBadge() {
+  const { up, all } = usePlayground(useShallow((s) => ({ up: s.sim?.nodes.filter((n) => n.up).length ?? 0, all: s.sim?.nodes.length ?? 0 })));
+  const supervisor = usePlayground((s) => s.sim?.live?.supervisor ?? 'connecting');
+  const tone = supervisor !== 'ok' ? 'bad' : up === all ? 'good' : up * 2 > all ? 'neutral' : 'bad';
+  return (
+    <div className={`badge ${tone}`} data-testid="live-nodes-up" data-up={up} data-total={all} data-supervisor={supervisor}
+      title="Nodes whose process runs and whose status stream the page hears. A majority is needed to elect a leader and commit.">
+      {supervisor === 'unreachable' ? '✗ Supervisor unreachable' : `${up} of ${all} nodes up${all > 0 && up * 2 <= all ? ': no majority' : ''}`}
+    </div>
+  );
+}
+
+function ApplyOrderBadge() {
+  const broken = usePlayground(useShallow((s) => (s.sim?.nodes ?? []).filter((n) => !n.applyLog.increasing).map((n) => n.id)));
+  return (
+    <div className={`badge ${broken.length ? 'bad' : 'good'}`} data-testid="apply-order" data-status={broken.length ? 'violated' : 'ok'}
+      title="Each process prints [apply] index=N once per applied entry; the indexes must strictly increase. (The simulator also checks Raft's invariants and linearizability; a real cluster shows only its statuses.)">
+      {broken.length ? `✗ Applied out of order on ${broken.join(', ')}` : '✓ Every node applies each index once, in order'}
     </div>
   );
 }

@@ -1,17 +1,23 @@
 /** Title, simulator/live toggle, run setup (seed, nodes, reset, copy link) and the safety badges. */
+import { selectIsLive } from '../store/selectors';
 import { useActions, usePlayground } from './context';
 import { Badges } from './Badges';
 import { nodesMax, nodesMin } from '../store/url';
 
 export function Header() {
+  const live = usePlayground((s) => s.mode === 'live');
   return (
     <header className="header">
       <div className="brand">
         <h1>Raft playground</h1>
-        <p className="tagline">The project&apos;s real Raft core, running in your browser. Break it and see why it holds.</p>
+        <p className="tagline">
+          {live
+            ? 'A real cluster: Node.js processes running the same Raft core, on this machine. Break it for real.'
+            : <>The project&apos;s real Raft core, running in your browser. Break it and see why it holds.</>}
+        </p>
       </div>
       <ModeToggle />
-      <RunSetup />
+      {live ? <LiveOrigin /> : <RunSetup />}
       <Badges />
     </header>
   );
@@ -26,6 +32,14 @@ function ModeToggle() {
       <button type="button" data-testid="mode-live" aria-pressed={mode === 'live'} onClick={() => setMode('live')}>Live cluster</button>
     </div>
   );
+}
+
+/** Live mode: which cluster the page shows (the supervisor that served it). */
+function LiveOrigin() {
+  const origin = usePlayground((s) => s.sim?.live?.origin ?? null);
+  const isLive = usePlayground(selectIsLive);
+  if (!isLive || !origin) return null;
+  return <p className="live-origin quiet">cluster of <code>{origin}</code></p>;
 }
 
 function RunSetup() {

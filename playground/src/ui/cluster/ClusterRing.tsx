@@ -12,7 +12,8 @@ import { Legend } from './Legend';
 import { MessageLayer } from './MessageLayer';
 import { RingNode } from './RingNode';
 
-export function ClusterRing() {
+/** `messages`: draw messages in flight (live mode has none to draw: real RPCs are not observed one by one). */
+export function ClusterRing({ messages = true }: { messages?: boolean }) {
   const idList = usePlayground(selectNodeIds);
   const ids = useMemo(() => idList.split(','), [idList]);
   const layout = useMemo(() => ringLayout(ids, ringCenter, ringRadius), [ids]);
@@ -28,7 +29,7 @@ export function ClusterRing() {
         <Links ids={ids} layout={layout} />
         {ids.map((id) => <RingNode key={id} id={id} ids={ids} layout={layout} />)}
       </svg>
-      <MessageLayer layout={layout} />
+      {messages && <MessageLayer layout={layout} />}
       <LinkMenu layout={layout} />
       </div>
       <Legend />

@@ -1,13 +1,17 @@
-/** What the shapes and colours on the ring mean. */
+/** What the shapes and colours on the ring mean (live mode draws no messages, and its nodes are down rather than crashed). */
+import { selectIsLive } from '../../store/selectors';
+import { usePlayground } from '../context';
+
 export function Legend() {
+  const live = usePlayground(selectIsLive);
   return (
     <details className="legend">
       <summary>Legend</summary>
       <ul>
-        <li><span className="sw role-leader" /> leader (thick ring) · <span className="sw role-candidate" /> candidate · <span className="sw role-precandidate" /> pre-vote (dashed; reported as follower) · <span className="sw role-follower" /> follower · <span className="sw role-down" /> crashed</li>
+        <li><span className="sw role-leader" /> leader (thick ring) · <span className="sw role-candidate" /> candidate · <span className="sw role-precandidate" /> pre-vote (dashed; reported as follower) · <span className="sw role-follower" /> follower · <span className="sw role-down" /> {live ? 'down (stopped, starting or unreachable)' : 'crashed'}</li>
         <li>Node fill = its current term (same colours as log entries). The thin arc around a follower is its election timer: when it closes, the node starts an election.</li>
         <li>Dots above a candidate: one per peer, green when it granted its vote, red when it refused, hollow while the answer is on its way.</li>
-        <li><span className="msg-sw vote" /> RequestVote (hollow: pre-vote) · <span className="msg-sw append" /> AppendEntries (small: heartbeat; box: carries entries) · <span className="msg-sw snapshot" /> InstallSnapshot · <span className="msg-sw read" /> ReadIndex. Replies are green (yes) or red (no). Click a message to inspect or drop it.</li>
+        {!live && <li><span className="msg-sw vote" /> RequestVote (hollow: pre-vote) · <span className="msg-sw append" /> AppendEntries (small: heartbeat; box: carries entries) · <span className="msg-sw snapshot" /> InstallSnapshot · <span className="msg-sw read" /> ReadIndex. Replies are green (yes) or red (no). Click a message to inspect or drop it.</li>}
         <li>Click a link to cut it (both ways or one way) or heal it. A red arrow shows the direction that is blocked.</li>
       </ul>
     </details>

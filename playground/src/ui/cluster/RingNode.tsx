@@ -7,7 +7,7 @@
  */
 import type { NodeSnapshot } from '../../engine/protocol';
 import type { Point } from '../../store/selectors';
-import { arcPath, selectNode, termColor, timerFraction } from '../../store/selectors';
+import { arcPath, roleLabel, selectNode, termColor, timerFraction } from '../../store/selectors';
 import { onActivateKey } from '../activate';
 import { useActions, usePlayground } from '../context';
 import { nodeRadius, timerRadius } from './geometry';
@@ -17,12 +17,6 @@ interface Props {
   ids: string[];
   layout: Record<string, Point>;
 }
-
-const roleLabel = (n: NodeSnapshot): string => {
-  if (!n.up) return 'crashed';
-  if (n.role === 'preCandidate') return 'pre-vote';
-  return n.role;
-};
 
 export function RingNode({ id, ids, layout }: Props) {
   const node = usePlayground(selectNode(id));

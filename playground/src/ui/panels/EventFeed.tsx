@@ -10,11 +10,13 @@ export function EventFeed() {
   // Deferred: the feed is drawn in interruptible background work, after the ring.
   const feed = useDeferredValue(usePlayground((s) => s.sim?.feed));
   const verbose = usePlayground((s) => s.ui.verboseFeed);
+  const startedAt = usePlayground((s) => s.sim?.live?.startedAt ?? null);
   const { setVerboseFeed } = useActions();
   return (
     <div className="event-feed">
       <div className="feed-head">
         <h2>What happened, and why</h2>
+        {startedAt !== null && <span className="quiet feed-note">seconds since this page connected at {new Date(startedAt).toLocaleTimeString()}; the nodes&apos; own events, narrated</span>}
         <label className="check">
           <input type="checkbox" data-testid="feed-verbose" checked={verbose} onChange={(e) => setVerboseFeed(e.target.checked)} />
           every event (heartbeats, applies, drops)

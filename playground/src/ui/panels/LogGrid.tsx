@@ -7,7 +7,7 @@
 import { memo, useDeferredValue } from 'react';
 import type { EntryView, FollowerProgressView, NodeSnapshot } from '../../engine/protocol';
 import type { LogCell } from '../../store/selectors';
-import { leaderOf, logRow, termColor } from '../../store/selectors';
+import { downLabel, leaderOf, logRow, termColor } from '../../store/selectors';
 import { usePlayground } from '../context';
 
 export function LogGrid() {
@@ -53,7 +53,7 @@ const sameRow = (a: RowProps, b: RowProps): boolean => {
   const y = b.node;
   return a.lo === b.lo && a.hi === b.hi && a.progress === b.progress && x.up === y.up && x.role === y.role && x.entries === y.entries
     && x.commitIndex === y.commitIndex && x.lastApplied === y.lastApplied && x.durable === y.durable && x.kv === y.kv
-    && x.lastIndex === y.lastIndex && x.snapshotIndex === y.snapshotIndex;
+    && x.lastIndex === y.lastIndex && x.snapshotIndex === y.snapshotIndex && x.live === y.live;
 };
 
 const LogRow = memo(function LogRow({ node, lo, hi, progress }: RowProps) {
@@ -63,7 +63,7 @@ const LogRow = memo(function LogRow({ node, lo, hi, progress }: RowProps) {
   return (
     <div className={`log-row${node.up ? '' : ' down'}`} role="row" data-testid={`log-${node.id}`} data-last-index={node.up ? node.lastIndex : node.durable.lastIndex}>
       <div className="log-head" role="rowheader">
-        <strong>{node.id}</strong> <span className={`role-chip role-${roleClass}`}>{node.up ? node.displayRole : 'crashed'}</span>
+        <strong>{node.id}</strong> <span className={`role-chip role-${roleClass}`}>{node.up ? node.displayRole : downLabel(node)}</span>
         <div className="persist" title="On disk: survives a crash"><span className="label">disk</span> term {node.durable.term} · vote {node.durable.vote ?? '—'}</div>
         <div className={`volatile${node.up ? '' : ' lost'}`} title="In memory: lost on a crash">
           <span className="label">memory</span> {node.up ? `commit ${node.commitIndex} · applied ${node.lastApplied}` : 'lost'}
@@ -81,6 +81,7 @@ const LogRow = memo(function LogRow({ node, lo, hi, progress }: RowProps) {
         {node.kv === null ? <span className="lost">lost (memory); rebuilt on restart</span>
           : node.kv.length === 0 ? <span className="quiet">empty</span>
           : node.kv.map(([k, v]) => <span key={k} className="kv-pair" data-key={k}>{k}={v}</span>)}
+        {node.live?.kvTruncated && <span className="quiet" title="A status carries at most 200 pairs">… (more: GET them)</span>}
       </div>
     </div>
   );

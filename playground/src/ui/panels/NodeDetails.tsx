@@ -3,7 +3,7 @@
  * on a crash), the leader's view of each follower, its KV map and its `[apply]` lines.
  */
 import type { NodeSnapshot } from '../../engine/protocol';
-import { selectNode } from '../../store/selectors';
+import { downLabel, selectNode } from '../../store/selectors';
 import { useActions, usePlayground } from '../context';
 
 export function NodeDetails({ id }: { id: string }) {
@@ -12,7 +12,8 @@ export function NodeDetails({ id }: { id: string }) {
   if (!node) return null;
   return (
     <section className="panel inspector node-details" aria-label={`Node ${id}`} data-testid={`node-details-${id}`}>
-      <h2>{id} {node.up ? `(${node.role === 'preCandidate' ? 'pre-vote' : node.role})` : '(crashed)'}</h2>
+      <h2>{id} {node.up ? `(${node.role === 'preCandidate' ? 'pre-vote' : node.role})` : `(${downLabel(node)})`}</h2>
+      {node.live && <ProcessInfo node={node} />}
       <div className="state-split">
         <DiskState node={node} />
         <MemoryState node={node} />
@@ -21,6 +22,20 @@ export function NodeDetails({ id }: { id: string }) {
       <ApplyLog node={node} />
       <button type="button" className="quiet" onClick={() => select(null)}>Close</button>
     </section>
+  );
+}
+
+/** Live mode: the real process behind the node, and the faults it applies. */
+function ProcessInfo({ node }: { node: NodeSnapshot }) {
+  const live = node.live!;
+  const drops = [...live.dropTo.map((p) => `sends nothing to ${p}`), ...live.dropFrom.map((p) => `ignores ${p}`)];
+  return (
+    <dl className="process-info" data-testid={`process-${node.id}`} data-process={live.process} data-pid={live.pid ?? ''}>
+      <dt>process</dt><dd>{live.process}{live.pid !== null ? ` (pid ${live.pid})` : ''}{live.connected ? '' : ' · the page does not hear it'}</dd>
+      <dt>KV API</dt><dd><code>{live.kvUrl}</code></dd>
+      <dt>Raft</dt><dd><code>{live.raftUrl}</code>{live.tickMs > 0 ? ` · tick ${live.tickMs} ms` : ''}</dd>
+      <dt>faults</dt><dd>{drops.length ? drops.join('; ') : 'none'}</dd>
+    </dl>
   );
 }
 
@@ -43,7 +58,7 @@ function MemoryState({ node }: { node: NodeSnapshot }) {
   const lost = !node.up;
   return (
     <div className={`state memory${lost ? ' lost' : ''}`} title="Volatile state: only in memory, gone when the node crashes">
-      <h3>In memory{lost ? " (lost in the crash)" : " (lost on a crash)"}</h3>
+      <h3>In memory{lost ? (node.live ? ' (gone with the process, or not heard)' : ' (lost in the crash)') : ' (lost on a crash)'}</h3>
       <dl>
         <dt>role</dt><dd>{lost ? '—' : node.role}</dd>
         <dt>leader</dt><dd>{lost ? '—' : node.leaderId ?? 'unknown'}</dd>

@@ -51,6 +51,7 @@ function SpeedSlider() {
 
 function Scrubber() {
   const now = usePlayground((s) => s.sim?.clock.now ?? 0);
+  const steps = usePlayground((s) => s.sim?.clock.steps ?? 0);
   const horizon = usePlayground((s) => s.sim?.clock.horizon ?? 0);
   const inPast = usePlayground((s) => s.sim?.clock.inPast ?? false);
   // Seeks land a moment later; hold the thumb where the user put it (seeks land within 1 ms of it).
@@ -59,7 +60,7 @@ function Scrubber() {
   return (
     <div className="scrubber">
       <label>
-        <span className="clock" data-testid="clock" data-now={Math.round(now)}>
+        <span className="clock" data-testid="clock" data-now={Math.round(now)} data-steps={steps}>
           t = {formatTime(now)}
         </span>
         <input type="range" data-testid="time-scrubber" aria-label="Time: drag back to travel in time" min={0} max={Math.max(horizon, 1)} step={1}
