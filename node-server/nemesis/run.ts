@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LiveFaults, NodeId } from '@raft-kv/core';
+import type { NodeId } from '@raft-kv/core';
 import { Prng } from '@raft-kv/core';
 import type { LinearizabilityResult } from '@raft-kv/core/check';
 import { checkLinearizability } from '@raft-kv/core/check';
-import { ProcessCluster } from '../test/support/process-cluster';
 import type { ClientTarget } from './clients';
+import { NemesisCluster } from './cluster';
 import { call, runClients, sleep } from './clients';
 import type { AppliedFault, FaultKind, Target } from './faults';
 import { faultKinds, heal, injectFault } from './faults';
@@ -58,10 +58,7 @@ const token = 'nemesis-token';
 export async function runNemesis(options: NemesisOptions): Promise<NemesisReport> {
   const log = options.log ?? (() => {});
   fs.mkdirSync(options.outDir, { recursive: true });
-  const cluster = await ProcessCluster.start({
-    nodes: options.nodes,
-    env: { RAFT_FAULT_INJECTION: '1', RAFT_CLUSTER_TOKEN: token, ...options.nodeEnv },
-  });
+  const cluster = await NemesisCluster.start(options.nodes, options.outDir, token, options.nodeEnv);
   try {
     return await attack(cluster, options, log);
   } finally {
@@ -69,12 +66,12 @@ export async function runNemesis(options: NemesisOptions): Promise<NemesisReport
   }
 }
 
-async function attack(cluster: ProcessCluster, options: NemesisOptions, log: (line: string) => void): Promise<NemesisReport> {
+async function attack(cluster: NemesisCluster, options: NemesisOptions, log: (line: string) => void): Promise<NemesisReport> {
   const prng = new Prng(options.seed);
   const history = new HistoryRecorder();
   const nodes: ClientTarget[] = cluster.nodeIds.map((id) => ({ id, kvUrl: cluster.kvUrl(id) }));
   const target = targetOf(cluster);
-  await waitForLeader(cluster, 25_000);
+  await cluster.waitForLeader(25_000);
   const started = nowNs();
   const endAt = Date.now() + options.durationSec * 1000;
   let stop = false;
@@ -121,14 +118,14 @@ async function progressAfter(ackTimes: number[], healedAt: number, boundMs: numb
 }
 
 async function finish(
-  cluster: ProcessCluster, options: NemesisOptions, history: HistoryRecorder,
+  cluster: NemesisCluster, options: NemesisOptions, history: HistoryRecorder,
   faults: NemesisReport['faults'], faultCounts: Record<string, number>, log: (line: string) => void,
 ): Promise<NemesisReport> {
   const problems: string[] = [];
   // Heal everything: restart whatever is down, clear every cut, wait for a leader.
-  for (const id of cluster.nodeIds) if (!isRunning(cluster, id)) await cluster.restart(id);
-  for (const id of cluster.nodeIds) await setFaults(cluster, id, {});
-  await waitForLeader(cluster, 25_000);
+  for (const id of cluster.nodeIds) if (!cluster.isRunning(id)) await cluster.restart(id);
+  for (const id of cluster.nodeIds) await cluster.setFaults(id, {});
+  await cluster.waitForLeader(25_000);
   // Final linearizable reads of every key on every node go into the history too.
   const keys = Array.from({ length: options.keys }, (_, i) => `k${i + 1}`);
   for (const id of cluster.nodeIds) {
@@ -158,12 +155,12 @@ async function finish(
 }
 
 /** Once every node applied the same index, each node's local state must be the same. */
-async function agreedState(cluster: ProcessCluster, keys: string[]): Promise<Record<string, string | null> | null> {
+async function agreedState(cluster: NemesisCluster, keys: string[]): Promise<Record<string, string | null> | null> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    const statuses = await Promise.all(cluster.nodeIds.map((id) => cluster.status(id)));
-    const applied = new Set(statuses.map((s) => s.lastApplied));
-    if (applied.size === 1 && statuses.every((s) => s.lastApplied === s.commitIndex)) {
+    const statuses = await Promise.all(cluster.nodeIds.map((id) => cluster.progress(id)));
+    const applied = new Set(statuses.map((s) => s?.lastApplied));
+    if (applied.size === 1 && statuses.every((s) => s !== null && s.lastApplied === s.commitIndex)) {
       const states = await Promise.all(cluster.nodeIds.map((id) => localState(cluster, id, keys)));
       const first = JSON.stringify(states[0]);
       if (states.every((s) => JSON.stringify(s) === first)) return states[0]!;
@@ -173,7 +170,7 @@ async function agreedState(cluster: ProcessCluster, keys: string[]): Promise<Rec
   return null;
 }
 
-async function localState(cluster: ProcessCluster, id: NodeId, keys: string[]): Promise<Record<string, string | null>> {
+async function localState(cluster: NemesisCluster, id: NodeId, keys: string[]): Promise<Record<string, string | null>> {
   const state: Record<string, string | null> = {};
   for (const key of keys) {
     const r = await kvRequest(`${cluster.kvUrl(id)}/get?key=${key}&consistency=stale`, 'GET', undefined, 5_000);
@@ -182,45 +179,15 @@ async function localState(cluster: ProcessCluster, id: NodeId, keys: string[]): 
   return state;
 }
 
-function targetOf(cluster: ProcessCluster): Target {
+function targetOf(cluster: NemesisCluster): Target {
   return {
     nodeIds: cluster.nodeIds,
-    leader: () => currentLeader(cluster),
+    leader: () => cluster.leader(),
     kill: (id) => cluster.kill(id),
     restart: (id) => cluster.restart(id),
-    isRunning: (id) => isRunning(cluster, id),
-    setFaults: (id, faults) => setFaults(cluster, id, faults),
+    isRunning: (id) => cluster.isRunning(id),
+    setFaults: (id, faults) => cluster.setFaults(id, faults),
   };
-}
-
-const isRunning = (cluster: ProcessCluster, id: NodeId): boolean => cluster.pid(id) !== undefined;
-
-/** The running node that reports itself leader in the highest term, if any. */
-async function currentLeader(cluster: ProcessCluster): Promise<NodeId | null> {
-  const statuses = await Promise.all(cluster.nodeIds.map((id) => cluster.status(id)));
-  const leaders = statuses.filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term);
-  return leaders[0]?.id ?? null;
-}
-
-async function waitForLeader(cluster: ProcessCluster, timeoutMs: number): Promise<NodeId> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const leader = await currentLeader(cluster);
-    if (leader) return leader;
-    await sleep(100);
-  }
-  throw new Error(`no leader within ${timeoutMs} ms`);
-}
-
-async function setFaults(cluster: ProcessCluster, id: NodeId, faults: LiveFaults): Promise<void> {
-  if (!isRunning(cluster, id)) return;
-  const response = await fetch(`${cluster.raftUrl(id)}/admin/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(faults),
-    signal: AbortSignal.timeout(3_000),
-  }).catch((error: unknown) => ({ ok: false, status: 0, statusText: String(error) }) as const);
-  if (!response.ok && isRunning(cluster, id)) throw new Error(`fault endpoint of ${id} answered ${response.status} ${response.statusText}`);
 }
 
 function countOperations(history: HistoryRecorder): Record<string, Record<string, number>> {

@@ -57,6 +57,12 @@ export interface NodeConfig {
   faultInjection: boolean;
   /** Started by a supervisor: stop when stdin closes (the supervisor is gone), so no node outlives it. */
   supervised: boolean;
+  /**
+   * UNSAFE, for the nemesis test that shows its check can fail: answer "linearizable" reads from
+   * local state without ReadIndex, as the reference implementation did (stale on a deposed leader
+   * or a lagging follower).
+   */
+  unsafeLocalReads: boolean;
 }
 
 export class EnvConfigError extends Error {
@@ -203,6 +209,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     corsOrigins: readOrigins(env),
     faultInjection: read(env, 'RAFT_FAULT_INJECTION', bool, false),
     supervised: read(env, 'RAFT_SUPERVISED', bool, false),
+    unsafeLocalReads: read(env, 'RAFT_UNSAFE_LOCAL_READS', bool, false),
   };
   return deepFreeze(config);
 }

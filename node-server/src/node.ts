@@ -76,6 +76,7 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
   }
   host.start();
   logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort} and Raft on ${config.bindHost}:${raftPort}; data in ${config.dataDir}; peers ${config.peers.map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}`);
+  if (config.unsafeLocalReads) logger.warn(`[node] ${config.nodeId}: UNSAFE RAFT_UNSAFE_LOCAL_READS is on: reads are served locally and may be stale`);
   if (config.faultInjection) logger.warn(`[node] ${config.nodeId}: fault injection is on (POST /admin/faults on the Raft port, loopback only${config.clusterToken ? ', with the cluster token' : ''})`);
 
   let closed: Promise<void> | null = null;
