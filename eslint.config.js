@@ -13,7 +13,7 @@ const impureGlobals = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/test-results/**', '**/playwright-report/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/test-results/**', '**/playwright-report/**', 'tmp/**', 'nemesis-results/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
