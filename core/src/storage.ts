@@ -37,6 +37,17 @@ export class MemoryStorage implements Storage {
     this.snap = emptySnapshot(voters);
   }
 
+  /** A storage holding `snapshot`, then `entries` (which must follow it), and `hardState`. */
+  static restore(snapshot: Snapshot, entries: readonly Entry[], hardState: HardState): MemoryStorage {
+    const storage = new MemoryStorage(snapshot.meta.voters);
+    storage.snap = snapshot;
+    const first = entries[0];
+    if (first && first.index !== snapshot.meta.index + 1) fail(`restore: entries start at ${first.index}, not after snapshot ${snapshot.meta.index}`);
+    storage.append(entries);
+    storage.hardState = { ...hardState };
+    return storage;
+  }
+
   initialState(): InitialState {
     return { hardState: { ...this.hardState }, voters: this.snap.meta.index > 0 ? [...this.snap.meta.voters] : null };
   }
@@ -79,18 +90,20 @@ export class MemoryStorage implements Storage {
   /**
    * Appends entries that continue the log; entries at or after `entries[0].index` that are already
    * held are replaced (a new leader overwrote them). Entries at or below the snapshot are ignored.
+   * Returns the entries stored (a durable storage writes exactly those).
    */
-  append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
+  append(entries: readonly Entry[]): readonly Entry[] {
+    if (entries.length === 0) return entries;
     assertContiguous(entries);
     const first = entries[0]!.index;
     const base = this.snap.meta.index;
     if (first > this.lastIndex() + 1) fail(`append: gap, ${first} after last index ${this.lastIndex()}`);
     const skip = Math.max(0, base + 1 - first);
-    if (skip >= entries.length) return;
-    const from = first + skip;
-    this.log.length = from - base - 1;
-    for (let i = skip; i < entries.length; i++) this.log.push(entries[i]!);
+    if (skip >= entries.length) return [];
+    const kept = skip === 0 ? entries : entries.slice(skip);
+    this.log.length = kept[0]!.index - base - 1;
+    for (const entry of kept) this.log.push(entry);
+    return kept;
   }
 
   /**

@@ -1,37 +1,43 @@
 /**
  * ClusterDriver over the simulator: time is simulated, so a scenario that takes minutes of
- * cluster time runs in milliseconds. Every request goes through the simulated client path, so
- * the answers are the ones the real API gives.
+ * cluster time runs in milliseconds (with directControl), or at a UI's pace (with the playground's
+ * paced control). Every request goes through the simulated client path, so the answers are the
+ * ones the real API gives.
  */
 import type { ApiResponse } from '../api';
-import type { ClientRequestInput, Simulation } from '../sim/simulation';
+import type { ClientRequestInput } from '../sim/simulation';
+import { Simulation } from '../sim/simulation';
 import type { NodeId } from '../types';
 import type { ClusterDriver, NodeStatus } from './driver';
 import { limits } from './helpers';
-
-/** Lets other scenario coroutines (concurrent clients) run before the simulation moves on. */
-const yieldTurn = (): Promise<void> => Promise.resolve();
+import type { SimControl } from './sim-scenario';
+import { directControl } from './sim-scenario';
 
 export class SimDriver implements ClusterDriver {
-  readonly sim: Simulation;
+  private readonly control: SimControl;
   readonly nodeIds: readonly NodeId[];
 
-  constructor(sim: Simulation) {
-    this.sim = sim;
-    this.nodeIds = sim.nodeIds;
+  constructor(control: SimControl | Simulation) {
+    this.control = control instanceof Simulation ? directControl(control) : control;
+    this.nodeIds = this.sim.nodeIds;
+  }
+
+  /** The simulation now (a UI may replace it, e.g. on reset). */
+  get sim(): Simulation {
+    return this.control.sim;
   }
 
   now(): number {
     return this.sim.now;
   }
 
-  async sleep(ms: number): Promise<void> {
-    await yieldTurn();
-    this.sim.runFor(ms);
+  sleep(ms: number): Promise<void> {
+    return this.control.runFor(ms);
   }
 
   async status(id: NodeId): Promise<NodeStatus> {
     const v = this.sim.view(id);
+    // A pre-vote candidate reports follower, as /health does.
     const role = v.role === 'preCandidate' ? 'follower' : v.role;
     return {
       id, role, term: v.term, leaderId: v.up ? v.leaderId : null, commitIndex: v.commitIndex, lastApplied: v.lastApplied,
@@ -53,13 +59,11 @@ export class SimDriver implements ClusterDriver {
   }
 
   async kill(id: NodeId): Promise<void> {
-    await yieldTurn();
-    this.sim.act({ type: 'crash', node: id });
+    this.control.act({ type: 'crash', node: id });
   }
 
   async restart(id: NodeId): Promise<void> {
-    await yieldTurn();
-    this.sim.act({ type: 'restart', node: id });
+    this.control.act({ type: 'restart', node: id });
   }
 
   kvUrl(id: NodeId): string {
@@ -74,12 +78,11 @@ export class SimDriver implements ClusterDriver {
     return this.sim.node(id).storage.snapshot().meta.index;
   }
 
-  /** Sends a request and runs the simulation until the answer arrives or the client gives up. */
+  /** Sends a request and lets time pass until the answer arrives or the client gives up. */
   private async call(request: ClientRequestInput, clientTimeoutMs: number): Promise<ApiResponse> {
-    const id = this.sim.act({ type: 'client', request })!;
-    await yieldTurn();
+    const id = this.control.act({ type: 'client', request })!;
     const sent = this.sim.request(id)!;
-    const answered = this.sim.runUntil(() => sent.repliedAt !== null, clientTimeoutMs);
+    const answered = await this.control.runUntil(() => sent.repliedAt !== null, clientTimeoutMs);
     if (!answered) return { status: 0, body: { ok: false, error: 'client_timeout', message: `no answer in ${clientTimeoutMs} ms` } };
     return sent.response!;
   }

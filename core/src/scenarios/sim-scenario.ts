@@ -1,18 +1,24 @@
 /**
  * Scenarios that need the simulator's fine control (the paper's figures, partial partitions,
- * unsafe options): scripted directly over a Simulation. The context's runFor/runUntil are async
- * so a UI can advance the same script at its own pace and animate it.
+ * unsafe options): scripted directly over a Simulation through a SimControl.
  */
 import type { SimConfigInput } from '../sim/config';
 import type { SimAction, Simulation } from '../sim/simulation';
 
-export interface SimScenarioContext {
+/**
+ * How a script moves a simulation: act on it and let simulated time pass. runFor/runUntil are
+ * async so that a UI can advance the same script at its own pace and animate it.
+ */
+export interface SimControl {
   /** Read the world through it; change it only through act/runFor/runUntil. */
-  sim: Simulation;
+  readonly sim: Simulation;
   act(action: SimAction): number | undefined;
   runFor(ms: number): Promise<void>;
   /** Resolves true once done() holds, false if maxMs of simulated time passed first. */
   runUntil(done: () => boolean, maxMs: number): Promise<boolean>;
+}
+
+export interface SimScenarioContext extends SimControl {
   narrate(text: string): void;
 }
 
@@ -26,13 +32,25 @@ export interface SimScenario {
   run(ctx: SimScenarioContext): Promise<void>;
 }
 
-/** The plain context: runs the simulation as fast as it can (tests, fuzz). */
-export function directContext(sim: Simulation, narrate: (text: string) => void = () => {}): SimScenarioContext {
+/** Lets other script coroutines (concurrent clients) run before the simulation moves on. */
+const yieldTurn = (): Promise<void> => Promise.resolve();
+
+/** The plain control: runs the simulation as fast as it can (tests, fuzz). */
+export function directControl(sim: Simulation): SimControl {
   return {
     sim,
     act: (action) => sim.act(action),
-    runFor: async (ms) => sim.runFor(ms),
-    runUntil: async (done, maxMs) => sim.runUntil(done, maxMs),
-    narrate,
+    runFor: async (ms) => {
+      await yieldTurn();
+      sim.runFor(ms);
+    },
+    runUntil: async (done, maxMs) => {
+      await yieldTurn();
+      return sim.runUntil(done, maxMs);
+    },
   };
+}
+
+export function directContext(sim: Simulation, narrate: (text: string) => void = () => {}): SimScenarioContext {
+  return { ...directControl(sim), narrate };
 }

@@ -6,17 +6,12 @@
  */
 import fs from 'node:fs';
 import type { Entry, HardState, InitialState, NodeId, Snapshot, Storage } from '@raft-kv/core';
-import { AssertionError, assertContiguous, emptySnapshot, isHardStateEqual } from '@raft-kv/core';
+import { MemoryStorage, emptySnapshot, fail, isHardStateEqual } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
 import { hardStateRecord } from './record';
 import { readSnapshotFile, writeSnapshotFile } from './snapshot-file';
 import { Wal } from './wal';
-
-/** A broken precondition (a bug in the caller): crash loudly rather than corrupt the log. */
-function fail(message: string): never {
-  throw new AssertionError(message);
-}
 
 export interface DiskStorageOptions {
   fsync: boolean;
@@ -43,13 +38,11 @@ export interface DurableState {
 }
 
 export class DiskStorage implements Storage {
-  private snap: Snapshot;
+  /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
+  private readonly memory: MemoryStorage;
   private walFrom: number;
-  private hardState: HardState;
-  /** The hard state as the WAL has it (the commit index may lag behind hardState's). */
+  /** The hard state as the WAL has it (the commit index may lag behind the in-memory one). */
   private walHardState: HardState;
-  /** log[i] holds the entry at index snap.meta.index + 1 + i. */
-  private log: Entry[];
   private durableState: DurableState;
 
   private constructor(
@@ -58,11 +51,9 @@ export class DiskStorage implements Storage {
     private readonly options: DiskStorageOptions,
     state: { snap: Snapshot; walFrom: number; hardState: HardState; log: Entry[] },
   ) {
-    this.snap = state.snap;
+    this.memory = MemoryStorage.restore(state.snap, state.log, state.hardState);
     this.walFrom = state.walFrom;
-    this.hardState = state.hardState;
     this.walHardState = state.hardState;
-    this.log = state.log;
     this.durableState = this.staged();
   }
 
@@ -80,41 +71,34 @@ export class DiskStorage implements Storage {
     return storage;
   }
 
-  // ---- Storage (read by the core) -----------------------------------------------------------------
+  // ---- Storage (read by the core, from memory) ----------------------------------------------------
 
   initialState(): InitialState {
-    return { hardState: { ...this.hardState }, voters: this.snap.meta.index > 0 ? [...this.snap.meta.voters] : null };
+    return this.memory.initialState();
   }
 
   firstIndex(): number {
-    return this.snap.meta.index + 1;
+    return this.memory.firstIndex();
   }
 
   lastIndex(): number {
-    return this.snap.meta.index + this.log.length;
+    return this.memory.lastIndex();
   }
 
   term(index: number): number | undefined {
-    const base = this.snap.meta.index;
-    if (index === base) return this.snap.meta.term;
-    if (index < base || index > this.lastIndex()) return undefined;
-    return this.log[index - base - 1]?.term;
+    return this.memory.term(index);
   }
 
   entries(lo: number, hi: number): Entry[] {
-    if (lo > hi) fail(`entries: lo ${lo} > hi ${hi}`);
-    if (lo < this.firstIndex()) fail(`entries: ${lo} is compacted (first index ${this.firstIndex()})`);
-    if (hi > this.lastIndex() + 1) fail(`entries: ${hi} is beyond last index ${this.lastIndex()} + 1`);
-    const offset = this.snap.meta.index + 1;
-    return this.log.slice(lo - offset, hi - offset);
+    return this.memory.entries(lo, hi);
   }
 
   snapshot(): Snapshot {
-    return this.snap;
+    return this.memory.snapshot();
   }
 
   hardStateNow(): HardState {
-    return { ...this.hardState };
+    return this.memory.hardStateNow();
   }
 
   /** What the last completed write left on disk (a write under way is not counted until it is done). */
@@ -124,7 +108,7 @@ export class DiskStorage implements Storage {
 
   private staged(): DurableState {
     const hs = this.walHardState;
-    return { term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex: this.lastIndex(), snapshotIndex: this.snap.meta.index };
+    return { term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex: this.lastIndex(), snapshotIndex: this.memory.snapshot().meta.index };
   }
 
   // ---- writes (by the node host, while handling a Ready) -------------------------------------------
@@ -160,9 +144,9 @@ export class DiskStorage implements Storage {
   private stage(batch: PersistBatch): WalRecord[] {
     if (batch.snapshot) this.installSnapshot(batch.snapshot);
     const records: WalRecord[] = [];
-    for (const entry of this.acceptEntries(batch.entries)) records.push({ t: 'e', i: entry.index, m: entry.term, c: entry.command });
-    const hs = batch.hardState ?? this.hardState;
-    this.hardState = { ...hs };
+    for (const entry of this.memory.append(batch.entries)) records.push({ t: 'e', i: entry.index, m: entry.term, c: entry.command });
+    const hs = batch.hardState ?? this.memory.hardStateNow();
+    this.memory.setHardState(hs);
     if (!batch.mustSync) return records;
     if (!isHardStateEqual(hs, this.walHardState)) {
       this.walHardState = { ...hs };
@@ -171,45 +155,30 @@ export class DiskStorage implements Storage {
     return records;
   }
 
-  /** Updates the in-memory log like MemoryStorage.append and returns the entries to write. */
-  private acceptEntries(entries: readonly Entry[]): readonly Entry[] {
-    if (entries.length === 0) return entries;
-    assertContiguous(entries);
-    const first = entries[0]!.index;
-    const base = this.snap.meta.index;
-    if (first > this.lastIndex() + 1) fail(`append: gap, ${first} after last index ${this.lastIndex()}`);
-    const skip = Math.max(0, base + 1 - first);
-    if (skip >= entries.length) return [];
-    const kept = skip === 0 ? entries : entries.slice(skip);
-    this.log.length = kept[0]!.index - base - 1;
-    for (const e of kept) this.log.push(e);
-    return kept;
-  }
-
   /**
    * A snapshot from the leader replaces the whole log. The new log starts in a fresh WAL segment;
    * snapshot.json names it, so a crash before the rename keeps the old state and a crash after it
    * ignores (and deletes) the old segments.
    */
   private installSnapshot(snapshot: Snapshot): void {
-    if (snapshot.meta.index <= this.snap.meta.index) fail(`installSnapshot: ${snapshot.meta.index} is not newer than ${this.snap.meta.index}`);
+    const current = this.memory.snapshot().meta.index;
+    if (snapshot.meta.index <= current) fail(`installSnapshot: ${snapshot.meta.index} is not newer than ${current}`);
     const walFrom = this.wal.rotate();
     writeSnapshotFile(this.dir, { snapshot, walFrom }, this.options.fsync);
     this.wal.dropSegmentsBefore(walFrom);
-    this.snap = snapshot;
+    this.memory.applySnapshot(snapshot);
     this.walFrom = walFrom;
-    this.log = [];
   }
 
   /** Records a snapshot of the state machine at `index` (applied, so committed) and compacts the log before it. */
   createSnapshot(index: number, data: string, voters: NodeId[]): Snapshot {
     const term = this.term(index);
+    const current = this.memory.snapshot().meta.index;
     if (term === undefined) fail(`createSnapshot: no entry at ${index}`);
-    if (index <= this.snap.meta.index) fail(`createSnapshot: ${index} is not newer than ${this.snap.meta.index}`);
-    const snapshot: Snapshot = { meta: { index, term, voters: [...voters] }, data };
-    writeSnapshotFile(this.dir, { snapshot, walFrom: this.walFrom }, this.options.fsync);
-    this.log = this.log.slice(index - this.snap.meta.index);
-    this.snap = snapshot;
+    if (index <= current) fail(`createSnapshot: ${index} is not newer than ${current}`);
+    // The file first: a crash before the rename keeps the old snapshot and the whole WAL.
+    writeSnapshotFile(this.dir, { snapshot: { meta: { index, term, voters: [...voters] }, data }, walFrom: this.walFrom }, this.options.fsync);
+    const snapshot = this.memory.createSnapshot(index, data, voters);
     this.wal.compactTo(index);
     this.durableState = { ...this.durableState, snapshotIndex: index };
     return snapshot;

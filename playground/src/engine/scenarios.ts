@@ -6,7 +6,7 @@
 import type { Scenario, SimScenario } from '@raft-kv/core/scenarios';
 import { allScenarios } from '@raft-kv/core/scenarios';
 import type { SimConfigInput } from '@raft-kv/core/sim';
-import { PacedDriver, pacedContext } from './paced-driver';
+import { pacedContext, pacedDriver } from './paced-driver';
 import type { PacedWorld } from './paced-driver';
 import { guidedPaperScenarios, morePaperScenarios } from './paper-catalog';
 import type { RunSetup, ScenarioInfo } from './protocol';
@@ -28,7 +28,7 @@ export function fromClusterScenario(s: Scenario): GuidedScenario {
       const config = playgroundSimConfig({ ...setup, nodeCount: s.cluster.nodes });
       return s.cluster.snapshotThreshold ? { ...config, snapshotThreshold: s.cluster.snapshotThreshold } : config;
     },
-    run: (world, narrate) => s.run({ d: new PacedDriver(world), narrate }),
+    run: (world, narrate) => s.run({ d: pacedDriver(world), narrate }),
   };
 }
 
