@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
-import { readRunState } from './support/cluster';
+import { raftStatus, readRunState } from './support/cluster';
 import {
   all, client, kill, nodeState, nodeStates, openLive, others, putOk, readEventually, readEverywhere, reelectionMs, restart, stableLeader,
 } from './ui';
@@ -113,16 +113,21 @@ test('F1 commit with one follower down', async ({ page }) => {
   await readEverywhere(page, [leader, live], 'f_majority', 'ok');
 });
 
-test('F2 no commit without a majority', async ({ page }) => {
+test('F2 no commit without a majority', async ({ page, cluster }) => {
   await openLive(page);
   const leader = await stableLeader(page);
   const [first, second] = others(all, leader) as [string, string];
   await kill(page, first);
   await putOk(page, leader, 'f_majority', 'ok');
   await kill(page, second);
-  const commitBefore = (await nodeState(page, leader)).commitIndex;
+  // The page's status stream may trail the node by a snapshot: take the commit index from the
+  // real node and wait for the page to show it before writing.
+  const leaderNode = cluster.find((n) => n.id === leader)!;
+  const commitBefore = (await raftStatus(leaderNode))!.commitIndex;
+  await expect.poll(async () => (await nodeState(page, leader)).commitIndex, { timeout: 5_000 }).toBe(commitBefore);
   const write = await client(page, 'put', leader, 'f_no_majority', 'zzz');
   expect(write.status).not.toBe(200);
+  expect((await raftStatus(leaderNode))!.commitIndex).toBe(commitBefore);
   expect((await nodeState(page, leader)).commitIndex).toBe(commitBefore);
   const read = await client(page, 'get', leader, 'f_no_majority');
   expect(read.status).not.toBe(200);

@@ -27,9 +27,15 @@ export interface AppliedFault {
   cutNodes: NodeId[];
 }
 
-export async function injectFault(target: Target, prng: Prng, kind: FaultKind): Promise<AppliedFault> {
-  const ids = target.nodeIds;
-  const leader = await target.leader();
+/**
+ * Applies one fault of `kind`. Nodes in `spare` (those a fault applied together with this one
+ * already hit) are not chosen while another node is left, so two faults at once hit two nodes.
+ */
+export async function injectFault(target: Target, prng: Prng, kind: FaultKind, spare: readonly NodeId[] = []): Promise<AppliedFault> {
+  const fresh = target.nodeIds.filter((id) => !spare.includes(id));
+  const ids = fresh.length > 0 ? fresh : target.nodeIds;
+  const found = await target.leader();
+  const leader = found && ids.includes(found) ? found : null;
   const applied: AppliedFault = { kind, description: '', killed: [], cutNodes: [] };
   const kill = async (id: NodeId) => {
     await target.kill(id);
@@ -50,20 +56,20 @@ export async function injectFault(target: Target, prng: Prng, kind: FaultKind): 
     case 'isolate':
     case 'isolateLeader': {
       const victim = kind === 'isolateLeader' && leader ? leader : prng.pick(ids);
-      const others = ids.filter((id) => id !== victim);
+      const others = target.nodeIds.filter((id) => id !== victim);
       await cut(victim, { dropTo: others, dropFrom: others });
       applied.description = `isolate ${victim}${victim === leader ? ' (the leader)' : ''}`;
       break;
     }
     case 'oneWay': {
       const from = leader ?? prng.pick(ids);
-      const to = prng.pick(ids.filter((id) => id !== from));
+      const to = prng.pick(target.nodeIds.filter((id) => id !== from));
       await cut(from, { dropTo: [to] });
       applied.description = `cut ${from} -> ${to} (one way)`;
       break;
     }
     case 'partition': {
-      const shuffled = shuffle(prng, ids);
+      const shuffled = shuffle(prng, target.nodeIds);
       const minority = shuffled.slice(0, Math.floor((ids.length - 1) / 2) || 1);
       const majority = shuffled.filter((id) => !minority.includes(id));
       for (const id of minority) await cut(id, { dropTo: majority, dropFrom: majority });

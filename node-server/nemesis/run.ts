@@ -98,11 +98,14 @@ async function attack(cluster: NemesisCluster, options: NemesisOptions, log: (li
   return finish(cluster, options, history, faults, faultCounts, log);
 }
 
-/** Usually one fault, sometimes two at once. */
+/** Usually one fault, sometimes two at once, on different nodes where the kinds allow it. */
 async function injectFaults(target: Target, prng: Prng, kinds: readonly FaultKind[]): Promise<AppliedFault[]> {
   const count = prng.chance(0.2) ? 2 : 1;
   const applied: AppliedFault[] = [];
-  for (let i = 0; i < count; i++) applied.push(await injectFault(target, prng, prng.pick(kinds)));
+  for (let i = 0; i < count; i++) {
+    const hit = applied.flatMap((f) => [...f.killed, ...f.cutNodes]);
+    applied.push(await injectFault(target, prng, prng.pick(kinds), hit));
+  }
   return applied;
 }
 
