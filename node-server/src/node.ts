@@ -7,8 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeConfig } from './config';
 import { NodeHost } from './host/node-host';
-import { createKvApp } from './http/kv-app';
-import { createRaftApp } from './http/raft-app';
+import { kvRequestListener } from './http/kv-app';
+import { raftRequestListener } from './http/raft-app';
 import type { Logger } from './logger';
 import { LiveStatusReader } from './observe/live-status';
 import { LiveObserver } from './observe/observer';
@@ -56,8 +56,8 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
   }, logger, faults);
   host.attach(transport);
 
-  const kvServer = http.createServer(createKvApp({ config, host, logger }));
-  const raftServer = http.createServer(createRaftApp({ config, host, faults, logger }));
+  const kvServer = http.createServer(kvRequestListener({ config, host, logger }));
+  const raftServer = http.createServer(raftRequestListener({ config, host, faults, logger }));
   const reader = new LiveStatusReader({ config, host, storage, faults });
   const observer = new LiveObserver(raftServer, { host, reader, origins: config.corsOrigins, logger });
   // Peers keep one connection open; do not let the server close it between heartbeats.

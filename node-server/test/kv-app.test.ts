@@ -61,37 +61,44 @@ describe('KV API on a single-node leader', () => {
     });
   });
 
+  /** Extra headers on every request of the table: which door of the KV port it goes through. */
+  let doorHeaders: Record<string, string> = {};
+  const kv = (path: string, init: RequestInit = {}) => call(`${t.kv}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...doorHeaders } });
+  const putVia = (body: string) => kv('/set', { method: 'PUT', body });
+
   const badRequests: [string, () => Promise<Reply>, number, Record<string, unknown>][] = [
-    ['PUT /set with malformed JSON', () => put(t, '{"key": "a", '), 400, badJson],
-    ['PUT /set with no body', () => put(t, ''), 400, badJson],
-    ['PUT /set with a JSON array', () => put(t, '["a","b"]'), 400, badJson],
-    ['PUT /set with a JSON string', () => put(t, '"a"'), 400, badJson],
-    ['PUT /set with a numeric key', () => put(t, '{"key":1,"value":"x"}'), 400, badJson],
-    ['PUT /set with a numeric value', () => put(t, '{"key":"a","value":5}'), 400, badJson],
-    ['PUT /set without a value', () => put(t, '{"key":"a"}'), 400, badJson],
-    ['PUT /set with an empty key', () => put(t, '{"key":"","value":"x"}'), 400, emptyKey],
-    ['PUT /set with a whitespace key', () => put(t, '{"key":"  \\t","value":"x"}'), 400, emptyKey],
-    ['PUT /set with a key over the limit', () => put(t, JSON.stringify({ key: 'k'.repeat(65), value: 'x' })), 413, { ok: false, error: 'too_large', message: 'key larger than 64 bytes' }],
-    ['PUT /set with a value over the limit', () => put(t, JSON.stringify({ key: 'a', value: 'v'.repeat(1001) })), 413, { ok: false, error: 'too_large', message: 'value larger than 1000 bytes' }],
-    ['PUT /set with a body over the limit', () => put(t, JSON.stringify({ key: 'a', value: 'v'.repeat(5000) })), 413, { ok: false, error: 'too_large', message: 'request body too large' }],
-    ['GET /get without a key', () => call(`${t.kv}/get`), 400, emptyKey],
-    ['GET /get with an empty key', () => call(`${t.kv}/get?key=`), 400, emptyKey],
-    ['GET /get with a whitespace key', () => call(`${t.kv}/get?key=%20`), 400, emptyKey],
-    ['GET /get with the key twice', () => call(`${t.kv}/get?key=a&key=b`), 400, { ok: false, error: 'bad_request', message: 'key must be given once' }],
-    ['GET /get with an unknown consistency', () => call(`${t.kv}/get?key=a&consistency=eventual`), 400, { ok: false, error: 'bad_request', message: 'consistency must be linearizable or stale' }],
-    ['GET /get with a key over the limit', () => call(`${t.kv}/get?key=${'k'.repeat(65)}`), 413, { ok: false, error: 'too_large', message: 'key larger than 64 bytes' }],
-    ['DELETE /delete without a key', () => call(`${t.kv}/delete`, { method: 'DELETE' }), 400, emptyKey],
-    ['DELETE /delete with an empty key', () => call(`${t.kv}/delete?key=`, { method: 'DELETE' }), 400, emptyKey],
-    ['GET /set', () => call(`${t.kv}/set`), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
-    ['POST /set', () => call(`${t.kv}/set`, { method: 'POST', body: '{"key":"a","value":"b"}' }), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
-    ['POST /get', () => call(`${t.kv}/get?key=a`, { method: 'POST' }), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
-    ['GET /delete', () => call(`${t.kv}/delete?key=a`), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
-    ['PUT /health', () => call(`${t.kv}/health`, { method: 'PUT' }), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
-    ['GET on an unknown route', () => call(`${t.kv}/nope`), 404, { ok: false, error: 'not_found', message: 'no route for GET /nope' }],
-    ['PUT on an unknown route', () => call(`${t.kv}/keys/a`, { method: 'PUT', body: '{}' }), 404, { ok: false, error: 'not_found', message: 'no route for PUT /keys/a' }],
+    ['PUT /set with malformed JSON', () => putVia('{"key": "a", '), 400, badJson],
+    ['PUT /set with no body', () => putVia(''), 400, badJson],
+    ['PUT /set with a JSON array', () => putVia('["a","b"]'), 400, badJson],
+    ['PUT /set with a JSON string', () => putVia('"a"'), 400, badJson],
+    ['PUT /set with a numeric key', () => putVia('{"key":1,"value":"x"}'), 400, badJson],
+    ['PUT /set with a numeric value', () => putVia('{"key":"a","value":5}'), 400, badJson],
+    ['PUT /set without a value', () => putVia('{"key":"a"}'), 400, badJson],
+    ['PUT /set with an empty key', () => putVia('{"key":"","value":"x"}'), 400, emptyKey],
+    ['PUT /set with a whitespace key', () => putVia('{"key":"  \\t","value":"x"}'), 400, emptyKey],
+    ['PUT /set with a key over the limit', () => putVia(JSON.stringify({ key: 'k'.repeat(65), value: 'x' })), 413, { ok: false, error: 'too_large', message: 'key larger than 64 bytes' }],
+    ['PUT /set with a value over the limit', () => putVia(JSON.stringify({ key: 'a', value: 'v'.repeat(1001) })), 413, { ok: false, error: 'too_large', message: 'value larger than 1000 bytes' }],
+    ['PUT /set with a body over the limit', () => putVia(JSON.stringify({ key: 'a', value: 'v'.repeat(5000) })), 413, { ok: false, error: 'too_large', message: 'request body too large' }],
+    ['GET /get without a key', () => kv(`/get`), 400, emptyKey],
+    ['GET /get with an empty key', () => kv(`/get?key=`), 400, emptyKey],
+    ['GET /get with a whitespace key', () => kv(`/get?key=%20`), 400, emptyKey],
+    ['GET /get with the key twice', () => kv(`/get?key=a&key=b`), 400, { ok: false, error: 'bad_request', message: 'key must be given once' }],
+    ['GET /get with an unknown consistency', () => kv(`/get?key=a&consistency=eventual`), 400, { ok: false, error: 'bad_request', message: 'consistency must be linearizable or stale' }],
+    ['GET /get with a key over the limit', () => kv(`/get?key=${'k'.repeat(65)}`), 413, { ok: false, error: 'too_large', message: 'key larger than 64 bytes' }],
+    ['DELETE /delete without a key', () => kv(`/delete`, { method: 'DELETE' }), 400, emptyKey],
+    ['DELETE /delete with an empty key', () => kv(`/delete?key=`, { method: 'DELETE' }), 400, emptyKey],
+    ['GET /set', () => kv(`/set`), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
+    ['POST /set', () => kv(`/set`, { method: 'POST', body: '{"key":"a","value":"b"}' }), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
+    ['POST /get', () => kv(`/get?key=a`, { method: 'POST' }), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
+    ['GET /delete', () => kv(`/delete?key=a`), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
+    ['PUT /health', () => kv(`/health`, { method: 'PUT' }), 405, { ok: false, error: 'method_not_allowed', message: 'method not allowed' }],
+    ['GET on an unknown route', () => kv(`/nope`), 404, { ok: false, error: 'not_found', message: 'no route for GET /nope' }],
+    ['PUT on an unknown route', () => kv(`/keys/a`, { method: 'PUT', body: '{}' }), 404, { ok: false, error: 'not_found', message: 'no route for PUT /keys/a' }],
   ];
 
-  it('answers bad input with the documented status, changes nothing, and keeps serving', async () => {
+  // Every request twice: by the hot routes, and (with an Origin header) through Express (routes.ts).
+  it.each([['the hot routes', {}], ['Express', { origin: 'http://page.test' }]])('answers bad input with the documented status, changes nothing, and keeps serving (%s)', async (_door, headers) => {
+    doorHeaders = headers;
     const before = t.node.host.raft.lastIndex;
     for (const [what, send, status, body] of badRequests) {
       const r = await send();
@@ -99,8 +106,10 @@ describe('KV API on a single-node leader', () => {
       expect(r.headers.get('content-type')).toMatch(/^application\/json/);
     }
     expect(t.node.host.raft.lastIndex).toBe(before);
-    expect((await call(`${t.kv}/get?key=a`)).status).toBe(404);
-    expect((await put(t, '{"key":"still","value":"serving"}')).status).toBe(200);
+    expect((await kv(`/get?key=a`)).status).toBe(404);
+    expect((await putVia('{"key":"still","value":"serving"}')).status).toBe(200);
+    expect((await kv(`/get?key=still`)).body).toEqual({ ok: true, key: 'still', value: 'serving' });
+    expect((await kv(`/delete?key=still`, { method: 'DELETE' })).body).toEqual({ ok: true, message: 'deleted', key: 'still' });
     expect(t.fatal).toEqual([]);
   });
 

@@ -15,7 +15,7 @@ export function tokenCheck(token: string | null, logger: Logger): RequestHandler
   const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   return (req, res, next) => {
     if (!expected) return next();
-    const given = Buffer.from(req.get('authorization') ?? '');
+    const given = Buffer.from(req.headers.authorization ?? '');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
     logger.warn(`[raft] rejected ${req.method} ${req.path} from ${req.socket.remoteAddress ?? '?'}: missing or wrong cluster token`);
     sendJson(res, 401, errorBody('unauthorized', 'cluster token required'));

@@ -5,13 +5,15 @@
  */
 import type { ApiResponse } from '@raft-kv/core';
 import { api, isEmptyKey } from '@raft-kv/core';
-import type { Express, Request, Response } from 'express';
+import type { RequestListener } from 'node:http';
+import type { Request, Response } from 'express';
 import express from 'express';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 import type { Logger } from '../logger';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, requestIdAndLog, sendJson } from './common';
 import { corsFor } from './cors';
+import { HotRoutes } from './routes';
 
 export interface KvAppDeps {
   config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins'>;
@@ -37,16 +39,19 @@ function queryKey(req: Request): unknown {
   return Array.isArray(key) ? null : key;
 }
 
-export function createKvApp(deps: KvAppDeps): Express {
+/** The KV port's request listener: an Express app whose write and read routes are also hot routes (routes.ts). */
+export function kvRequestListener(deps: KvAppDeps): RequestListener {
   const { config, host, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestIdAndLog(logger, config.accessLog));
+  const requestLog = requestIdAndLog(logger, config.accessLog);
+  app.use(requestLog);
   const cors = corsFor(config.corsOrigins);
   if (cors) app.use(cors);
+  const routes = new HotRoutes(app, [requestLog], errorHandler(logger));
 
-  app.put('/set', jsonBody(config.kvBodyBytesMax), async (req, res) => {
+  routes.add('PUT', '/set', jsonBody(config.kvBodyBytesMax), async (req, res) => {
     const body = req.body as { key?: unknown; value?: unknown } | null;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return send(res, api.badRequest());
     if (typeof body.key !== 'string' || typeof body.value !== 'string') return send(res, api.badRequest());
@@ -57,7 +62,7 @@ export function createKvApp(deps: KvAppDeps): Express {
   });
   app.all('/set', methodNotAllowed(['PUT']));
 
-  app.get('/get', async (req, res) => {
+  routes.add('GET', '/get', async (req, res) => {
     const raw = queryKey(req);
     if (raw === null) return send(res, { status: 400, body: errorBody('bad_request', 'key must be given once') });
     const key = checkKey(raw, config.keyBytesMax);
@@ -70,7 +75,7 @@ export function createKvApp(deps: KvAppDeps): Express {
   });
   app.all('/get', methodNotAllowed(['GET', 'HEAD']));
 
-  app.delete('/delete', async (req, res) => {
+  routes.add('DELETE', '/delete', async (req, res) => {
     const raw = queryKey(req);
     if (raw === null) return send(res, { status: 400, body: errorBody('bad_request', 'key must be given once') });
     const key = checkKey(raw, config.keyBytesMax);
@@ -98,5 +103,5 @@ export function createKvApp(deps: KvAppDeps): Express {
 
   app.use(notFound);
   app.use(errorHandler(logger));
-  return app;
+  return routes.listener();
 }

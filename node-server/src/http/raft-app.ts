@@ -7,7 +7,8 @@
  * a peer in dropTo is replaced by an error (503 `dropped`): either way the peer gets nothing.
  * Also here: /admin/faults (admin-faults.ts) and, attached to the same server, socket.io (observe/).
  */
-import type { Express, Request } from 'express';
+import type { RequestListener } from 'node:http';
+import type { Request } from 'express';
 import express from 'express';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
@@ -21,6 +22,7 @@ import { addFaultRoutes } from './admin-faults';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, sendJson } from './common';
 import { corsFor } from './cors';
 import { tokenCheck } from './guards';
+import { HotRoutes } from './routes';
 import { raftStatus } from './status';
 
 export interface RaftAppDeps {
@@ -32,7 +34,8 @@ export interface RaftAppDeps {
 
 const dropped = (self: string, peer: string) => errorBody('dropped', `${self} drops traffic with ${peer} (fault injection)`);
 
-export function createRaftApp(deps: RaftAppDeps): Express {
+/** The Raft port's request listener: an Express app whose RPC routes are also hot routes (routes.ts). */
+export function raftRequestListener(deps: RaftAppDeps): RequestListener {
   const { config, host, faults, logger } = deps;
   const peerIds = new Set(config.peers.map((p) => p.id));
   const app = express();
@@ -40,13 +43,15 @@ export function createRaftApp(deps: RaftAppDeps): Express {
   app.set('etag', false);
   const cors = corsFor(config.corsOrigins);
   if (cors) app.use(cors);
+  const onError = errorHandler(logger);
+  const routes = new HotRoutes(app, [], onError);
 
   app.get('/raft/status', (_req, res) => sendJson(res, 200, raftStatus(host, config)));
   app.all('/raft/status', methodNotAllowed(['GET', 'HEAD']));
 
   for (const route of Object.keys(rpcRoutes) as RpcRoute[]) {
     const path = `/raft/${route}`;
-    app.post(path, arrivalTicket(), tokenCheck(config.clusterToken, logger), jsonBody(config.raftBodyBytesMax), (req, res, next) => {
+    routes.add('POST', path, arrivalTicket(), tokenCheck(config.clusterToken, logger), jsonBody(config.raftBodyBytesMax), (req, res, next) => {
       const parsed = parseRequest(route, req.body, config.nodeId);
       if (!parsed.ok) return void sendJson(res, 400, errorBody('bad_request', parsed.error));
       const from = parsed.value.from;
@@ -68,6 +73,6 @@ export function createRaftApp(deps: RaftAppDeps): Express {
   addFaultRoutes(app, { config, faults, logger });
 
   app.use(notFound);
-  app.use(errorHandler(logger));
-  return app;
+  app.use(onError);
+  return routes.listener();
 }

@@ -1,0 +1,80 @@
+/**
+ * The busiest routes (PUT /set, GET /get, DELETE /delete, and the Raft RPCs) are mounted on the
+ * Express app like every other route, and also reachable without Express's per-request machinery.
+ * Measured on the 2-core machine of node-server/bench/results.md: the same JSON answer costs ~27 µs of
+ * CPU on bare node:http and ~94 µs through Express 5 (it swaps the prototypes of every req and res,
+ * which slows all later property access, and walks its router). On a leader that was 40% of the
+ * CPU per write and capped the cluster below 5,000 writes/s on 2 cores.
+ *
+ * So the server's listener looks the request up by exact method and path first: a hit runs the
+ * very same middleware and handler functions, given the few Express request fields they read
+ * (query, path, originalUrl, res.locals). Anything else goes to Express: other spellings of a path
+ * (Express matches /SET and /set/ too), HEAD, and every request with an Origin header (a browser,
+ * so CORS applies). One handler per route either way, so both doors answer alike (tested).
+ */
+import type { IncomingMessage, RequestListener } from 'node:http';
+import querystring from 'node:querystring';
+import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
+
+export type HotMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export class HotRoutes {
+  private readonly chains = new Map<string, RequestHandler[]>();
+
+  /**
+   * @param app the Express app that serves everything else
+   * @param before what the app runs ahead of every route (app.use), run here too
+   * @param onError the app's last error handler
+   */
+  constructor(private readonly app: Express, private readonly before: RequestHandler[], private readonly onError: ErrorRequestHandler) {}
+
+  /** Mounts `handlers` at `method path` on the app and on the direct path. */
+  add(method: HotMethod, path: string, ...handlers: RequestHandler[]): void {
+    const verb = method.toLowerCase() as Lowercase<HotMethod>;
+    this.app[verb](path, ...handlers);
+    this.chains.set(`${method} ${path}`, [...this.before, ...handlers]);
+  }
+
+  /** The server's request listener. */
+  listener(): RequestListener {
+    return (req, res) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const chain = req.headers.origin === undefined ? this.chains.get(`${req.method} ${path}`) : undefined;
+      if (!chain) return void this.app(req, res);
+      const request = asExpressRequest(req, path, q < 0 ? '' : url.slice(q + 1));
+      const response = res as Response;
+      response.locals = {};
+      this.run(chain, 0, request, response);
+    };
+  }
+
+  /** Express's calling convention: next() runs the next handler, next(err) the error handler; a rejected promise is next(err). */
+  private run(chain: RequestHandler[], index: number, req: Request, res: Response): void {
+    const next: NextFunction = (err?: unknown) => {
+      if (err !== undefined && err !== 'route' && err !== 'router') return this.fail(err, req, res);
+      if (index + 1 < chain.length) this.run(chain, index + 1, req, res);
+    };
+    try {
+      const result: unknown = chain[index]!(req, res, next);
+      if (result instanceof Promise) result.catch(next);
+    } catch (err) {
+      next(err);
+    }
+  }
+
+  private fail(err: unknown, req: Request, res: Response): void {
+    this.onError(err, req, res, () => res.destroy());
+  }
+}
+
+/** The Express request fields our handlers read, on a plain request (Express 5's "simple" query parser is querystring.parse). */
+function asExpressRequest(req: IncomingMessage, path: string, search: string): Request {
+  const request = req as unknown as { query: unknown; path: string; originalUrl: string };
+  request.query = querystring.parse(search);
+  request.path = path;
+  request.originalUrl = req.url ?? path;
+  return req as unknown as Request;
+}
+
