@@ -1,11 +1,23 @@
 /**
- * Issue 5's live checks, on the real cluster through the page in live mode: kill the leader and see
- * a new one; write through the UI and read it on every node over plain HTTP; isolate a follower,
- * watch it fall behind while writes go on, heal it and watch it catch up.
+ * Issue 5's live checks, on the real cluster through the page in live mode: the page shows the real
+ * leader within 5 s of opening; kill the leader and see a new one; write through the UI and read it
+ * on every node over plain HTTP; isolate a follower, watch it fall behind while writes go on, heal
+ * it and watch it catch up.
  */
 import { expect, test } from './fixtures';
-import { isAlive, kvGet } from './support/cluster';
+import { isAlive, kvGet, raftStatus } from './support/cluster';
 import { all, kill, nodeState, openLive, others, putOk, stableLeader } from './ui';
+
+test('opening the page shows the real leader within 5 s', async ({ page, cluster }) => {
+  // The fixture has just checked over HTTP that the cluster agrees on one leader.
+  const statuses = await Promise.all(cluster.map(raftStatus));
+  const leader = statuses.find((s) => s?.state === 'leader')!.id;
+  const opened = Date.now();
+  await page.goto('/?mode=live');
+  await expect(page.getByTestId(`node-${leader}`)).toHaveAttribute('data-role', 'leader', { timeout: 5_000 });
+  for (const id of others(all, leader)) await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-leader-id', leader, { timeout: 5_000 - (Date.now() - opened) });
+  expect(Date.now() - opened).toBeLessThan(5_000);
+});
 
 test('kill the leader in the browser: a new leader within 10 s, and the page shows the old one down', async ({ page, cluster }) => {
   await openLive(page);
