@@ -6,26 +6,13 @@
  */
 import fs from 'node:fs';
 import { readEverywhere, stableLeader } from '@raft-kv/core/scenarios';
-import { afterAll, afterEach, expect, it } from 'vitest';
-import { ProcessCluster, liveProcesses } from './support/process-cluster';
+import { expect, it } from 'vitest';
+import { clusterPerTest } from './support/process-cluster';
 
-let cluster: ProcessCluster | null = null;
-
-afterEach(async (context) => {
-  if (!cluster) return;
-  const failed = context.task.result?.state === 'fail';
-  if (failed) for (const id of cluster.nodeIds) console.log(`---- ${id} log tail (${cluster.dataDir}) ----\n${cluster.logTail(id, 40)}`);
-  await cluster.destroy(failed);
-  cluster = null;
-});
-
-afterAll(() => {
-  expect(liveProcesses().map((c) => c.pid)).toEqual([]);
-});
+const startCluster = clusterPerTest(40);
 
 it('keeps every acknowledged write through kills and restarts under load', async () => {
-  cluster = await ProcessCluster.start({ nodes: 3, snapshotThreshold: 20 });
-  const d = cluster;
+  const d = await startCluster({ nodes: 3, snapshotThreshold: 20 });
   await stableLeader(d);
   const acked = new Map<string, string>();
   let stop = false;

@@ -11,14 +11,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import type { NodeId, RequestVote } from '@raft-kv/core';
 import { waitFor } from '@raft-kv/core/scenarios';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopback } from '../src/http/guards';
 import { PeerFaults } from '../src/transport/faults';
 import { HttpTransport } from '../src/transport/transport';
 import { captureLogger } from './support/capture-logger';
 import type { TestNode } from './support/in-process-node';
 import { call, startTestNode, until } from './support/in-process-node';
-import { ProcessCluster, liveProcesses } from './support/process-cluster';
+import { clusterPerTest } from './support/process-cluster';
 
 const token = 'fault-test-token';
 const auth = { authorization: `Bearer ${token}` };
@@ -29,17 +29,11 @@ const setFaults = (base: string, body: unknown, headers: Record<string, string> 
   call(`${base}/admin/faults`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
 
 let nodes: TestNode[] = [];
-let cluster: ProcessCluster | null = null;
+const startCluster = clusterPerTest();
 
 afterEach(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   nodes = [];
-  await cluster?.destroy();
-  cluster = null;
-});
-
-afterAll(() => {
-  expect(liveProcesses().map((c) => c.pid)).toEqual([]);
 });
 
 async function node(env: Record<string, string>): Promise<TestNode> {
@@ -181,8 +175,7 @@ describe('faults on the RPC routes', () => {
 
 describe('a partition through the endpoint, on real processes', () => {
   it('isolating the leader elects a new one and the old one steps down; after healing it rejoins', async () => {
-    cluster = await ProcessCluster.start({ nodes: 3, env: { RAFT_FAULT_INJECTION: '1', RAFT_CLUSTER_TOKEN: token } });
-    const c = cluster;
+    const c = await startCluster({ nodes: 3, env: { RAFT_FAULT_INJECTION: '1', RAFT_CLUSTER_TOKEN: token } });
     const leaderOf = async (among: readonly NodeId[]) => {
       const all = await Promise.all(among.map((id) => c.status(id)));
       return all.filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term)[0];

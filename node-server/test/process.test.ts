@@ -6,19 +6,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '@raft-kv/core/scenarios';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessCluster, liveProcesses, startedProcesses } from './support/process-cluster';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest, startedProcesses } from './support/process-cluster';
 
-let cluster: ProcessCluster | null = null;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = null;
-});
-
-afterAll(() => {
-  expect(liveProcesses().map((c) => c.pid)).toEqual([]);
-});
+const startCluster = clusterPerTest();
 
 /** Runs main.ts with `env` until it exits; returns its exit code and output. */
 function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
@@ -37,8 +28,7 @@ function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ c
 describe('a node process', () => {
   // Startup time (under 2 s) is a number for the benchmark to report, not a timed test.
   it('serves, and exits 0 on SIGTERM keeping its data', async () => {
-    cluster = await ProcessCluster.start({ nodes: 1 });
-    const c = cluster;
+    const c = await startCluster({ nodes: 1 });
     const leader = () => waitFor(c, 'n1 to lead', 10_000, async () => ((await c.status('n1')).role === 'leader' ? true : undefined), 50);
     await leader();
     expect((await c.put('n1', 'kept', 'yes')).status).toBe(200);
@@ -59,8 +49,7 @@ describe('a node process', () => {
   });
 
   it('refuses to start on a WAL damaged in the middle, naming the file and offset', async () => {
-    cluster = await ProcessCluster.start({ nodes: 1 });
-    const c = cluster;
+    const c = await startCluster({ nodes: 1 });
     await waitFor(c, 'n1 to lead', 10_000, async () => ((await c.status('n1')).role === 'leader' ? true : undefined), 50);
     for (let i = 0; i < 5; i++) expect((await c.put('n1', `k${i}`, 'v')).status).toBe(200);
     await c.kill('n1');

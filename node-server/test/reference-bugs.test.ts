@@ -5,22 +5,11 @@
  * readable after a whole-cluster restart without a new write).
  */
 import { others, putOk, readEverywhere, stableLeader, waitFor } from '@raft-kv/core/scenarios';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessCluster, liveProcesses } from './support/process-cluster';
+import { describe, expect, it } from 'vitest';
+import type { ProcessCluster } from './support/process-cluster';
+import { clusterPerTest } from './support/process-cluster';
 
-let cluster: ProcessCluster | null = null;
-
-afterEach(async (context) => {
-  if (!cluster) return;
-  const failed = context.task.result?.state === 'fail';
-  if (failed) for (const id of cluster.nodeIds) console.log(`---- ${id} log tail (${cluster.dataDir}) ----\n${cluster.logTail(id, 30)}`);
-  await cluster.destroy(failed);
-  cluster = null;
-});
-
-afterAll(() => {
-  expect(liveProcesses().map((c) => c.pid)).toEqual([]);
-});
+const startCluster = clusterPerTest();
 
 async function requestVote(c: ProcessCluster, to: string, body: Record<string, unknown>): Promise<{ term: number; voteGranted: boolean }> {
   const res = await fetch(`${c.raftUrl(to)}/raft/requestvote`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(2000) });
@@ -30,8 +19,7 @@ async function requestVote(c: ProcessCluster, to: string, body: Record<string, u
 
 describe('reference bugs, fixed', () => {
   it('deleting a missing key answers 200 and the cluster keeps applying', async () => {
-    cluster = await ProcessCluster.start({ nodes: 3 });
-    const d = cluster;
+    const d = await startCluster({ nodes: 3 });
     const leader = await stableLeader(d);
     const r = await d.del(leader, 'never-written');
     expect(r).toEqual({ status: 200, body: { ok: true, message: 'deleted', key: 'never-written' } });
@@ -40,8 +28,7 @@ describe('reference bugs, fixed', () => {
   });
 
   it('an isolated leader steps down (both followers frozen with SIGSTOP)', async () => {
-    cluster = await ProcessCluster.start({ nodes: 3 });
-    const d = cluster;
+    const d = await startCluster({ nodes: 3 });
     const leader = await stableLeader(d);
     const followers = others(d, leader);
     for (const f of followers) process.kill(d.pid(f)!, 'SIGSTOP');
@@ -58,8 +45,7 @@ describe('reference bugs, fixed', () => {
 
   it('a node never grants two votes in one term, also across a SIGKILL and restart', async () => {
     // One real node whose peers never run: nothing but this test's RequestVotes reach it.
-    cluster = await ProcessCluster.start({ nodes: 3 });
-    const c = cluster;
+    const c = await startCluster({ nodes: 3 });
     await c.kill('n2');
     await c.kill('n3');
     // A node that heard a leader within the election timeout ignores vote requests (CheckQuorum

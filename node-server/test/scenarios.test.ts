@@ -4,27 +4,15 @@
  * process is killed afterwards, even when the scenario fails.
  */
 import { allScenarios } from '@raft-kv/core/scenarios';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ProcessCluster, liveProcesses } from './support/process-cluster';
+import { describe, it } from 'vitest';
+import { clusterPerTest } from './support/process-cluster';
 
-let cluster: ProcessCluster | null = null;
-
-afterEach(async (context) => {
-  if (!cluster) return;
-  const failed = context.task.result?.state === 'fail';
-  if (failed) for (const id of cluster.nodeIds) console.log(`---- ${id} log tail (${cluster.dataDir}) ----\n${cluster.logTail(id, 30)}`);
-  await cluster.destroy(failed);
-  cluster = null;
-});
-
-afterAll(() => {
-  expect(liveProcesses().map((c) => c.pid)).toEqual([]);
-});
+const startCluster = clusterPerTest();
 
 describe('shared scenarios on real processes', () => {
   for (const scenario of allScenarios.filter((s) => s.worlds.includes('process'))) {
     it(`${scenario.id}: ${scenario.title}`, async () => {
-      cluster = await ProcessCluster.start(scenario.cluster);
+      const cluster = await startCluster(scenario.cluster);
       await scenario.run({ d: cluster, narrate: () => {} });
     });
   }

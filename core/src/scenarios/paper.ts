@@ -27,6 +27,22 @@ async function leaderStaysFor(ctx: SimScenarioContext, leader: NodeId, ms: numbe
   check(!changed, `${leader} stopped leading term ${term} (now ${ctx.sim.view(leader).role} in term ${termOf(ctx, leader)})`);
 }
 
+/**
+ * Isolates a follower, commits `${prefix}1`..`${prefix}${count}` without it, heals, and checks that
+ * it caught up. `narration` (given the follower) is said just before the heal.
+ */
+async function isolatedFollowerCatchesUp(ctx: SimScenarioContext, prefix: string, count: number, narration?: (follower: NodeId) => string): Promise<void> {
+  const leader = await waitForLeader(ctx);
+  const follower = without(ctx.sim.nodeIds, leader)[0]!;
+  ctx.act({ type: 'isolate', node: follower });
+  for (let i = 1; i <= count; i++) await putCommitted(ctx, `${prefix}${i}`, String(i), without(ctx.sim.nodeIds, follower));
+  if (narration) ctx.narrate(narration(follower));
+  ctx.act({ type: 'healAll' });
+  await waitForConvergence(ctx);
+  check(valueOn(ctx, follower, `${prefix}${count}`) === String(count), `${follower} did not catch up`);
+  checkNoViolations(ctx);
+}
+
 export const initialElection: SimScenario = {
   id: 'initial-election',
   title: 'Initial election',
@@ -108,16 +124,7 @@ export const failAgree: SimScenario = {
   title: 'Agreement with a failed follower',
   summary: 'Two of three nodes keep committing; the disconnected follower catches up when it returns.',
   sim: { nodeCount: 3 },
-  async run(ctx) {
-    const leader = await waitForLeader(ctx);
-    const follower = without(ctx.sim.nodeIds, leader)[0]!;
-    ctx.act({ type: 'isolate', node: follower });
-    for (let i = 1; i <= 5; i++) await putCommitted(ctx, `f${i}`, String(i), without(ctx.sim.nodeIds, follower));
-    ctx.act({ type: 'healAll' });
-    await waitForConvergence(ctx);
-    check(valueOn(ctx, follower, 'f5') === '5', `${follower} did not catch up`);
-    checkNoViolations(ctx);
-  },
+  run: (ctx) => isolatedFollowerCatchesUp(ctx, 'f', 5),
 };
 
 export const failNoAgree: SimScenario = {
@@ -400,17 +407,7 @@ export const laggingFollower: SimScenario = {
   title: 'Lagging follower catch-up',
   summary: 'A follower cut off for a while rejects appends it cannot place; the leader backs up with conflict hints and refills it.',
   sim: { nodeCount: 3 },
-  async run(ctx) {
-    const leader = await waitForLeader(ctx);
-    const follower = without(ctx.sim.nodeIds, leader)[0]!;
-    ctx.act({ type: 'isolate', node: follower });
-    for (let i = 0; i < 15; i++) await putCommitted(ctx, `l${i}`, String(i), without(ctx.sim.nodeIds, follower));
-    ctx.narrate(`${follower} is 15 entries behind. Heal and watch the leader find where their logs match.`);
-    ctx.act({ type: 'healAll' });
-    await waitForConvergence(ctx);
-    check(valueOn(ctx, follower, 'l14') === '14', `${follower} did not catch up`);
-    checkNoViolations(ctx);
-  },
+  run: (ctx) => isolatedFollowerCatchesUp(ctx, 'l', 15, (follower) => `${follower} is 15 entries behind. Heal and watch the leader find where their logs match.`),
 };
 
 export const partialPartition: SimScenario = {

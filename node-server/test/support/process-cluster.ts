@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { ApiResponse, NodeId } from '@raft-kv/core';
 import type { ClusterDriver, ClusterOptions, NodeStatus } from '@raft-kv/core/scenarios';
 import { limits } from '@raft-kv/core/scenarios';
+import { afterAll, afterEach, expect } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const mainScript = path.join(root, 'node-server/src/main.ts');
@@ -307,4 +308,24 @@ export class ProcessCluster implements ClusterDriver {
       return { status: 0, body: { ok: false, error: 'connection_lost', message: String(err) } };
     }
   }
+}
+
+/**
+ * For a test file whose tests each start (at most) one cluster: registers the hooks that destroy
+ * it after each test, printing the nodes' log tails and keeping the data when the test failed, and
+ * that check after the file that no node process is left. Returns the function that starts it.
+ */
+export function clusterPerTest(logTailLines = 30): (options: ProcessClusterOptions) => Promise<ProcessCluster> {
+  let cluster: ProcessCluster | null = null;
+  afterEach(async (context) => {
+    if (!cluster) return;
+    const failed = context.task.result?.state === 'fail';
+    if (failed) for (const id of cluster.nodeIds) console.log(`---- ${id} log tail (${cluster.dataDir}) ----\n${cluster.logTail(id, logTailLines)}`);
+    await cluster.destroy(failed);
+    cluster = null;
+  });
+  afterAll(() => {
+    expect(liveProcesses().map((c) => c.pid)).toEqual([]);
+  });
+  return async (options) => (cluster = await ProcessCluster.start(options));
 }
