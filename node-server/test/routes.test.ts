@@ -39,6 +39,7 @@ describe('HotRoutes', () => {
       await Promise.resolve();
       throw new Error('rejected secret');
     });
+    routes.add('GET', '/no-answer', (_req, _res, next) => next());
     app.use(notFound);
     app.use(errorHandler(logger));
     server = http.createServer(routes.listener()).listen(0, '127.0.0.1');
@@ -76,5 +77,10 @@ describe('HotRoutes', () => {
       }
     }
     expect(lines.filter((l) => /GET \/(throws|rejects) failed/.test(l))).toHaveLength(4);
+  });
+
+  it('answers 500 when a hot route ends without answering (there is no later route to fall through to)', async () => {
+    expect(await call(`${base}/no-answer`)).toMatchObject({ status: 500, body: { error: 'internal' } });
+    expect(lines.some((l) => l.includes('GET /no-answer failed'))).toBe(true);
   });
 });

@@ -50,11 +50,16 @@ export class HotRoutes {
     };
   }
 
-  /** Express's calling convention: next() runs the next handler, next(err) the error handler; a rejected promise is next(err). */
+  /**
+   * Express's calling convention: next() runs the next handler, next(err) the error handler; a
+   * rejected promise is next(err). A hot route has no later route to fall through to, so its last
+   * handler must answer, and next('route') is not supported: either is answered as an error.
+   */
   private run(chain: RequestHandler[], index: number, req: Request, res: Response): void {
     const next: NextFunction = (err?: unknown) => {
-      if (err !== undefined && err !== 'route' && err !== 'router') return this.fail(err, req, res);
+      if (err !== undefined) return this.fail(err === 'route' || err === 'router' ? new Error(`next('${err}') in a hot route`) : err, req, res);
       if (index + 1 < chain.length) this.run(chain, index + 1, req, res);
+      else this.fail(new Error(`hot route ${req.method} ${req.path} ended without an answer`), req, res);
     };
     try {
       const result: unknown = chain[index]!(req, res, next);
@@ -77,4 +82,3 @@ function asExpressRequest(req: IncomingMessage, path: string, search: string): R
   request.originalUrl = req.url ?? path;
   return req as unknown as Request;
 }
-
