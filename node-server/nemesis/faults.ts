@@ -70,7 +70,7 @@ export async function injectFault(target: Target, prng: Prng, kind: FaultKind, s
     }
     case 'partition': {
       const shuffled = shuffle(prng, target.nodeIds);
-      const minority = shuffled.slice(0, Math.floor((ids.length - 1) / 2) || 1);
+      const minority = shuffled.slice(0, Math.floor((target.nodeIds.length - 1) / 2) || 1);
       const majority = shuffled.filter((id) => !minority.includes(id));
       for (const id of minority) await cut(id, { dropTo: majority, dropFrom: majority });
       for (const id of majority) await cut(id, { dropTo: minority, dropFrom: minority });
