@@ -193,8 +193,10 @@ function targetOf(cluster: NemesisCluster): Target {
   };
 }
 
+/** Outcomes per operation, put, get, delete in that order (reports of different runs line up). */
 function countOperations(history: HistoryRecorder): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
+  for (const op of ['put', 'get', 'delete']) out[op] = { ok: 0, fail: 0, unknown: 0 };
   for (const op of history.ops) {
     const row = (out[op.op] ??= { ok: 0, fail: 0, unknown: 0 });
     row[op.status] = (row[op.status] ?? 0) + 1;
