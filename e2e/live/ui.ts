@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import type { NodeState } from '../sim/ui';
 import { client, nodeStates } from '../sim/ui';
 
-export { client, kill, nodeState, nodeStates, others, putOk, restart } from '../sim/ui';
+export { client, expectApplyLogsInOrder, kill, nodeState, nodeStates, others, putOk, restart } from '../sim/ui';
 export const all = ['n1', 'n2', 'n3'];
 
 /** SCENARIOS.md, real processes: startup to a stable leader 25 s, re-election 20 s. */

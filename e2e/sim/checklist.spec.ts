@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import {
-  client, kill, nodeState, nodeStates, openPlayground, others, putOk, readEventually, readEverywhere, restart, simNow, stableLeader, waitSim,
+  client, expectApplyLogsInOrder, kill, nodeState, nodeStates, openPlayground, others, putOk, readEventually, readEverywhere, restart, simNow, stableLeader, waitSim,
 } from './ui';
 
 const all = ['n1', 'n2', 'n3'];
@@ -143,14 +143,6 @@ test('H1 exactly-once apply', async ({ page }) => {
   const leader = await stableLeader(page);
   for (let i = 1; i <= 5; i++) await putOk(page, leader, `h${i}`, String(i));
   for (let i = 1; i <= 5; i++) await readEverywhere(page, all, `h${i}`, String(i));
-  for (const id of all) {
-    await page.getByTestId(`node-${id}`).click();
-    const log = page.getByTestId(`apply-log-${id}`);
-    await expect(log).toHaveAttribute('data-increasing', 'true');
-    expect(Number(await log.getAttribute('data-count'))).toBeGreaterThanOrEqual(5);
-    const indexes = ((await log.textContent()) ?? '').split('\n').map((line) => Number(/\[apply\] index=(\d+)/.exec(line)?.[1]));
-    expect(indexes.length).toBeGreaterThanOrEqual(5);
-    for (let i = 1; i < indexes.length; i++) expect(indexes[i]!).toBeGreaterThan(indexes[i - 1]!);
-  }
+  await expectApplyLogsInOrder(page, all, 5);
   expect(await simNow(page)).toBeGreaterThan(0);
 });

@@ -158,3 +158,19 @@ export async function restart(page: Page, id: string): Promise<void> {
   await page.getByTestId(`restart-${id}`).click();
   await expect(page.getByTestId(`node-${id}`)).not.toHaveAttribute('data-role', 'down');
 }
+
+/**
+ * H1 as the page shows it: each node's `[apply] index=N` log (opened by clicking the node) has at
+ * least `min` lines and its indexes strictly increase.
+ */
+export async function expectApplyLogsInOrder(page: Page, ids: readonly string[], min: number): Promise<void> {
+  for (const id of ids) {
+    await page.getByTestId(`node-${id}`).click();
+    const log = page.getByTestId(`apply-log-${id}`);
+    await expect(log).toHaveAttribute('data-increasing', 'true');
+    expect(Number(await log.getAttribute('data-count'))).toBeGreaterThanOrEqual(min);
+    const indexes = ((await log.textContent()) ?? '').split('\n').map((line) => Number(/\[apply\] index=(\d+)/.exec(line)?.[1]));
+    expect(indexes.length).toBeGreaterThanOrEqual(min);
+    for (let i = 1; i < indexes.length; i++) expect(indexes[i]!).toBeGreaterThan(indexes[i - 1]!);
+  }
+}
