@@ -24,7 +24,7 @@
  *   POST /api/faults  body LiveFaultCommand      -> { ok: true, faults: Record<NodeId, LiveFaults> }
  */
 import type { RaftEvent } from './events';
-import type { FollowerStatus } from './raft-node';
+import type { NodeState } from './node-state';
 import type { Entry, NodeId, Role } from './types';
 
 /** How many of the newest log entries a node includes in each status. */
@@ -39,38 +39,19 @@ export interface LiveFaults {
   dropFrom?: NodeId[];
 }
 
-export interface LiveNodeStatus {
-  id: NodeId;
+/** A real node's state: the NodeState every world shares, plus what only a real node has. */
+export interface LiveNodeStatus extends NodeState {
   kvUrl: string;
   raftUrl: string;
   /** Epoch ms on the node when this status was taken. */
   at: number;
   role: Role;
-  term: number;
-  votedFor: NodeId | null;
-  leaderId: NodeId | null;
-  commitIndex: number;
-  lastApplied: number;
-  firstIndex: number;
-  lastIndex: number;
-  snapshotIndex: number;
-  snapshotTerm: number;
-  /** What is on disk: survives a SIGKILL. */
-  durable: { term: number; vote: NodeId | null; commit: number; lastIndex: number; snapshotIndex: number };
-  /** Election timer in ticks (followers and candidates) and how long a tick is. */
-  timer: { elapsed: number; timeout: number } | null;
+  /** How long one tick of the election timer is. */
   tickMs: number;
-  votes: Record<NodeId, boolean> | null;
-  progress: Record<NodeId, FollowerStatus> | null;
   /** The newest entries (at most liveLogTail), oldest first. */
   entries: Entry[];
   kv: [string, string][];
   kvTruncated: boolean;
-  /** A Ready is being written to disk. */
-  persisting: boolean;
-  /** The last `[apply] index=N` lines of this process, how many so far, and whether all were increasing. */
-  applyLog: { last: number[]; count: number; increasing: boolean };
-  lastHeartbeatAgoMs: number;
   faults: LiveFaults;
   peers: { id: NodeId; kvUrl: string; raftUrl: string }[];
 }

@@ -126,6 +126,11 @@ export class RaftNode {
     return this.raft.log.firstIndex();
   }
 
+  /** The members whose votes and acknowledgements count. */
+  get voters(): readonly NodeId[] {
+    return this.raft.voters;
+  }
+
   /** The term of the entry at `index`, or undefined if compacted or absent. */
   termAt(index: number): number | undefined {
     return this.raft.log.term(index);

@@ -4,6 +4,7 @@
  * before it are compacted away.
  */
 import { fail } from './assert';
+import type { DurableState } from './node-state';
 import type { Entry, HardState, NodeId, Snapshot } from './types';
 import { emptyHardState, emptySnapshot } from './types';
 
@@ -81,6 +82,12 @@ export class MemoryStorage implements Storage {
 
   hardStateNow(): HardState {
     return { ...this.hardState };
+  }
+
+  /** Everything this storage holds is durable (the simulator writes it when a disk write completes). */
+  durable(): DurableState {
+    const hs = this.hardState;
+    return { term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex: this.lastIndex(), snapshotIndex: this.snap.meta.index };
   }
 
   setHardState(hardState: HardState): void {

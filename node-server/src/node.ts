@@ -58,7 +58,7 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
 
   const kvServer = http.createServer(kvRequestListener({ config, host, logger }));
   const raftServer = http.createServer(raftRequestListener({ config, host, faults, logger }));
-  const reader = new LiveStatusReader({ config, host, storage, faults });
+  const reader = new LiveStatusReader({ config, host, faults });
   const observer = new LiveObserver(raftServer, { host, reader, origins: config.corsOrigins, logger });
   // Peers keep one connection open; do not let the server close it between heartbeats.
   raftServer.keepAliveTimeout = 65_000;

@@ -36,7 +36,7 @@ describe('the observation stream', () => {
     // Leading, and its election (term, vote, no-op entry) on disk and applied: a status shows it settled.
     const { host, storage } = t.node;
     await until('n1 to lead, with its election durable and applied', () => host.raft.role === 'leader'
-      && storage.durable().term === host.raft.term && storage.durable().lastIndex === host.raft.lastIndex && host.kv.appliedIndex === host.raft.lastIndex);
+      && storage.durable().term === host.raft.term && storage.durable().lastIndex === host.raft.lastIndex && host.replica.kv.appliedIndex === host.raft.lastIndex);
   });
   afterAll(() => t.stop());
 
@@ -47,10 +47,11 @@ describe('the observation stream', () => {
       const s = w.statuses[0]!;
       expect(Object.keys(s).sort()).toEqual([
         'applyLog', 'at', 'commitIndex', 'durable', 'entries', 'faults', 'firstIndex', 'id', 'kv', 'kvTruncated', 'kvUrl',
-        'lastApplied', 'lastHeartbeatAgoMs', 'lastIndex', 'leaderId', 'peers', 'persisting', 'progress', 'raftUrl', 'role',
-        'snapshotIndex', 'snapshotTerm', 'term', 'tickMs', 'timer', 'votedFor', 'votes',
+        'lastApplied', 'lastHeartbeatAgoMs', 'lastIndex', 'lastTerm', 'leaderId', 'logLength', 'peers', 'persisting', 'progress',
+        'raftUrl', 'role', 'snapshotIndex', 'snapshotTerm', 'term', 'tickMs', 'timer', 'up', 'votedFor', 'voters', 'votes',
       ]);
-      expect(s).toMatchObject({ id: 'n1', role: 'leader', leaderId: 'n1', votedFor: 'n1', timer: null, tickMs: 10, votes: null, kvTruncated: false, faults: { dropTo: [], dropFrom: [] }, peers: [] });
+      expect(s).toMatchObject({ id: 'n1', up: true, role: 'leader', leaderId: 'n1', votedFor: 'n1', voters: ['n1'], timer: null, tickMs: 10, votes: null, kvTruncated: false, faults: { dropTo: [], dropFrom: [] }, peers: [] });
+      expect(s.logLength).toBe(s.lastIndex - s.snapshotIndex);
       expect(Math.abs(s.at - Date.now())).toBeLessThan(5000);
       expect(s.durable).toMatchObject({ term: s.term, vote: 'n1' });
       expect(s.entries.at(-1)?.index).toBe(s.lastIndex);

@@ -18,7 +18,8 @@ export function status(id: string, over: Partial<LiveNodeStatus> = {}): LiveNode
   const leader = id === 'n1';
   return {
     id, kvUrl: kvUrl(id), raftUrl: raftUrl(id), at: 1_700_000_000_000, role: leader ? 'leader' : 'follower', term: 2, votedFor: 'n1', leaderId: 'n1',
-    commitIndex: 6, lastApplied: 6, firstIndex: 1, lastIndex: 6, snapshotIndex: 0, snapshotTerm: 0,
+    up: true, commitIndex: 6, lastApplied: 6, firstIndex: 1, lastIndex: 6, lastTerm: 2, snapshotIndex: 0, snapshotTerm: 0, logLength: 6,
+    voters: [...ids],
     durable: { term: 2, vote: 'n1', commit: 6, lastIndex: 6, snapshotIndex: 0 },
     timer: leader ? null : { elapsed: 12, timeout: 80 }, tickMs: 10, votes: null,
     progress: leader ? {

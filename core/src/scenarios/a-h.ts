@@ -73,7 +73,7 @@ export const B2: Scenario = {
     await putOk(d, leader, 't2', '222');
     await waitFor(d, 'the leader to show the write committed and applied', 10_000, async () => {
       const s = await d.status(leader);
-      return s.commitIndex > before.commitIndex && s.logLen > before.logLen && s.lastApplied >= s.commitIndex ? true : undefined;
+      return s.commitIndex > before.commitIndex && s.logLength > before.logLength && s.lastApplied >= s.commitIndex ? true : undefined;
     });
   },
 };

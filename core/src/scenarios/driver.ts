@@ -4,21 +4,16 @@
  * the driver's own clock (simulated or real).
  */
 import type { ApiResponse } from '../api';
+import type { DisplayRole, NodeState } from '../node-state';
 import type { NodeId } from '../types';
 
-export interface NodeStatus {
-  id: NodeId;
-  /** A pre-vote candidate reports `follower`, as /health does. */
-  role: 'leader' | 'follower' | 'candidate' | 'down';
-  term: number;
-  leaderId: NodeId | null;
-  commitIndex: number;
-  lastApplied: number;
-  /** Entries held after the snapshot base. */
-  logLen: number;
-  /** -1 until the first accepted AppendEntries in this life; 0 on a leader. */
-  lastHeartbeatAgoMs: number;
-}
+/**
+ * What a scenario reads of a node: a part of the NodeState every world shares, with the role as the
+ * HTTP API reports it (a pre-vote candidate is a follower, as /health says).
+ */
+export type NodeStatus = Pick<NodeState, 'id' | 'term' | 'leaderId' | 'commitIndex' | 'lastApplied' | 'logLength' | 'lastHeartbeatAgoMs'> & {
+  role: DisplayRole;
+};
 
 export interface ClusterDriver {
   readonly nodeIds: readonly NodeId[];

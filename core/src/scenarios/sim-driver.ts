@@ -5,6 +5,7 @@
  * ones the real API gives.
  */
 import type { ApiResponse } from '../api';
+import { displayRoleOf } from '../node-state';
 import type { ClientRequestInput } from '../sim/simulation';
 import { Simulation } from '../sim/simulation';
 import type { NodeId } from '../types';
@@ -37,11 +38,9 @@ export class SimDriver implements ClusterDriver {
 
   async status(id: NodeId): Promise<NodeStatus> {
     const v = this.sim.view(id);
-    // A pre-vote candidate reports follower, as /health does.
-    const role = v.role === 'preCandidate' ? 'follower' : v.role;
     return {
-      id, role, term: v.term, leaderId: v.up ? v.leaderId : null, commitIndex: v.commitIndex, lastApplied: v.lastApplied,
-      logLen: v.logLength, lastHeartbeatAgoMs: v.lastHeartbeatAgoMs,
+      id, role: displayRoleOf(v.role), term: v.term, leaderId: v.up ? v.leaderId : null, commitIndex: v.commitIndex, lastApplied: v.lastApplied,
+      logLength: v.logLength, lastHeartbeatAgoMs: v.lastHeartbeatAgoMs,
     };
   }
 

@@ -7,12 +7,14 @@
  */
 import type { HistoryOp } from '../check/history';
 import type { RaftEvent } from '../events';
-import { KvStateMachine } from '../kv';
 import type { Message } from '../messages';
+import type { NodeState } from '../node-state';
+import { downNodeState } from '../node-state';
 import { Prng } from '../prng';
 import type { Ready } from '../raft-node';
-import { RaftNode } from '../raft-node';
-import type { Entry, NodeId, Role } from '../types';
+import type { ReplicaIo, WriteCommand } from '../replica';
+import { Replica } from '../replica';
+import type { NodeId } from '../types';
 import type { ApiResponse, ClientOp } from '../api';
 import { api, isEmptyKey, outcomeOf } from '../api';
 import { cloneState } from './clone';
@@ -115,21 +117,8 @@ export interface SimCheckpoint {
   readonly world: World;
 }
 
-export interface NodeView {
-  id: NodeId;
-  up: boolean;
-  role: Role | 'down';
-  term: number;
-  votedFor: NodeId | null;
-  leaderId: NodeId | null;
-  commitIndex: number;
-  lastApplied: number;
-  lastIndex: number;
-  snapshotIndex: number;
-  /** Entries held after the snapshot base (the API's logLen). */
-  logLength: number;
-  lastHeartbeatAgoMs: number;
-}
+/** A simulated node's state: the one NodeState every world describes nodes with. */
+export type NodeView = NodeState;
 
 /** How many answered client requests request(id) still returns. */
 const retainAnsweredRequests = 10_000;
@@ -139,11 +128,14 @@ export class Simulation {
   readonly nodeIds: NodeId[];
   private w: World;
   private readonly listeners = new Set<(event: TimedEvent) => void>();
+  /** Each node's side effects (outside the world: they hold no state, so checkpoints skip them). */
+  private readonly ios = new Map<NodeId, ReplicaIo>();
 
   constructor(input: SimConfigInput = {}) {
     this.config = resolveSimConfig(input);
     this.nodeIds = nodeIdsFor(this.config.nodeCount);
     this.w = this.freshWorld();
+    for (const id of this.nodeIds) this.ios.set(id, this.replicaIo(id));
     for (const id of this.nodeIds) this.startNode(this.w.nodes.get(id)!);
   }
 
@@ -227,23 +219,9 @@ export class Simulation {
 
   view(id: NodeId): NodeView {
     const node = this.node(id);
-    const raft = node.raft;
-    const storage = node.storage;
-    if (!raft) {
-      const hs = storage.hardStateNow();
-      const snapshotIndex = storage.firstIndex() - 1;
-      return {
-        id, up: false, role: 'down', term: hs.term, votedFor: hs.vote, leaderId: null, commitIndex: hs.commit,
-        lastApplied: 0, lastIndex: storage.lastIndex(), snapshotIndex, logLength: storage.lastIndex() - snapshotIndex, lastHeartbeatAgoMs: -1,
-      };
-    }
-    const s = raft.status();
-    const heartbeatAgo = s.role === 'leader' ? 0 : node.lastHeartbeatAt < 0 ? -1 : Math.round(this.w.now - node.lastHeartbeatAt);
-    return {
-      id, up: true, role: s.role, term: s.term, votedFor: s.vote, leaderId: s.leaderId, commitIndex: s.commitIndex,
-      lastApplied: s.lastApplied, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
-      logLength: s.lastIndex - s.snapshotIndex, lastHeartbeatAgoMs: heartbeatAgo,
-    };
+    if (node.replica) return node.replica.describe(this.w.now);
+    const snapshot = node.storage.snapshot();
+    return downNodeState(id, node.storage.durable(), [...snapshot.meta.voters], snapshot.meta.term);
   }
 
   /** The live leader with the highest term, if any. */
@@ -356,7 +334,7 @@ export class Simulation {
         return;
       }
       case 'campaign':
-        this.node(action.node).raft?.campaign();
+        this.node(action.node).replica?.campaign();
         return void this.pump(this.node(action.node));
       case 'client':
         return this.submit(action.request);
@@ -364,16 +342,14 @@ export class Simulation {
   }
 
   crash(node: SimNode): void {
-    if (!node.raft) return;
+    if (!node.replica) return;
     const rd = node.persisting;
     let torn = false;
     if (rd && this.w.prng.chance(this.config.tornWriteRate)) {
       torn = true;
       this.writeTornPrefix(node, rd);
     }
-    node.raft = null;
-    node.persisting = null;
-    node.kv = new KvStateMachine();
+    node.replica = null;
     this.failRequestsOn(node);
     this.record(node.id, { type: 'nodeCrashed', node: node.id, tornWrite: torn, lostWrite: rd !== null && !torn });
   }
@@ -398,23 +374,33 @@ export class Simulation {
 
   private startNode(node: SimNode): void {
     node.incarnation++;
-    node.raft = new RaftNode(
-      { ...this.config.raft, id: node.id, voters: this.nodeIds, seed: this.w.prng.int(0, 0x7fffffff) },
-      node.storage,
-    );
-    const snapshot = node.storage.snapshot();
-    node.kv = new KvStateMachine();
-    node.kv.restore(snapshot.data, snapshot.meta.index);
+    node.replica = new Replica(node.storage, {
+      raft: { ...this.config.raft, id: node.id, voters: this.nodeIds, seed: this.w.prng.int(0, 0x7fffffff) },
+      snapshotThreshold: this.config.snapshotThreshold,
+      localReads: false,
+      readContextPrefix: `${node.id}.${node.incarnation}`,
+    });
     node.applyLog = [];
-    node.lastHeartbeatAt = -1;
     // Nodes tick out of phase with each other, as real clocks do.
     this.schedule(this.w.now + this.w.prng.next() * this.config.tickMs, 'tick', node.id, node.incarnation, 0);
   }
 
+  /** A node's side effects in this world: the simulated network, disk and clients. */
+  private replicaIo(id: NodeId): ReplicaIo {
+    return {
+      send: (message) => this.sendMessage(message),
+      persist: (rd) => this.startPersist(this.node(id), rd),
+      answer: (ticket, response) => this.reply(this.w.requests.get(ticket)!, response),
+      leaderUrl: (leader) => this.kvUrl(leader),
+      observe: (rd) => this.observeReady(this.node(id), rd),
+      applied: (entry) => void this.node(id).applyLog.push(entry.index),
+    };
+  }
+
   private onTick(id: NodeId, incarnation: number): void {
     const node = this.node(id);
-    if (!node.raft || node.incarnation !== incarnation) return;
-    node.raft.tick();
+    if (!node.replica || node.incarnation !== incarnation) return;
+    node.replica.tick();
     this.pump(node);
     this.schedule(this.w.now + this.config.tickMs, 'tick', id, incarnation, 0);
   }
@@ -424,29 +410,26 @@ export class Simulation {
     if (!flight) return;
     const m = flight.message;
     const node = this.node(m.to);
-    if (!node.raft) return this.recordDrop(m, flight.id, 'node_down');
+    if (!node.replica) return this.recordDrop(m, flight.id, 'node_down');
     // A link cut while the message was on its way loses it too.
     if (!this.w.network.isLinkUp(m.from, m.to)) return this.recordDrop(m, flight.id, 'link_cut');
-    if ((m.type === 'AppendEntries' || m.type === 'InstallSnapshot') && m.term >= node.raft.term) node.lastHeartbeatAt = this.w.now;
-    node.raft.step(m);
+    node.replica.step(m, this.w.now);
     this.pump(node);
   }
 
-  /** Takes Readies until there is nothing left or a disk write is under way. */
   private pump(node: SimNode): void {
-    while (node.raft && !node.persisting && node.raft.hasReady()) {
-      const rd = node.raft.ready();
-      this.observeReady(node, rd);
-      for (const out of rd.messages) if (!out.waitForPersist) this.sendMessage(out.message);
-      if (!rd.mustSync && rd.hardState) node.storage.setHardState(rd.hardState);
-      if (rd.mustSync) {
-        node.persisting = rd;
-        const delay = this.config.diskLatencyMinMs + this.w.prng.next() * (this.config.diskLatencyMaxMs - this.config.diskLatencyMinMs);
-        this.schedule(this.w.now + delay, 'persisted', node.id, node.incarnation, 0);
-        return;
-      }
-      this.finishReady(node, rd);
+    node.replica?.pump(this.ios.get(node.id)!);
+  }
+
+  /** A write that changes only the commit index is lazy (no fsync); anything else takes the disk's time. */
+  private startPersist(node: SimNode, rd: Ready): boolean {
+    if (!rd.mustSync) {
+      if (rd.hardState) node.storage.setHardState(rd.hardState);
+      return true;
     }
+    const delay = this.config.diskLatencyMinMs + this.w.prng.next() * (this.config.diskLatencyMaxMs - this.config.diskLatencyMinMs);
+    this.schedule(this.w.now + delay, 'persisted', node.id, node.incarnation, 0);
+    return false;
   }
 
   private onPersisted(id: NodeId, incarnation: number): void {
@@ -456,8 +439,7 @@ export class Simulation {
     if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.storage.append(rd.entries);
-    node.persisting = null;
-    this.finishReady(node, rd);
+    node.replica!.persisted(this.ios.get(id)!);
     this.pump(node);
   }
 
@@ -468,41 +450,6 @@ export class Simulation {
     if (rd.snapshot && keep-- > 0) node.storage.applySnapshot(rd.snapshot);
     if (rd.hardState && keep-- > 0) node.storage.setHardState(rd.hardState);
     if (keep > 0) node.storage.append(rd.entries.slice(0, keep));
-  }
-
-  private finishReady(node: SimNode, rd: Ready): void {
-    const raft = node.raft!;
-    for (const out of rd.messages) if (out.waitForPersist) this.sendMessage(out.message);
-    if (rd.snapshot) node.kv.restore(rd.snapshot.data, rd.snapshot.meta.index);
-    for (const entry of rd.committedEntries) this.applyEntry(node, entry);
-    for (const read of rd.readStates) this.readConfirmed(node, read.context, read.index);
-    for (const dropped of rd.droppedReads) this.readFailed(node, dropped.context, `read not confirmed: ${dropped.reason}`);
-    raft.advance(rd);
-    this.serveWaitingReads(node);
-    this.maybeSnapshot(node);
-  }
-
-  private applyEntry(node: SimNode, entry: Entry): void {
-    node.kv.apply(entry);
-    node.applyLog.push(entry.index);
-    const waiting = node.writesByIndex.get(entry.index);
-    if (!waiting) return;
-    node.writesByIndex.delete(entry.index);
-    for (const write of waiting) {
-      const request = this.w.requests.get(write.requestId)!;
-      if (write.term !== entry.term) this.reply(request, api.leadershipLost());
-      else this.reply(request, request.op === 'delete' ? api.deleted(request.key) : api.stored(request.key));
-    }
-  }
-
-  private maybeSnapshot(node: SimNode): void {
-    const raft = node.raft!;
-    const storage = node.storage;
-    const applied = node.kv.appliedIndex;
-    if (applied - storage.snapshot().meta.index < this.config.snapshotThreshold) return;
-    const snap = storage.createSnapshot(applied, node.kv.snapshot(), this.nodeIds);
-    raft.reportSnapshotTaken(snap.meta.index, snap.meta.term, snap.meta.index);
-    this.pump(node);
   }
 
   private observeReady(node: SimNode, rd: Ready): void {
@@ -549,86 +496,29 @@ export class Simulation {
     const request = this.w.requests.get(requestId)!;
     const node = this.node(request.node);
     request.arrivedAt = this.w.now;
-    if (!node.raft) return this.reply(request, api.connectionRefused());
+    if (!node.replica) return this.reply(request, api.connectionRefused());
     if (isEmptyKey(request.key)) return this.reply(request, api.emptyKey());
-    if (request.op === 'get') return this.startRead(node, request);
-    this.startWrite(node, request);
-  }
-
-  private startWrite(node: SimNode, request: ClientRequest): void {
-    const raft = node.raft!;
     if (request.op === 'put' && typeof request.value !== 'string') return this.reply(request, api.badRequest());
-    const command = request.op === 'put' ? { op: 'set' as const, key: request.key, value: request.value! } : { op: 'delete' as const, key: request.key };
-    const result = raft.propose(command);
-    if (!result.ok) {
-      if (result.reason === 'not_leader') return this.reply(request, api.notLeader(result.leaderId, result.leaderId && this.kvUrl(result.leaderId)));
-      return this.reply(request, api.unavailable('too many uncommitted entries'));
-    }
-    const waiting = node.writesByIndex.get(result.index) ?? [];
-    waiting.push({ requestId: request.id, index: result.index, term: result.term });
-    node.writesByIndex.set(result.index, waiting);
-    this.schedule(this.w.now + this.config.writeTimeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
+    const io = this.ios.get(node.id)!;
+    if (request.op === 'get') node.replica.read(io, request.id, request.key, request.consistency === 'stale');
+    else node.replica.write(io, request.id, writeCommandOf(request));
+    if (request.response) return;
+    const timeoutMs = request.op === 'get' ? this.config.readTimeoutMs : this.config.writeTimeoutMs;
+    this.schedule(this.w.now + timeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
     this.pump(node);
-  }
-
-  private startRead(node: SimNode, request: ClientRequest): void {
-    if (request.consistency === 'stale') return this.reply(request, this.readLocal(node, request.key, true));
-    const context = `r${request.id}`;
-    const result = node.raft!.readIndex(context);
-    if (!result.ok) return this.reply(request, api.unavailable(`no leader to confirm the read (${result.reason})`));
-    node.readsByContext.set(context, { requestId: request.id, index: null });
-    this.schedule(this.w.now + this.config.readTimeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
-    this.pump(node);
-  }
-
-  private readLocal(node: SimNode, key: string, stale: boolean): ApiResponse {
-    const value = node.kv.get(key);
-    return value === undefined ? api.notFound() : api.found(key, value, stale);
-  }
-
-  private readConfirmed(node: SimNode, context: string, index: number): void {
-    const read = node.readsByContext.get(context);
-    if (read && read.index === null) read.index = index;
-  }
-
-  private readFailed(node: SimNode, context: string, message: string): void {
-    const read = node.readsByContext.get(context);
-    if (!read) return;
-    node.readsByContext.delete(context);
-    this.reply(this.w.requests.get(read.requestId)!, api.unavailable(message));
-  }
-
-  private serveWaitingReads(node: SimNode): void {
-    for (const [context, read] of node.readsByContext) {
-      if (read.index === null || read.index > node.kv.appliedIndex) continue;
-      node.readsByContext.delete(context);
-      const request = this.w.requests.get(read.requestId)!;
-      this.reply(request, this.readLocal(node, request.key, false));
-    }
   }
 
   private onRequestTimeout(requestId: number, incarnation: number): void {
     const request = this.w.requests.get(requestId)!;
     const node = this.node(request.node);
-    if (request.response || node.incarnation !== incarnation) return;
-    if (request.op === 'get') {
-      node.readsByContext.delete(`r${requestId}`);
-      return this.reply(request, api.unavailable('read not confirmed in time'));
-    }
-    for (const [index, writes] of node.writesByIndex) {
-      const rest = writes.filter((w) => w.requestId !== requestId);
-      if (rest.length === 0) node.writesByIndex.delete(index);
-      else node.writesByIndex.set(index, rest);
-    }
-    this.reply(request, api.timeout());
+    if (request.response || node.incarnation !== incarnation || !node.replica) return;
+    node.replica.expire(this.ios.get(node.id)!, requestId);
   }
 
   private failRequestsOn(node: SimNode): void {
     for (const request of this.w.requests.values()) {
       if (request.node === node.id && request.arrivedAt !== null && !request.response) this.reply(request, api.connectionLost());
     }
-    node.writesByIndex = new Map();
-    node.readsByContext = new Map();
   }
 
   /** The node answers; the answer reaches the client one client latency later. */
@@ -699,6 +589,10 @@ export class Simulation {
     while (sim.w.steps < untilStep && sim.step());
     return sim;
   }
+}
+
+function writeCommandOf(request: ClientRequest): WriteCommand {
+  return request.op === 'put' ? { op: 'set', key: request.key, value: request.value! } : { op: 'delete', key: request.key };
 }
 
 function historyOpOf(request: ClientRequest, response: ApiResponse): HistoryOp {

@@ -47,32 +47,3 @@ export function logApplied(logger: Logger, entry: Entry): void {
   else if (c.op === 'delete') logger.info(`[apply] index=${entry.index} op=delete key=${logValue(c.key)}`);
   else logger.info(`[apply] index=${entry.index} op=noop`);
 }
-
-/** How many of the newest `[apply]` indexes a live status carries (as the simulator's snapshot). */
-const applyLogLinesMax = 20;
-
-/**
- * The `[apply] index=N` lines this process printed: the newest few, how many in all, and whether
- * every one was greater than the one before (exactly once per index, in order). O(1) per entry.
- */
-export class ApplyLog {
-  private readonly ring: number[] = [];
-  private next = 0;
-  count = 0;
-  increasing = true;
-  private previous = 0;
-
-  note(index: number): void {
-    if (this.count > 0 && index <= this.previous) this.increasing = false;
-    this.previous = index;
-    this.count++;
-    if (this.ring.length < applyLogLinesMax) this.ring.push(index);
-    else this.ring[this.next] = index;
-    this.next = (this.next + 1) % applyLogLinesMax;
-  }
-
-  /** The newest indexes, oldest first. */
-  last(): number[] {
-    return this.ring.length < applyLogLinesMax ? [...this.ring] : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
-  }
-}

@@ -1,9 +1,8 @@
 /**
- * The node host: the only code that drives the core. A real timer ticks it, RPC handlers step it,
- * client requests propose and ask for read indexes, and each Ready is handled in the fixed order:
- * send what may go early -> persist (one durable write) -> send the rest -> apply -> reads -> advance.
- * It is the real-world twin of core/src/sim/simulation.ts (pump / finishReady / startWrite /
- * startRead / applyEntry / maybeSnapshot), with the same semantics.
+ * The node host: the only code that drives this node's core replica (core/src/replica.ts). A real
+ * timer ticks it, RPC handlers step it, client requests become writes and reads, and its Ready
+ * loop runs with this host's side effects: the WAL (fsync), the HTTP transport, the `[apply]`
+ * lines. The simulator drives the same replica with a virtual clock, network and disk.
  *
  * Group commit: inputs only schedule the Ready loop (setImmediate), so every proposal and message
  * that arrives in one turn of the event loop shares one Ready, one fsync and one AppendEntries; and
@@ -11,17 +10,15 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ApiResponse, Entry, Message, NodeId, RaftEvent, Ready } from '@raft-kv/core';
-import { KvStateMachine, RaftNode, api, responseTypeOf } from '@raft-kv/core';
+import type { ApiResponse, Message, NodeId, NodeState, RaftEvent, RaftNode, Ready, ReplicaIo, Ticket, WriteCommand } from '@raft-kv/core';
+import { Replica, responseTypeOf } from '@raft-kv/core';
 import type { NodeConfig } from '../config';
 import type { Logger } from '../logger';
 import { DiskStorage } from '../storage/disk-storage';
 import type { MessageSender } from '../transport/transport';
 import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
-import type { WriteCommand } from './client-requests';
-import { PendingReads, PendingWrites } from './client-requests';
-import { ApplyLog, logApplied, logEvents } from './event-log';
+import { logApplied, logEvents } from './event-log';
 import { RpcAnswers } from './rpc-answers';
 
 export interface NodeHostDeps {
@@ -42,59 +39,79 @@ export class RpcRejected extends Error {
   override name = 'RpcRejected';
 }
 
+interface WaitingClient {
+  resolve: (response: ApiResponse) => void;
+  timer: NodeJS.Timeout;
+}
+
 export class NodeHost {
-  readonly raft: RaftNode;
-  readonly kv = new KvStateMachine();
+  readonly replica: Replica;
   readonly voters: NodeId[];
   private sender: MessageSender | null = null;
   private readonly answers = new RpcAnswers();
-  private readonly writes: PendingWrites;
-  private readonly reads: PendingReads;
-  private readonly readPrefix = `${Date.now().toString(36)}${randomInt(1 << 30).toString(36)}`;
-  private readCounter = 0;
+  /** Client requests the replica has not answered yet, by ticket. */
+  private readonly clients = new Map<Ticket, WaitingClient>();
+  private nextTicket = 1;
   private readyScheduled = false;
   private pumping = false;
-  /** The Ready whose WAL write is under way (only one Ready is out at a time). */
-  private persisting: Ready | null = null;
+  /** A WAL write is under way (it may outlive stop(); close storage only after it). */
+  private writing = false;
   private readonly idleWaiters: (() => void)[] = [];
   private ticker: NodeJS.Timeout | null = null;
   private lastTickAt = 0;
   private stopped = false;
-  /** When an AppendEntries or InstallSnapshot of a current leader last arrived (-1: never in this life). */
-  private lastHeartbeatAt = -1;
   /** Counters for /raft/status (how well proposals batch). */
   readonly stats = { readies: 0, persists: 0, entriesPersisted: 0, messagesSent: 0, entriesSent: 0, applied: 0 };
   /** Leader KV URLs learned from leaderAddr (overrides the configured or derived ones). */
   private readonly learnedKvUrls = new Map<NodeId, string>();
-  /** The `[apply] index=N` lines of this process (for live observers). */
-  readonly applyLog = new ApplyLog();
   private observer: ReadyObserver | null = null;
+  private readonly io: ReplicaIo;
 
   constructor(private readonly deps: NodeHostDeps) {
     const { config, storage } = deps;
     this.voters = [config.nodeId, ...config.peers.map((p) => p.id)];
-    this.writes = new PendingWrites(config.writeTimeoutMs);
-    this.reads = new PendingReads(config.readTimeoutMs);
-    this.raft = new RaftNode({
-      id: config.nodeId,
-      voters: this.voters,
-      // Election jitter must differ between nodes and between starts of one node.
-      seed: randomInt(0x7fffffff),
-      heartbeatTicks: config.heartbeatTicks,
-      electionTimeoutTicksMin: config.electionTimeoutTicksMin,
-      electionTimeoutTicksMax: config.electionTimeoutTicksMax,
-      entriesPerMessageMax: config.entriesPerMessageMax,
-      inflightMessagesMax: config.inflightMessagesMax,
-      uncommittedEntriesMax: config.uncommittedEntriesMax,
-      appendRetransmitTicks: config.appendRetransmitTicks,
-      snapshotRetransmitTicks: config.snapshotRetransmitTicks,
-    }, storage);
-    const snapshot = storage.snapshot();
-    this.kv.restore(snapshot.data, snapshot.meta.index);
+    this.replica = new Replica(storage, {
+      raft: {
+        id: config.nodeId,
+        voters: this.voters,
+        // Election jitter must differ between nodes and between starts of one node.
+        seed: randomInt(0x7fffffff),
+        heartbeatTicks: config.heartbeatTicks,
+        electionTimeoutTicksMin: config.electionTimeoutTicksMin,
+        electionTimeoutTicksMax: config.electionTimeoutTicksMax,
+        entriesPerMessageMax: config.entriesPerMessageMax,
+        inflightMessagesMax: config.inflightMessagesMax,
+        uncommittedEntriesMax: config.uncommittedEntriesMax,
+        appendRetransmitTicks: config.appendRetransmitTicks,
+        snapshotRetransmitTicks: config.snapshotRetransmitTicks,
+      },
+      snapshotThreshold: config.snapshotThreshold,
+      localReads: config.unsafeLocalReads,
+      readContextPrefix: `${config.nodeId}:${Date.now().toString(36)}${randomInt(1 << 30).toString(36)}`,
+    });
+    this.io = {
+      send: (message) => this.dispatch(message),
+      flush: () => this.sender?.flush(),
+      persist: (rd) => this.persist(rd),
+      answer: (ticket, response) => this.answer(ticket, response),
+      leaderUrl: (id) => this.leaderUrl(id),
+      observe: (rd) => this.observe(rd),
+      applied: (entry) => {
+        this.stats.applied++;
+        logApplied(this.deps.logger, entry);
+      },
+      snapshotTaken: (snap) => {
+        this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.meta.index} term=${snap.meta.term}; log compacted`);
+      },
+    };
   }
 
   get id(): NodeId {
     return this.deps.config.nodeId;
+  }
+
+  get raft(): RaftNode {
+    return this.replica.raft;
   }
 
   /** The transport is built after the host (it calls back into it), so it is attached here. */
@@ -111,14 +128,14 @@ export class NodeHost {
 
   /** Resolves once no WAL write is under way (so storage can be closed after stop()). */
   whenIdle(): Promise<void> {
-    return this.persisting ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
+    return this.writing ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
   }
 
   stop(): void {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
-    this.writes.clear();
-    this.reads.clear();
+    for (const waiting of this.clients.values()) clearTimeout(waiting.timer);
+    this.clients.clear();
   }
 
   /** Ticks the core once per elapsed tick; after a long stall, at most one election timeout's worth. */
@@ -134,7 +151,7 @@ export class NodeHost {
       this.lastTickAt += due * tickMs;
     }
     this.guard(() => {
-      for (let i = 0; i < due; i++) this.raft.tick();
+      for (let i = 0; i < due; i++) this.replica.tick();
     });
     this.scheduleReady();
   }
@@ -146,37 +163,38 @@ export class NodeHost {
 
   /** A Ready is being written to disk. */
   get isPersisting(): boolean {
-    return this.persisting !== null;
+    return this.replica.persistingReady !== null;
   }
 
   // ---- inputs from clients -------------------------------------------------------------------------
 
-  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout (REFERENCE-API.md). */
+  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout. */
   write(command: WriteCommand): Promise<ApiResponse> {
-    const result = this.raft.propose(command);
-    if (!result.ok) {
-      if (result.reason === 'not_leader') return Promise.resolve(api.notLeader(result.leaderId, this.leaderUrl(result.leaderId)));
-      return Promise.resolve(api.unavailable('too many uncommitted entries; try again later'));
-    }
-    this.scheduleReady();
-    return new Promise((resolve) => this.writes.add(result.index, result.term, command, resolve));
+    return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.write(this.io, ticket, command));
   }
 
   /** A linearizable read (ReadIndex), or a local one when `stale`. */
   read(key: string, stale: boolean): Promise<ApiResponse> {
-    if (stale) return Promise.resolve(this.readLocal(key, true));
-    if (this.deps.config.unsafeLocalReads) return Promise.resolve(this.readLocal(key, false));
-    const context = `${this.id}:${this.readPrefix}:${++this.readCounter}`;
-    const result = this.raft.readIndex(context);
-    if (!result.ok) return Promise.resolve(api.unavailable(`no leader to confirm the read (${result.reason})`));
-    this.scheduleReady();
-    return new Promise((resolve) => this.reads.add(context, key, resolve));
+    return this.request(this.deps.config.readTimeoutMs, (ticket) => this.replica.read(this.io, ticket, key, stale));
   }
 
-  private readonly readLocal = (key: string, stale = false): ApiResponse => {
-    const value = this.kv.get(key);
-    return value === undefined ? api.notFound() : api.found(key, value, stale);
-  };
+  private request(timeoutMs: number, start: (ticket: Ticket) => void): Promise<ApiResponse> {
+    const ticket = this.nextTicket++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.guard(() => this.replica.expire(this.io, ticket)), timeoutMs);
+      this.clients.set(ticket, { resolve, timer });
+      this.guard(() => start(ticket));
+      if (this.clients.has(ticket)) this.scheduleReady();
+    });
+  }
+
+  private answer(ticket: Ticket, response: ApiResponse): void {
+    const waiting = this.clients.get(ticket);
+    if (!waiting) return;
+    this.clients.delete(ticket);
+    clearTimeout(waiting.timer);
+    waiting.resolve(response);
+  }
 
   // ---- inputs from peers ---------------------------------------------------------------------------
 
@@ -187,16 +205,13 @@ export class NodeHost {
   handleRpc(message: RequestMessage, leaderAddr?: string): Promise<ResponseMessage> {
     const fromLeader = message.type === 'AppendEntries' || message.type === 'InstallSnapshot';
     if (fromLeader && message.term === this.raft.term && this.raft.role === 'leader') {
-      // Two leaders in one term would break Election Safety; the core asserts on it. Only a
-      // misconfigured cluster (two nodes with one id) or a forged request can get here.
+      // Two leaders in one term would break Election Safety. Only a misconfigured cluster (two
+      // nodes with one id) or a forged request can get here: refuse it at the door.
       return Promise.reject(new RpcRejected(`${message.from} claims leadership of term ${message.term}, which ${this.id} leads`));
     }
-    if (fromLeader && message.term >= this.raft.term) {
-      this.lastHeartbeatAt = performance.now();
-      if (leaderAddr) this.learnedKvUrls.set(message.from, leaderAddr);
-    }
+    if (fromLeader && message.term >= this.raft.term && leaderAddr) this.learnedKvUrls.set(message.from, leaderAddr);
     const answer = this.answers.expect(message.from, responseTypeOf[message.type], message.type === 'ReadIndex' ? message.context : '');
-    this.guard(() => this.raft.step(message));
+    this.guard(() => this.replica.step(message, performance.now()));
     this.scheduleReady();
     return answer;
   }
@@ -204,13 +219,14 @@ export class NodeHost {
   /** A peer's answer to one of our requests. */
   handleResponse(message: ResponseMessage): void {
     if (this.stopped) return;
-    this.guard(() => this.raft.step(message));
+    this.guard(() => this.replica.step(message, performance.now()));
     this.scheduleReady();
   }
 
   /** A request we sent got no answer; a follower's forwarded read fails at once rather than at its timeout. */
   handleSendFailure(message: RequestMessage): void {
-    if (message.type === 'ReadIndex') this.reads.failed(message.context, `could not reach the leader ${message.to} to confirm the read`);
+    if (message.type !== 'ReadIndex') return;
+    this.replica.readUnreachable(this.io, message.context, `could not reach the leader ${message.to} to confirm the read`);
   }
 
   // ---- the Ready loop ------------------------------------------------------------------------------
@@ -224,22 +240,22 @@ export class NodeHost {
     });
   }
 
-  /** Takes Readies until there is nothing left or a WAL write is under way. */
+  /** Handles Readies until there is nothing left or a WAL write is under way (then yields after a few). */
   private pump(): void {
     if (this.pumping || this.stopped) return;
     this.pumping = true;
     try {
-      for (let n = 0; n < readiesPerTurnMax && !this.persisting && this.raft.hasReady(); n++) {
-        const rd = this.raft.ready();
-        this.guard(() => this.handleReady(rd));
-      }
-      if (!this.persisting && this.raft.hasReady()) this.scheduleReady();
+      let more = false;
+      this.guard(() => {
+        more = this.replica.pump(this.io, readiesPerTurnMax);
+      });
+      if (more) this.scheduleReady();
     } finally {
       this.pumping = false;
     }
   }
 
-  private handleReady(rd: Ready): void {
+  private observe(rd: Ready): void {
     this.stats.readies++;
     if (rd.entries.length > 0) {
       this.stats.persists++;
@@ -247,35 +263,32 @@ export class NodeHost {
     }
     logEvents(this.deps.logger, rd.events);
     if (this.observer !== null && rd.events.length > 0) this.observer(rd.events);
-    for (const out of rd.messages) if (!out.waitForPersist) this.dispatch(out.message);
-    // A leader's appends travel while it fsyncs (Raft thesis 10.2.1).
-    this.sender?.flush();
-    if (DiskStorage.isNoop(rd)) {
-      this.deps.storage.persist(rd);
-      return this.finishReady(rd);
-    }
-    this.persisting = rd;
-    this.deps.storage.persistAsync(rd, (err) => {
-      this.persisting = null;
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-      if (this.stopped) return;
-      if (err) return this.fatal(err);
-      this.guard(() => this.finishReady(rd));
-      this.pump();
-    });
   }
 
-  /** The rest of a Ready once it is durable: send, apply, answer reads, advance. */
-  private finishReady(rd: Ready): void {
-    for (const out of rd.messages) if (out.waitForPersist) this.dispatch(out.message);
-    this.sender?.flush();
-    if (rd.snapshot) this.kv.restore(rd.snapshot.data, rd.snapshot.meta.index);
-    for (const entry of rd.committedEntries) this.applyEntry(entry);
-    for (const read of rd.readStates) this.reads.confirmed(read.context, read.index);
-    for (const dropped of rd.droppedReads) this.reads.failed(dropped.context, `read not confirmed: ${dropped.reason}`);
-    this.raft.advance(rd);
-    this.reads.serve(this.kv.appliedIndex, this.readLocal);
-    this.maybeSnapshot();
+  /** A commit-only Ready is written at once; anything else goes to the WAL off the event loop. */
+  private persist(rd: Ready): boolean {
+    const storage = this.deps.storage;
+    if (DiskStorage.isNoop(rd)) {
+      storage.persist(rd);
+      return true;
+    }
+    this.writing = true;
+    storage.persistAsync(rd, (err) => {
+      this.writing = false;
+      if (this.stopped) return this.wakeIdleWaiters();
+      if (err) {
+        this.wakeIdleWaiters();
+        return this.fatal(err);
+      }
+      this.guard(() => this.replica.persisted(this.io));
+      this.wakeIdleWaiters();
+      this.pump();
+    });
+    return false;
+  }
+
+  private wakeIdleWaiters(): void {
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private dispatch(message: Message): void {
@@ -289,24 +302,6 @@ export class NodeHost {
     if (!this.answers.answer(message.to, message.type, key, message)) {
       this.deps.logger.debug(`[rpc] no waiting request for ${message.type} to ${message.to}`);
     }
-  }
-
-  private applyEntry(entry: Entry): void {
-    this.kv.apply(entry);
-    this.stats.applied++;
-    logApplied(this.deps.logger, entry);
-    this.applyLog.note(entry.index);
-    this.writes.applied(entry);
-  }
-
-  private maybeSnapshot(): void {
-    const applied = this.kv.appliedIndex;
-    const storage = this.deps.storage;
-    if (applied - storage.snapshot().meta.index < this.deps.config.snapshotThreshold) return;
-    const snap = storage.createSnapshot(applied, this.kv.snapshot(), this.voters);
-    this.raft.reportSnapshotTaken(snap.meta.index, snap.meta.term, snap.meta.index);
-    this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.meta.index} term=${snap.meta.term}; log compacted`);
-    this.scheduleReady();
   }
 
   /** Runs core or storage code; a thrown error means a broken invariant or a failed disk: stop. */
@@ -326,6 +321,11 @@ export class NodeHost {
 
   // ---- views ---------------------------------------------------------------------------------------
 
+  /** This node's state, as every world describes a node. */
+  describe(): NodeState {
+    return this.replica.describe(performance.now());
+  }
+
   kvUrlOf(id: NodeId): string {
     if (id === this.id) return this.deps.config.kvUrl;
     return this.learnedKvUrls.get(id) ?? this.deps.config.peers.find((p) => p.id === id)?.kvUrl ?? '';
@@ -343,7 +343,6 @@ export class NodeHost {
 
   /** -1 until the first AppendEntries from a current leader in this life; 0 on a leader. */
   lastHeartbeatAgoMs(): number {
-    if (this.raft.role === 'leader') return 0;
-    return this.lastHeartbeatAt < 0 ? -1 : Math.round(performance.now() - this.lastHeartbeatAt);
+    return this.replica.lastHeartbeatAgoMs(performance.now());
   }
 }

@@ -1,31 +1,32 @@
 /** GET /raft/status: the reference's fields (never renamed) plus this project's additions. */
+import { displayRoleOf } from '@raft-kv/core';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 
 export function raftStatus(host: NodeHost, config: Pick<NodeConfig, 'nodeId' | 'peers'>): Record<string, unknown> {
-  const s = host.raft.status();
+  const s = host.describe();
   const status: Record<string, unknown> = {
     node_id: config.nodeId,
     id: config.nodeId,
-    state: s.role === 'preCandidate' ? 'follower' : s.role,
+    state: displayRoleOf(s.role),
     term: s.term,
     leaderId: s.leaderId,
     leaderAddr: host.leaderUrl(s.leaderId),
     commitIndex: s.commitIndex,
-    lastApplied: host.kv.appliedIndex,
-    logLen: s.lastIndex - s.snapshotIndex,
+    lastApplied: s.lastApplied,
+    logLen: s.logLength,
     lastLogIndex: s.lastIndex,
     lastLogTerm: s.lastTerm,
     logBaseIndex: s.snapshotIndex,
     logBaseTerm: s.snapshotTerm,
     peers: config.peers.map((p) => p.raftUrl),
     peersCount: config.peers.length,
-    lastHeartbeatAgoMs: host.lastHeartbeatAgoMs(),
+    lastHeartbeatAgoMs: s.lastHeartbeatAgoMs,
     // Additions: the role in detail (pre-candidate), the vote, the election timer.
     role: s.role,
-    votedFor: s.vote,
-    electionElapsedTicks: s.electionElapsed,
-    electionTimeoutTicks: s.electionTimeout,
+    votedFor: s.votedFor,
+    electionElapsedTicks: s.timer?.elapsed ?? 0,
+    electionTimeoutTicks: s.timer?.timeout ?? 0,
     stats: { ...host.stats },
   };
   if (s.progress) {

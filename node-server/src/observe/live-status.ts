@@ -7,13 +7,11 @@ import type { LiveNodeStatus } from '@raft-kv/core';
 import { liveKvMax, liveLogTail } from '@raft-kv/core';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
-import type { DiskStorage } from '../storage/disk-storage';
 import type { PeerFaults } from '../transport/faults';
 
 export interface LiveStatusSources {
   config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'raftUrl' | 'tickMs' | 'peers'>;
   host: NodeHost;
-  storage: DiskStorage;
   faults: PeerFaults;
 }
 
@@ -27,45 +25,21 @@ export class LiveStatusReader {
   }
 
   read(): LiveNodeStatus {
-    const { config, host, storage, faults } = this.sources;
-    const s = host.raft.status();
-    const tailFrom = Math.max(s.firstIndex, s.lastIndex - liveLogTail + 1);
-    const entries = tailFrom <= s.lastIndex ? host.raft.entries(tailFrom, s.lastIndex + 1) ?? [] : [];
+    const { config, host, faults } = this.sources;
+    const state = host.describe();
+    const tailFrom = Math.max(state.firstIndex, state.lastIndex - liveLogTail + 1);
+    const entries = tailFrom <= state.lastIndex ? host.raft.entries(tailFrom, state.lastIndex + 1) ?? [] : [];
     const kv = this.kvView();
-    const campaigning = s.role === 'candidate' || s.role === 'preCandidate';
+    // A running node is never down: its role is the core's.
+    const role = state.role === 'down' ? 'follower' : state.role;
     return {
-      id: config.nodeId,
-      kvUrl: config.kvUrl,
-      raftUrl: config.raftUrl,
-      at: Date.now(),
-      role: s.role,
-      term: s.term,
-      votedFor: s.vote,
-      leaderId: s.leaderId,
-      commitIndex: s.commitIndex,
-      lastApplied: host.kv.appliedIndex,
-      firstIndex: s.firstIndex,
-      lastIndex: s.lastIndex,
-      snapshotIndex: s.snapshotIndex,
-      snapshotTerm: s.snapshotTerm,
-      durable: { ...storage.durable() },
-      timer: s.role === 'leader' ? null : { elapsed: s.electionElapsed, timeout: s.electionTimeout },
-      tickMs: config.tickMs,
-      votes: campaigning ? s.votes : null,
-      progress: s.progress,
-      entries,
-      kv: kv.pairs,
-      kvTruncated: kv.truncated,
-      persisting: host.isPersisting,
-      applyLog: { last: host.applyLog.last(), count: host.applyLog.count, increasing: host.applyLog.increasing },
-      lastHeartbeatAgoMs: host.lastHeartbeatAgoMs(),
-      faults: faults.get(),
-      peers: this.peers,
+      ...state, role, kvUrl: config.kvUrl, raftUrl: config.raftUrl, at: Date.now(), tickMs: config.tickMs,
+      entries, kv: kv.pairs, kvTruncated: kv.truncated, faults: faults.get(), peers: this.peers,
     };
   }
 
   private kvView(): { pairs: [string, string][]; truncated: boolean } {
-    const kv = this.sources.host.kv;
+    const kv = this.sources.host.replica.kv;
     if (kv.appliedIndex !== this.kvAt) {
       this.kvAt = kv.appliedIndex;
       const all = kv.entries();

@@ -5,7 +5,7 @@
  * it while handling a Ready, following MemoryStorage's semantics.
  */
 import fs from 'node:fs';
-import type { Entry, HardState, InitialState, NodeId, Snapshot, Storage } from '@raft-kv/core';
+import type { DurableState, Entry, HardState, InitialState, NodeId, ReplicaStorage, Snapshot } from '@raft-kv/core';
 import { MemoryStorage, emptySnapshot, fail, isHardStateEqual } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
@@ -28,16 +28,7 @@ export interface PersistBatch {
   mustSync: boolean;
 }
 
-/** What is on disk (survives a SIGKILL): the WAL's hard state, its last index, the snapshot's index. */
-export interface DurableState {
-  term: number;
-  vote: NodeId | null;
-  commit: number;
-  lastIndex: number;
-  snapshotIndex: number;
-}
-
-export class DiskStorage implements Storage {
+export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
   private readonly memory: MemoryStorage;
   private walFrom: number;

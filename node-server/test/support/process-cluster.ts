@@ -207,14 +207,14 @@ export class ProcessCluster implements ClusterDriver {
 
   async status(id: NodeId): Promise<NodeStatus> {
     const node = this.node(id);
-    const down: NodeStatus = { id, role: 'down', term: 0, leaderId: null, commitIndex: 0, lastApplied: 0, logLen: 0, lastHeartbeatAgoMs: -1 };
+    const down: NodeStatus = { id, role: 'down', term: 0, leaderId: null, commitIndex: 0, lastApplied: 0, logLength: 0, lastHeartbeatAgoMs: -1 };
     if (!node.child) return down;
     try {
       const res = await fetch(`http://127.0.0.1:${node.raftPort}/raft/status`, { signal: AbortSignal.timeout(1000) });
       const s = (await res.json()) as Record<string, unknown>;
       return {
         id, role: s.state as NodeStatus['role'], term: s.term as number, leaderId: (s.leaderId as string | null) ?? null,
-        commitIndex: s.commitIndex as number, lastApplied: s.lastApplied as number, logLen: s.logLen as number,
+        commitIndex: s.commitIndex as number, lastApplied: s.lastApplied as number, logLength: s.logLen as number,
         lastHeartbeatAgoMs: s.lastHeartbeatAgoMs as number,
       };
     } catch {
