@@ -88,6 +88,8 @@ function printSummary(results: FuzzResult[], faults: readonly string[], seconds:
       'no progress': rs.filter((r) => r.failures.some((f) => f.startsWith('no write'))).length,
       'client ops': rs.reduce((s, r) => s + r.ops, 0),
       faults: rs.reduce((s, r) => s + Object.values(r.faultsInjected).reduce((a, b) => a + b, 0), 0),
+      'snapshots installed': rs.reduce((s, r) => s + r.snapshotsInstalled, 0),
+      'snapshot chunks': rs.reduce((s, r) => s + r.snapshotChunks, 0),
     };
   });
   console.log(`\nfuzz summary (${results.length} runs in ${seconds.toFixed(0)} s; faults: ${faults.join(', ')})`);

@@ -41,8 +41,10 @@ export interface RaftConfig {
   applyEntriesPerReadyMax: number;
   /** A follower whose match has not moved for this many ticks while entries are outstanding is probed again. */
   appendRetransmitTicks: number;
-  /** A follower catching up by snapshot that has not confirmed it within this many ticks gets it again. */
+  /** A follower catching up by snapshot that acknowledged no chunk within this many ticks gets the unacknowledged ones again. */
   snapshotRetransmitTicks: number;
+  /** Most snapshot chunks in flight to one follower. */
+  snapshotChunksInflightMax: number;
   unsafe: UnsafeOptions;
 }
 
@@ -59,6 +61,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'id' | 'voters'> = {
   applyEntriesPerReadyMax: 4096,
   appendRetransmitTicks: 3,
   snapshotRetransmitTicks: 30,
+  snapshotChunksInflightMax: 4,
   unsafe: {},
 };
 
@@ -78,6 +81,7 @@ const positiveIntegerFields = [
   'applyEntriesPerReadyMax',
   'appendRetransmitTicks',
   'snapshotRetransmitTicks',
+  'snapshotChunksInflightMax',
 ] as const;
 
 /** Fills defaults and checks every field; throws ConfigError naming the first bad one. */

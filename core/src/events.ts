@@ -55,7 +55,10 @@ export type RaftEvent =
   | (At & { type: 'followerBackedOff'; follower: NodeId; nextIndex: number; matchIndex: number; reason: string })
   | (At & { type: 'commitAdvanced'; from: number; to: number })
   | (At & { type: 'entryApplied'; index: number; entryTerm: number; command: Command })
-  | (At & { type: 'snapshotSent'; to: NodeId; index: number; snapshotTerm: number })
+  /** A leader starts (or restarts) streaming its snapshot to a follower behind its log. */
+  | (At & { type: 'snapshotSent'; to: NodeId; index: number; snapshotTerm: number; chunkCount: number; fromChunk: number })
+  /** A follower made a chunk of a snapshot durable (it acknowledges it). */
+  | (At & { type: 'snapshotChunkReceived'; from: NodeId; index: number; chunk: number; chunkCount: number })
   | (At & { type: 'snapshotInstalled'; from: NodeId; index: number; snapshotTerm: number })
   | (At & { type: 'snapshotTaken'; index: number; snapshotTerm: number; compactedTo: number })
   | (At & { type: 'readIndexConfirmed'; context: string; index: number })

@@ -1,6 +1,7 @@
 /** The receiver side of AppendEntries (Figure 2) and InstallSnapshot (Figure 13). */
-import type { AppendEntries, AppendEntriesResponse, AppendRejectReason, InstallSnapshot } from './messages';
+import type { AppendEntries, AppendEntriesResponse, AppendRejectReason, InstallSnapshot, InstallSnapshotResponse } from './messages';
 import type { Raft } from './raft';
+import { isSameSnapshot } from './types';
 
 export function handleAppendEntries(r: Raft, m: AppendEntries): void {
   const log = r.log;
@@ -54,12 +55,12 @@ export function rejectStaleAppend(r: Raft, m: AppendEntries): void {
 
 /** Another node claims leadership of the term this node leads: refuse, say why, change nothing. */
 export function rejectConflictingLeader(r: Raft, m: AppendEntries | InstallSnapshot): void {
-  const prevLogIndex = m.type === 'AppendEntries' ? m.prevLogIndex : m.snapshot.meta.index;
-  const prevLogTerm = m.type === 'AppendEntries' ? m.prevLogTerm : m.snapshot.meta.term;
+  const prevLogIndex = m.type === 'AppendEntries' ? m.prevLogIndex : m.meta.index;
+  const prevLogTerm = m.type === 'AppendEntries' ? m.prevLogTerm : m.meta.term;
   if (m.type === 'AppendEntries') {
     r.send(appendResponse(r, m, { success: false, rejectedIndex: prevLogIndex, rejectReason: 'conflicting_leader' }));
   } else {
-    r.send({ type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, matchIndex: 0, seq: m.seq });
+    r.send(snapshotResponse(r, m, { success: false }));
   }
   r.emit({
     type: 'appendRejected', leader: m.from, reason: 'conflicting_leader', prevLogIndex, prevLogTerm,
@@ -84,27 +85,47 @@ function appendResponse(r: Raft, m: AppendEntries, fields: Partial<AppendEntries
   };
 }
 
-/** InstallSnapshot receiver: adopt the snapshot unless our log already holds what it covers. */
+/**
+ * InstallSnapshot receiver (Figure 13, in chunks): if our log already holds what the snapshot
+ * covers, say so; otherwise keep the chunk when it is the next one we need (it is made durable
+ * before the answer goes out), and install the snapshot when the last chunk is in. A chunk that is
+ * not the next one (duplicated, reordered, or the start of a transfer we already half hold) is
+ * answered with how many chunks we hold, so the leader sends the right one.
+ */
 export function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
-  const { index, term } = m.snapshot.meta;
+  const { index, term, chunkCount } = m.meta;
   const log = r.log;
-  let matchIndex: number;
-  if (index <= log.committed) {
-    matchIndex = log.committed;
-  } else if (log.matchTerm(index, term)) {
+  if (index <= log.committed) return r.send(snapshotResponse(r, m, { nextChunk: chunkCount, matchIndex: log.committed }));
+  if (log.matchTerm(index, term)) {
     // We have the entry the snapshot ends with, so everything before it matches: just commit.
     const before = log.committed;
     log.commitTo(index);
     r.emit({ type: 'commitAdvanced', from: before, to: index });
-    matchIndex = index;
-  } else {
-    log.restore(m.snapshot);
-    r.emit({ type: 'snapshotInstalled', from: m.from, index, snapshotTerm: term });
-    matchIndex = index;
+    return r.send(snapshotResponse(r, m, { nextChunk: chunkCount, matchIndex: index }));
   }
-  r.send({ type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, matchIndex, seq: m.seq });
+  let incoming = r.incoming;
+  if (!incoming || !isSameSnapshot(incoming.meta, m.meta)) {
+    if (m.chunk !== 0) return r.send(snapshotResponse(r, m, { nextChunk: 0 }));
+    incoming = r.incoming = { meta: m.meta, received: 0 };
+  }
+  if (m.chunk !== incoming.received) return r.send(snapshotResponse(r, m, { nextChunk: incoming.received }));
+  log.unstable.chunks.push({ meta: m.meta, chunk: m.chunk, data: m.data });
+  incoming.received++;
+  r.emit({ type: 'snapshotChunkReceived', from: m.from, index, chunk: m.chunk, chunkCount });
+  if (incoming.received < chunkCount) return r.send(snapshotResponse(r, m, { nextChunk: incoming.received }));
+  r.incoming = null;
+  log.restore(m.meta);
+  r.emit({ type: 'snapshotInstalled', from: m.from, index, snapshotTerm: term });
+  r.send(snapshotResponse(r, m, { nextChunk: chunkCount, matchIndex: index }));
 }
 
 export function rejectStaleSnapshot(r: Raft, m: InstallSnapshot): void {
-  r.send({ type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, matchIndex: 0, seq: m.seq });
+  r.send(snapshotResponse(r, m, { success: false }));
+}
+
+function snapshotResponse(r: Raft, m: InstallSnapshot, fields: Partial<InstallSnapshotResponse>): InstallSnapshotResponse {
+  return {
+    type: 'InstallSnapshotResponse', from: r.id, to: m.from, term: r.term, success: true,
+    snapshotIndex: m.meta.index, nextChunk: 0, matchIndex: 0, seq: m.seq, ...fields,
+  };
 }

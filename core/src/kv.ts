@@ -1,8 +1,15 @@
 /**
  * The replicated KV state machine. Hosts apply committed entries here in log order, exactly once;
  * the browser and the server share it, so they apply identically.
+ *
+ * Snapshots cost nothing on the write path: snapshotReader() takes an O(1) copy-on-write view of
+ * the sorted map at the applied index, and the host serializes it chunk by chunk (each chunk a
+ * JSON object with the next pairs in key order) while applies go on. A snapshot is rebuilt the
+ * same way, chunk by chunk (KvRestorer), and swapped in at once when the last chunk is in.
  */
 import { fail } from './assert';
+import type { SortedMap } from './sorted-map';
+import { emptySortedMap, sortedMapFromSorted } from './sorted-map';
 import type { Command, Entry } from './types';
 
 export type ApplyResult =
@@ -10,10 +17,23 @@ export type ApplyResult =
   | { op: 'delete'; key: string; existed: boolean }
   | { op: 'noop' };
 
+/** The default size of a snapshot chunk (bytes of JSON, approximately). */
+export const snapshotChunkBytesDefault = 256 * 1024;
+
+/** One chunk of a snapshot: the next pairs of the map, in key order. */
+interface ChunkData {
+  kv: [string, string][];
+}
+
 export class KvStateMachine {
-  private readonly data = new Map<string, string>();
+  private data: SortedMap;
   /** Index of the last entry applied (or restored from a snapshot). */
-  appliedIndex = 0;
+  appliedIndex: number;
+
+  constructor(data: SortedMap = emptySortedMap(), appliedIndex = 0) {
+    this.data = data;
+    this.appliedIndex = appliedIndex;
+  }
 
   get(key: string): string | undefined {
     return this.data.get(key);
@@ -23,8 +43,27 @@ export class KvStateMachine {
     return this.data.size;
   }
 
-  entries(): [string, string][] {
-    return [...this.data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  /** Pairs in key order, at most `limit` of them. */
+  entries(limit = Number.POSITIVE_INFINITY): [string, string][] {
+    const out: [string, string][] = [];
+    if (limit <= 0) return out;
+    for (const pair of this.data.entries()) {
+      out.push([pair[0], pair[1]]);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Pairs whose key starts with `prefix`, in key order, at most `limit`. */
+  range(prefix: string, limit: number): [string, string][] {
+    const out: [string, string][] = [];
+    if (limit <= 0) return out;
+    for (const [key, value] of this.data.entries(prefix)) {
+      if (!key.startsWith(prefix)) break;
+      out.push([key, value]);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   apply(entry: Entry): ApplyResult {
@@ -46,18 +85,125 @@ export class KvStateMachine {
     }
   }
 
-  /** Serializes the whole map. Insertion order is itself a function of the applied log, so equal
-   *  states give equal snapshots without sorting. */
-  snapshot(): string {
-    return JSON.stringify({ appliedIndex: this.appliedIndex, entries: [...this.data] });
+  /** A frozen view of the state as applied now, read in chunks; later applies do not change it. */
+  snapshotReader(chunkBytes = snapshotChunkBytesDefault): KvSnapshotReader {
+    return new KvSnapshotReader(this.data.clone(), this.appliedIndex, chunkBytes);
   }
 
-  restore(data: string, index: number): void {
-    this.data.clear();
-    if (data !== '') {
-      const parsed = JSON.parse(data) as { entries: [string, string][] };
-      for (const [key, value] of parsed.entries) this.data.set(key, value);
+  /** The whole state as snapshot chunks, at once (the simulator and tests; hosts use a reader). */
+  snapshotChunks(chunkBytes = snapshotChunkBytesDefault): string[] {
+    const reader = this.snapshotReader(chunkBytes);
+    const chunks: string[] = [];
+    for (let chunk = reader.next(); chunk !== null; chunk = reader.next()) chunks.push(chunk);
+    return chunks;
+  }
+
+  static fromChunks(chunks: readonly string[], index: number): KvStateMachine {
+    const restorer = new KvRestorer();
+    for (const chunk of chunks) restorer.add(chunk);
+    return restorer.finish(index);
+  }
+
+  /** Simulator checkpoints: an O(1) copy that shares the tree until either side writes. */
+  cloneForCheckpoint(): KvStateMachine {
+    return new KvStateMachine(this.data.clone(), this.appliedIndex);
+  }
+}
+
+/** Whether `data` is a well-formed snapshot chunk (pairs of strings in strictly ascending key order). */
+export function isKvSnapshotChunk(data: string): boolean {
+  try {
+    const parsed = JSON.parse(data) as Partial<ChunkData>;
+    if (!Array.isArray(parsed.kv)) return false;
+    let previous: string | null = null;
+    for (const pair of parsed.kv as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return false;
+      if (previous !== null && !(pair[0] > previous)) return false;
+      previous = pair[0];
     }
-    this.appliedIndex = index;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The chunks of a snapshot written by the first version, whose data was one JSON object. */
+export function legacySnapshotChunks(data: string, chunkBytes = snapshotChunkBytesDefault): string[] {
+  const parsed = (data === '' ? { entries: [] } : JSON.parse(data)) as { entries?: unknown };
+  if (!Array.isArray(parsed.entries)) fail('legacy snapshot data has no entries');
+  const map = emptySortedMap();
+  for (const pair of parsed.entries as unknown[]) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') fail('legacy snapshot data: a pair is not two strings');
+    map.set(pair[0], pair[1]);
+  }
+  return new KvStateMachine(map, 0).snapshotChunks(chunkBytes);
+}
+
+/**
+ * Serializes a frozen view of the map in chunks of about `chunkBytes`, in key order. Every chunk
+ * is its own JSON object, so a reader can parse and apply one at a time. A state with no pairs
+ * still has one (empty) chunk, so every snapshot has at least one.
+ */
+export class KvSnapshotReader {
+  private readonly iterator: IterableIterator<[string, string]>;
+  private started = false;
+  private done = false;
+
+  constructor(view: SortedMap, readonly index: number, private readonly chunkBytes: number) {
+    if (!(chunkBytes >= 1)) fail(`chunkBytes must be positive, got ${chunkBytes}`);
+    this.iterator = view.entries();
+  }
+
+  /** The next chunk, or null when the whole view was read. */
+  next(): string | null {
+    if (this.done) return null;
+    const kv: [string, string][] = [];
+    let bytes = 0;
+    while (bytes < this.chunkBytes) {
+      const step = this.iterator.next();
+      if (step.done) {
+        this.done = true;
+        break;
+      }
+      const [key, value] = step.value;
+      kv.push([key, value]);
+      bytes += key.length + value.length + 8;
+    }
+    if (kv.length === 0 && this.started) return null;
+    this.started = true;
+    const chunk: ChunkData = { kv };
+    return JSON.stringify(chunk);
+  }
+}
+
+/** Rebuilds a state machine from snapshot chunks, given in order; the map is built once, at finish. */
+export class KvRestorer {
+  private readonly keys: string[] = [];
+  private readonly values: string[] = [];
+  chunks = 0;
+
+  add(chunk: string): void {
+    let parsed: ChunkData;
+    try {
+      parsed = JSON.parse(chunk) as ChunkData;
+    } catch (err) {
+      fail(`snapshot chunk ${this.chunks} is not JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(parsed.kv)) fail(`snapshot chunk ${this.chunks} has no kv pairs`);
+    const last = this.keys.length > 0 ? this.keys[this.keys.length - 1]! : null;
+    let previous = last;
+    for (const pair of parsed.kv) {
+      const [key, value] = pair;
+      if (typeof key !== 'string' || typeof value !== 'string') fail(`snapshot chunk ${this.chunks}: a pair is not two strings`);
+      if (previous !== null && !(key > previous)) fail(`snapshot chunk ${this.chunks}: keys out of order at ${JSON.stringify(key)}`);
+      this.keys.push(key);
+      this.values.push(value);
+      previous = key;
+    }
+    this.chunks++;
+  }
+
+  finish(index: number): KvStateMachine {
+    return new KvStateMachine(sortedMapFromSorted(this.keys, this.values), index);
   }
 }

@@ -6,7 +6,7 @@
  * peer in the order it stepped them. That lets a request/response transport such as HTTP return
  * the response as the body of the request that caused it.
  */
-import type { Entry, NodeId, Snapshot } from './types';
+import type { Entry, NodeId, SnapshotMeta } from './types';
 
 export type VoteRejectReason =
   /** The candidate's term is older than the voter's. */
@@ -75,15 +75,29 @@ export interface AppendEntriesResponse extends Envelope {
   seq: number;
 }
 
+/**
+ * One chunk of a snapshot (Figure 13, with chunk numbers for byte offsets): a leader streams the
+ * chunks of its latest snapshot, a few at a time, and the follower makes each durable before it
+ * acknowledges it, so a transfer interrupted by a crash on either side resumes where it stopped.
+ */
 export interface InstallSnapshot extends Envelope {
   type: 'InstallSnapshot';
-  snapshot: Snapshot;
+  meta: SnapshotMeta;
+  /** Which chunk this is, from 0; the last one is meta.chunkCount - 1. */
+  chunk: number;
+  data: string;
   seq: number;
 }
 
 export interface InstallSnapshotResponse extends Envelope {
   type: 'InstallSnapshotResponse';
-  /** The follower's last log index after handling the snapshot. */
+  /** False when the request was refused (stale term, or a conflicting leader): nothing else in it counts. */
+  success: boolean;
+  /** The snapshot (by index) this answers. */
+  snapshotIndex: number;
+  /** How many chunks of it the follower holds: the next one it wants (chunkCount once it has all). */
+  nextChunk: number;
+  /** Once the follower holds everything the snapshot covers: its last log index that matches; else 0. */
   matchIndex: number;
   seq: number;
 }

@@ -3,10 +3,12 @@
  * flow-control state.
  * - probe: we do not know where the follower's log matches ours; send one AppendEntries at a time.
  * - replicate: the follower is in step; stream AppendEntries optimistically up to the window.
- * - snapshot: the entries it needs are compacted; one InstallSnapshot is on its way.
+ * - snapshot: the entries it needs are compacted; the chunks of a snapshot stream to it, a few at a
+ *   time (the follower acknowledges each one it made durable).
  */
 import { assert } from './assert';
 import { Inflights } from './inflights';
+import type { SnapshotMeta } from './types';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -16,8 +18,12 @@ export class Progress {
   state: ProgressState = 'probe';
   /** In probe state: an AppendEntries is out and we wait for its answer before sending another. */
   probeSent = false;
-  /** In snapshot state: the index of the snapshot sent. */
+  /** In snapshot state: the index of the snapshot sent, its chunk count, the next chunk to send, and
+   *  how many chunks the follower acknowledged holding. */
   pendingSnapshot = 0;
+  snapshotChunkCount = 0;
+  snapshotNext = 0;
+  snapshotAcked = 0;
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
   /** Highest message sequence number the follower answered in the current term. */
@@ -42,15 +48,39 @@ export class Progress {
     this.resetState('replicate');
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: SnapshotMeta): void {
     this.resetState('snapshot');
-    this.pendingSnapshot = snapshotIndex;
+    this.pendingSnapshot = snapshot.index;
+    this.snapshotChunkCount = snapshot.chunkCount;
+  }
+
+  /** Chunks that may go now: unsent ones, within the window past what the follower acknowledged. */
+  snapshotChunksToSend(windowMax: number): number {
+    if (this.state !== 'snapshot') return 0;
+    return Math.max(0, Math.min(this.snapshotChunkCount, this.snapshotAcked + windowMax) - this.snapshotNext);
+  }
+
+  /** The follower says it holds `nextChunk` chunks of the snapshot. Returns whether that is news. */
+  snapshotAcknowledged(nextChunk: number): boolean {
+    if (nextChunk === this.snapshotAcked) return false;
+    if (nextChunk < this.snapshotAcked) {
+      // It lost what it held (a wiped disk): resend from there.
+      this.snapshotNext = nextChunk;
+    } else {
+      this.stalledTicks = 0;
+    }
+    this.snapshotAcked = nextChunk;
+    this.snapshotNext = Math.max(this.snapshotNext, nextChunk);
+    return true;
   }
 
   private resetState(state: ProgressState): void {
     this.state = state;
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.snapshotChunkCount = 0;
+    this.snapshotNext = 0;
+    this.snapshotAcked = 0;
     this.stalledTicks = 0;
     this.inflights.reset();
   }

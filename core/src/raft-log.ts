@@ -5,7 +5,7 @@
 import { assert, fail } from './assert';
 import type { Storage } from './storage';
 import { assertContiguous } from './storage';
-import type { Entry, Snapshot } from './types';
+import type { Entry, SnapshotMeta } from './types';
 import { Unstable } from './unstable';
 
 export class RaftLog {
@@ -17,10 +17,10 @@ export class RaftLog {
 
   constructor(storage: Storage, committed: number) {
     this.storage = storage;
-    const first = storage.firstIndex();
     const last = storage.lastIndex();
     this.unstable = new Unstable(last + 1);
-    this.applied = first - 1;
+    // The state machine starts from the latest snapshot; entries kept before it are already in it.
+    this.applied = storage.snapshot().index;
     // The commit index is volatile in the paper; we persist it only to re-apply faster after a
     // restart. A snapshot implies its entries are committed, and a crash between writing the hard
     // state and the entries can leave it past the end: clamp rather than trust it.
@@ -29,7 +29,7 @@ export class RaftLog {
 
   firstIndex(): number {
     const snapshot = this.unstable.snapshot;
-    return snapshot ? snapshot.meta.index + 1 : this.storage.firstIndex();
+    return snapshot ? snapshot.index + 1 : this.storage.firstIndex();
   }
 
   lastIndex(): number {
@@ -161,8 +161,13 @@ export class RaftLog {
     this.applied = index;
   }
 
-  restore(snapshot: Snapshot): void {
+  restore(snapshot: SnapshotMeta): void {
     this.unstable.restore(snapshot);
-    this.committed = snapshot.meta.index;
+    this.committed = snapshot.index;
+  }
+
+  /** The latest snapshot: one received but not yet installed, else the one in storage. */
+  snapshot(): SnapshotMeta {
+    return this.unstable.snapshot ?? this.storage.snapshot();
   }
 }

@@ -19,7 +19,7 @@ import type { DroppedRead, ReadDropReason, ReadState } from './read-index';
 import { requestRead } from './read-index';
 import { flushAppends, maybeCommit, sendHeartbeats } from './replication';
 import type { Storage } from './storage';
-import type { Command, Entry, HardState, NodeId, Role, Snapshot } from './types';
+import type { Command, Entry, HardState, NodeId, Role, SnapshotChunk, SnapshotMeta } from './types';
 import { isHardStateEqual } from './types';
 
 export interface Ready {
@@ -35,8 +35,11 @@ export interface Ready {
   mustSync: boolean;
   /** Persist (replacing any held entries at the same indexes). */
   entries: Entry[];
-  /** Persist, then restore the state machine from it. */
-  snapshot: Snapshot | null;
+  /** Chunks of a snapshot being received: persist, in order, before anything else. */
+  snapshotChunks: SnapshotChunk[];
+  /** A snapshot received in full (its chunks persisted): install it, replacing the log, then restore
+   *  the state machine from it. */
+  snapshot: SnapshotMeta | null;
   messages: OutboundMessage[];
   /** Apply in order, after persisting. */
   committedEntries: Entry[];
@@ -72,7 +75,10 @@ export interface RaftStatus {
   firstIndex: number;
   lastIndex: number;
   lastTerm: number;
-  /** Index and term of the log's base (the last entry covered by the snapshot). */
+  /** Index and term of the log's base (the compaction point: entries after it are held). */
+  logBaseIndex: number;
+  logBaseTerm: number;
+  /** Index and term of the latest snapshot (at or after the log's base). */
   snapshotIndex: number;
   snapshotTerm: number;
   voters: NodeId[];
@@ -190,6 +196,7 @@ export class RaftNode {
       r.reads.readStates.length > 0 ||
       r.reads.droppedReads.length > 0 ||
       r.log.unstable.hasEntriesToPersist() ||
+      r.log.unstable.chunks.length > 0 ||
       r.log.unstable.hasSnapshotToPersist() ||
       r.log.committed > r.log.applied ||
       !isHardStateEqual(this.hardState(), this.persistedHardState)
@@ -205,6 +212,7 @@ export class RaftNode {
     r.reads.heartbeatNeeded = false;
     flushAppends(r);
     const hardState = this.hardState();
+    const snapshotChunks = r.log.unstable.takeChunksToPersist();
     const snapshot = r.log.unstable.takeSnapshotToPersist();
     const entries = r.log.unstable.takeEntriesToPersist();
     const prev = this.persistedHardState;
@@ -212,8 +220,9 @@ export class RaftNode {
       role: r.role,
       leaderId: r.lead,
       hardState: isHardStateEqual(hardState, prev) ? null : hardState,
-      mustSync: entries.length > 0 || snapshot !== null || hardState.term !== prev.term || hardState.vote !== prev.vote,
+      mustSync: entries.length > 0 || snapshotChunks.length > 0 || snapshot !== null || hardState.term !== prev.term || hardState.vote !== prev.vote,
       entries,
+      snapshotChunks,
       snapshot,
       messages: r.messages,
       committedEntries: snapshot ? [] : r.log.entriesToApply(r.config.applyEntriesPerReadyMax),
@@ -236,8 +245,8 @@ export class RaftNode {
     this.outstanding = null;
     const r = this.raft;
     if (rd.snapshot) {
-      r.log.unstable.stableSnapshotTo(rd.snapshot.meta.index);
-      r.log.applied = Math.max(r.log.applied, rd.snapshot.meta.index);
+      r.log.unstable.stableSnapshotTo(rd.snapshot.index);
+      r.log.applied = Math.max(r.log.applied, rd.snapshot.index);
     }
     const lastEntry = rd.entries[rd.entries.length - 1];
     if (lastEntry) r.log.unstable.stableTo(lastEntry.index, lastEntry.term);
@@ -262,6 +271,7 @@ export class RaftNode {
     const r = this.raft;
     const log = r.log;
     const base = log.firstIndex() - 1;
+    const snapshot = log.snapshot();
     return {
       id: r.id,
       role: r.role,
@@ -273,8 +283,10 @@ export class RaftNode {
       firstIndex: log.firstIndex(),
       lastIndex: log.lastIndex(),
       lastTerm: log.lastTerm(),
-      snapshotIndex: base,
-      snapshotTerm: log.term(base) ?? 0,
+      logBaseIndex: base,
+      logBaseTerm: log.term(base) ?? 0,
+      snapshotIndex: snapshot.index,
+      snapshotTerm: snapshot.term,
       voters: [...r.voters],
       electionElapsed: r.electionElapsed,
       electionTimeout: r.role === 'leader' ? r.config.electionTimeoutTicksMin : r.randomizedElectionTimeout,

@@ -17,7 +17,7 @@ import { ReadIndexQueue, handleReadIndexRequest, handleReadIndexResponse } from 
 import {
   handleAppendResponse, handleSnapshotResponse, sendHeartbeats, tickFollowerRetransmits,
 } from './replication';
-import type { Storage } from './storage';
+import type { IncomingSnapshot, Storage } from './storage';
 import type { Command, Entry, NodeId, Role } from './types';
 
 /** Distributive Omit, so that the `node` and `term` of every event variant can be filled in. */
@@ -49,6 +49,8 @@ export class Raft {
   /** Leader only: followers may have entries or a commit index to learn; sent when the host takes a Ready. */
   appendPending = false;
   readonly reads = new ReadIndexQueue();
+  /** Follower: the snapshot being received, and how many of its chunks are held (on disk or in this Ready). */
+  incoming: IncomingSnapshot | null;
 
   /** Outputs waiting for the next Ready. */
   messages: OutboundMessage[] = [];
@@ -64,6 +66,7 @@ export class Raft {
     this.log = new RaftLog(storage, initial.hardState.commit);
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
+    this.incoming = initial.incoming ? { ...initial.incoming } : null;
     this.resetElectionTimer();
   }
 

@@ -18,18 +18,47 @@ import { assert } from './assert';
 import type { Ticket } from './client-requests';
 import { ClientRequests, readContext } from './client-requests';
 import type { RaftConfigInput } from './config';
-import { KvStateMachine } from './kv';
+import type { KvSnapshotReader } from './kv';
+import { KvRestorer, KvStateMachine } from './kv';
 import type { Message } from './messages';
 import type { DurableState, NodeState } from './node-state';
 import type { Ready } from './raft-node';
 import { RaftNode } from './raft-node';
 import type { Storage } from './storage';
-import type { Command, Entry, NodeId, Snapshot } from './types';
+import type { Command, Entry, NodeId, SnapshotChunk, SnapshotMeta } from './types';
+import { isSameSnapshot } from './types';
 
-/** The storage a replica writes snapshots to, and reads its durable state from (for observers). */
+/** The storage a replica reads its durable state from (for observers), besides what Raft reads. */
 export interface ReplicaStorage extends Storage {
-  createSnapshot(index: number, data: string, voters: NodeId[]): Snapshot;
   durable(): Readonly<DurableState>;
+}
+
+/** A snapshot to write: where it is in the log, and the state machine's data as a frozen view read in chunks. */
+export interface SnapshotSource {
+  readonly index: number;
+  readonly term: number;
+  readonly voters: readonly NodeId[];
+  readonly reader: KvSnapshotReader;
+  /** Entries before `index` to keep in the log when compacting, for followers slightly behind. */
+  readonly retainEntries: number;
+}
+
+/**
+ * When to take a snapshot. Its cost is proportional to the state, so it is taken when the log
+ * since the last one has grown to a fraction of the last snapshot's size: each write then pays a
+ * constant share, however large the state grows, and a restart replays a bounded log.
+ */
+export interface SnapshotPolicy {
+  /** Also snapshot after this many applied entries (null: by size only). */
+  entries: number | null;
+  /** Snapshot once the entries applied since the last one hold this many bytes... */
+  logBytesMin: number;
+  /** ...and at least this fraction of the last snapshot's size. */
+  logToSnapshotRatio: number;
+  /** Entries before a snapshot kept in the log, so a follower slightly behind catches up without it. */
+  retainEntries: number;
+  /** About how large each chunk of a snapshot is. */
+  chunkBytes: number;
 }
 
 /** The side effects a replica asks its host for; given to each call, never stored. */
@@ -39,10 +68,17 @@ export interface ReplicaIo {
   /** The messages sent so far may leave now (for transports that gather them). */
   flush?(): void;
   /**
-   * Makes what `rd` carries durable (snapshot, hard state, entries; fsync when rd.mustSync).
-   * Returns true when that is already done; otherwise the host calls persisted() once it is.
+   * Makes what `rd` carries durable, in order: snapshot chunks received, the snapshot to install
+   * (replacing the log), the hard state, the entries (fsync when rd.mustSync). Returns true when
+   * that is already done; otherwise the host calls persisted() once it is.
    */
   persist(rd: Ready): boolean;
+  /**
+   * Writes a snapshot of the state machine (reading `source.reader` to the end) and compacts the
+   * log up to it. Returns true when that is already done; otherwise the host calls
+   * snapshotWritten() once it is durable. The replica goes on applying meanwhile.
+   */
+  writeSnapshot(source: SnapshotSource): boolean;
   /** The answer to a client request, exactly once per ticket. */
   answer(ticket: Ticket, response: ApiResponse): void;
   /** The KV URL of a node, for a not_leader hint (null when unknown). */
@@ -52,13 +88,12 @@ export interface ReplicaIo {
   /** An entry was applied to the state machine (`[apply]` lines). */
   applied?(entry: Entry): void;
   /** A snapshot was taken and the log compacted up to it. */
-  snapshotTaken?(snapshot: Snapshot): void;
+  snapshotTaken?(snapshot: SnapshotMeta): void;
 }
 
 export interface ReplicaOptions {
   raft: RaftConfigInput;
-  /** Take a snapshot (and compact the log) once this many entries were applied since the last one. */
-  snapshotThreshold: number;
+  snapshot: SnapshotPolicy;
   /**
    * UNSAFE: answer "linearizable" reads from local state without ReadIndex (as the reference
    * implementation did): stale on a deposed leader or a lagging follower. For showing that the
@@ -74,8 +109,14 @@ export type WriteCommand = Exclude<Command, { op: 'noop' }>;
 
 export class Replica {
   readonly raft: RaftNode;
-  readonly kv = new KvStateMachine();
+  private state: KvStateMachine;
   readonly applyLog = new ApplyLog();
+  /** A snapshot being received from a leader: rebuilt chunk by chunk, swapped in when complete. */
+  private incoming: { meta: SnapshotMeta; restorer: KvRestorer } | null = null;
+  /** A snapshot of ours is being written. */
+  private snapshotting = false;
+  /** Approximate bytes of the entries applied since the last snapshot. */
+  private bytesSinceSnapshot = 0;
   private readonly requests = new ClientRequests();
   /** The Ready whose write to disk is under way (only one Ready is out at a time). */
   private persisting: Ready | null = null;
@@ -85,7 +126,19 @@ export class Replica {
   constructor(private readonly storage: ReplicaStorage, private readonly options: Readonly<ReplicaOptions>) {
     this.raft = new RaftNode(options.raft, storage);
     const snapshot = storage.snapshot();
-    this.kv.restore(snapshot.data, snapshot.meta.index);
+    const chunks = Array.from({ length: snapshot.chunkCount }, (_, i) => storage.snapshotChunk(i));
+    this.state = KvStateMachine.fromChunks(chunks, snapshot.index);
+    const incoming = storage.initialState().incoming;
+    if (incoming) {
+      // A transfer that a restart interrupted: rebuild what was received, then it goes on from there.
+      this.incoming = { meta: incoming.meta, restorer: new KvRestorer() };
+      for (let i = 0; i < incoming.received; i++) this.incoming.restorer.add(storage.incomingChunk(i));
+    }
+  }
+
+  /** The applied state machine. */
+  get kv(): KvStateMachine {
+    return this.state;
   }
 
   get id(): NodeId {
@@ -155,7 +208,7 @@ export class Replica {
   }
 
   private readLocal(key: string, stale: boolean): ApiResponse {
-    const value = this.kv.get(key);
+    const value = this.state.get(key);
     return value === undefined ? api.notFound() : api.found(key, value, stale);
   }
 
@@ -199,27 +252,72 @@ export class Replica {
   private finish(io: ReplicaIo, rd: Ready): void {
     for (const out of rd.messages) if (out.waitForPersist) io.send(out.message);
     io.flush?.();
-    if (rd.snapshot) this.kv.restore(rd.snapshot.data, rd.snapshot.meta.index);
+    for (const chunk of rd.snapshotChunks) this.receiveChunk(chunk);
+    if (rd.snapshot) this.installSnapshot(rd.snapshot);
     for (const entry of rd.committedEntries) this.apply(io, entry);
     for (const read of rd.readStates) this.requests.confirmRead(read.context, read.index);
     for (const dropped of rd.droppedReads) this.readUnreachable(io, dropped.context, `read not confirmed: ${dropped.reason}`);
     this.raft.advance(rd);
-    for (const read of this.requests.takeServableReads(this.kv.appliedIndex)) io.answer(read.ticket, this.readLocal(read.key, false));
+    for (const read of this.requests.takeServableReads(this.state.appliedIndex)) io.answer(read.ticket, this.readLocal(read.key, false));
     this.maybeSnapshot(io);
   }
 
   private apply(io: ReplicaIo, entry: Entry): void {
-    this.kv.apply(entry);
+    this.state.apply(entry);
+    this.bytesSinceSnapshot += entryBytes(entry);
     this.applyLog.note(entry.index);
     io.applied?.(entry);
     for (const w of this.requests.takeWrites(entry.index)) io.answer(w.ticket, writeAnswer(entry, w.term));
   }
 
+  private receiveChunk(c: SnapshotChunk): void {
+    if (c.chunk === 0) this.incoming = { meta: c.meta, restorer: new KvRestorer() };
+    const incoming = this.incoming;
+    assert(incoming !== null && isSameSnapshot(incoming.meta, c.meta), `chunk ${c.chunk} of a snapshot not being received`);
+    assert(incoming.restorer.chunks === c.chunk, `chunk ${c.chunk} after ${incoming.restorer.chunks}`);
+    incoming.restorer.add(c.data);
+  }
+
+  private installSnapshot(meta: SnapshotMeta): void {
+    const incoming = this.incoming;
+    assert(incoming !== null && isSameSnapshot(incoming.meta, meta), `installing the snapshot at ${meta.index}, which was not received`);
+    assert(incoming.restorer.chunks === meta.chunkCount, `installing a snapshot with ${incoming.restorer.chunks} of ${meta.chunkCount} chunks`);
+    this.state = incoming.restorer.finish(meta.index);
+    this.incoming = null;
+    this.bytesSinceSnapshot = 0;
+  }
+
+  private snapshotDue(): boolean {
+    if (this.snapshotting) return false;
+    const policy = this.options.snapshot;
+    const last = this.storage.snapshot();
+    const applied = this.state.appliedIndex;
+    if (applied <= last.index) return false;
+    if (policy.entries !== null && applied - last.index >= policy.entries) return true;
+    return this.bytesSinceSnapshot >= Math.max(policy.logBytesMin, policy.logToSnapshotRatio * last.bytes);
+  }
+
   private maybeSnapshot(io: ReplicaIo): void {
-    const applied = this.kv.appliedIndex;
-    if (applied - this.storage.snapshot().meta.index < this.options.snapshotThreshold) return;
-    const snapshot = this.storage.createSnapshot(applied, this.kv.snapshot(), [...this.raft.voters]);
-    this.raft.reportSnapshotTaken(snapshot.meta.index, snapshot.meta.term, snapshot.meta.index);
+    if (!this.snapshotDue()) return;
+    const policy = this.options.snapshot;
+    const index = this.state.appliedIndex;
+    const term = this.raft.termAt(index);
+    assert(term !== undefined, `the applied entry ${index} has no term`);
+    this.snapshotting = true;
+    this.bytesSinceSnapshot = 0;
+    const source: SnapshotSource = {
+      index, term, voters: [...this.raft.voters], reader: this.state.snapshotReader(policy.chunkBytes), retainEntries: policy.retainEntries,
+    };
+    if (io.writeSnapshot(source)) this.snapshotWritten(io);
+  }
+
+  /** The host made the snapshot it was asked for durable (or gave it up, when `written` is false). */
+  snapshotWritten(io: ReplicaIo, written = true): void {
+    assert(this.snapshotting, 'snapshotWritten() without a snapshot being written');
+    this.snapshotting = false;
+    if (!written) return;
+    const snapshot = this.storage.snapshot();
+    this.raft.reportSnapshotTaken(snapshot.index, snapshot.term, this.raft.firstIndex - 1);
     io.snapshotTaken?.(snapshot);
   }
 
@@ -239,8 +337,8 @@ export class Replica {
     const s = this.raft.status();
     return {
       id: s.id, up: true, role: s.role, term: s.term, votedFor: s.vote, leaderId: s.leaderId,
-      commitIndex: s.commitIndex, lastApplied: this.kv.appliedIndex, firstIndex: s.firstIndex, lastIndex: s.lastIndex,
-      lastTerm: s.lastTerm, snapshotIndex: s.snapshotIndex, snapshotTerm: s.snapshotTerm, logLength: s.lastIndex - s.snapshotIndex,
+      commitIndex: s.commitIndex, lastApplied: this.state.appliedIndex, firstIndex: s.firstIndex, lastIndex: s.lastIndex,
+      lastTerm: s.lastTerm, snapshotIndex: s.snapshotIndex, snapshotTerm: s.snapshotTerm, logLength: s.lastIndex - s.logBaseIndex,
       voters: s.voters, durable: { ...this.storage.durable() },
       timer: s.role === 'leader' ? null : { elapsed: s.electionElapsed, timeout: s.electionTimeout },
       votes: s.votes, progress: s.progress, persisting: this.persisting !== null, applyLog: this.applyLog.view(),
@@ -255,4 +353,10 @@ function writeAnswer(entry: Entry, proposedTerm: number): ApiResponse {
   const command = entry.command;
   assert(command.op !== 'noop', `a client write was answered by the noop at ${entry.index}`);
   return command.op === 'delete' ? api.deleted(command.key) : api.stored(command.key);
+}
+
+/** About how many bytes an entry adds to the log (for the snapshot policy). */
+function entryBytes(entry: Entry): number {
+  const c = entry.command;
+  return 32 + (c.op === 'noop' ? 0 : c.key.length + (c.op === 'set' ? c.value.length : 0));
 }

@@ -1,7 +1,7 @@
 /**
  * The leader side of log replication (5.3): batching (up to entriesPerMessageMax entries per
  * AppendEntries), pipelining (up to inflightMessagesMax in flight per follower), fast backtracking,
- * snapshots for followers behind the compacted log, and the commit rule (5.3, 5.4.2).
+ * snapshots streamed in chunks to followers behind the compacted log, and the commit rule (5.3, 5.4.2).
  */
 import type { AppendEntriesResponse, InstallSnapshotResponse } from './messages';
 import type { Progress } from './progress';
@@ -21,7 +21,8 @@ export function flushAppends(r: Raft): void {
   r.appendPending = false;
   for (const id of r.peers) {
     const pr = r.progress.get(id)!;
-    while (maybeSendAppend(r, id, pr));
+    if (pr.state === 'snapshot') sendSnapshotChunks(r, id, pr);
+    else while (maybeSendAppend(r, id, pr));
   }
 }
 
@@ -40,12 +41,32 @@ function maybeSendAppend(r: Raft, to: NodeId, pr: Progress): boolean {
   return true;
 }
 
+/** The follower needs entries the log no longer holds: stream it the latest snapshot instead. */
 function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
-  const snapshot = r.log.storage.snapshot();
-  r.send({ type: 'InstallSnapshot', from: r.id, to, term: r.term, snapshot, seq: ++r.seq });
-  pr.becomeSnapshot(snapshot.meta.index);
-  r.emit({ type: 'snapshotSent', to, index: snapshot.meta.index, snapshotTerm: snapshot.meta.term });
+  startSnapshot(r, to, pr);
+  sendSnapshotChunks(r, to, pr);
   return false;
+}
+
+function startSnapshot(r: Raft, to: NodeId, pr: Progress): void {
+  const snapshot = r.log.storage.snapshot();
+  pr.becomeSnapshot(snapshot);
+  r.emit({ type: 'snapshotSent', to, index: snapshot.index, snapshotTerm: snapshot.term, chunkCount: snapshot.chunkCount, fromChunk: 0 });
+}
+
+/**
+ * Sends the chunks the window allows. A follower that already holds some chunks of the same
+ * snapshot (it restarted halfway) answers chunk 0 with how many it has, and the stream resumes there.
+ */
+function sendSnapshotChunks(r: Raft, to: NodeId, pr: Progress): void {
+  const storage = r.log.storage;
+  // The leader took a newer snapshot meanwhile (and may have dropped the old one): send that one.
+  if (storage.snapshot().index !== pr.pendingSnapshot) startSnapshot(r, to, pr);
+  const meta = storage.snapshot();
+  for (let n = pr.snapshotChunksToSend(r.config.snapshotChunksInflightMax); n > 0; n--) {
+    const chunk = pr.snapshotNext++;
+    r.send({ type: 'InstallSnapshot', from: r.id, to, term: r.term, meta, chunk, data: storage.snapshotChunk(chunk), seq: ++r.seq });
+  }
 }
 
 /**
@@ -82,11 +103,17 @@ export function tickFollowerRetransmits(r: Raft): void {
     pr.stalledTicks++;
     const limit = pr.state === 'snapshot' ? r.config.snapshotRetransmitTicks : r.config.appendRetransmitTicks;
     if (pr.stalledTicks < limit) continue;
-    // Messages were lost: fall back to probing from the last index we know the follower holds.
-    const reason = pr.state === 'snapshot' ? 'snapshot unanswered' : 'appends unanswered';
-    pr.resetToProbe(pr.match + 1);
-    r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason });
     r.appendPending = true;
+    if (pr.state === 'snapshot') {
+      // Chunks were lost: send again from the first one the follower has not acknowledged.
+      pr.stalledTicks = 0;
+      pr.snapshotNext = pr.snapshotAcked;
+      r.emit({ type: 'snapshotSent', to: id, index: pr.pendingSnapshot, snapshotTerm: r.log.storage.snapshot().term, chunkCount: pr.snapshotChunkCount, fromChunk: pr.snapshotAcked });
+      continue;
+    }
+    // Messages were lost: fall back to probing from the last index we know the follower holds.
+    pr.resetToProbe(pr.match + 1);
+    r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason: 'appends unanswered' });
   }
 }
 
@@ -102,7 +129,11 @@ export function handleSnapshotResponse(r: Raft, m: InstallSnapshotResponse): voi
   const pr = r.progress.get(m.from);
   if (!pr) return;
   noteHeardFrom(r, pr, m.seq);
-  onAppendAccepted(r, pr, m.matchIndex);
+  if (!m.success) return;
+  // It holds everything the snapshot covers (it installed it, or already had it).
+  if (m.matchIndex > 0) return onAppendAccepted(r, pr, m.matchIndex);
+  if (pr.state !== 'snapshot' || m.snapshotIndex !== pr.pendingSnapshot) return;
+  if (pr.snapshotAcknowledged(m.nextChunk)) r.appendPending = true;
 }
 
 function noteHeardFrom(r: Raft, pr: Progress, seq: number): void {

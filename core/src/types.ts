@@ -22,22 +22,37 @@ export interface HardState {
   commit: number;
 }
 
+/**
+ * A state-machine snapshot as Raft sees it: the position it covers, the members at that point,
+ * and how its data is cut into chunks. The data itself is opaque to Raft (the KV state machine
+ * writes and reads it) and lives in storage, read one chunk at a time, so no snapshot ever has to
+ * fit in one message or in memory.
+ */
 export interface SnapshotMeta {
   /** Index and term of the last entry the snapshot covers. */
   index: number;
   term: number;
   /** The cluster members at that point. */
   voters: NodeId[];
+  /** How many chunks the data is in (0 only for the empty snapshot at index 0), and their total size. */
+  chunkCount: number;
+  bytes: number;
 }
 
-/** A state-machine snapshot. `data` is opaque to Raft (the KV store serializes itself into it). */
-export interface Snapshot {
+/** One chunk of a snapshot on its way from a leader, to be made durable by the receiver. */
+export interface SnapshotChunk {
   meta: SnapshotMeta;
+  /** Position of this chunk in the snapshot, from 0. */
+  chunk: number;
   data: string;
 }
 
 export const emptyHardState = (): HardState => ({ term: 0, vote: null, commit: 0 });
-export const emptySnapshot = (voters: NodeId[] = []): Snapshot => ({ meta: { index: 0, term: 0, voters }, data: '' });
+export const emptySnapshotMeta = (voters: NodeId[] = []): SnapshotMeta => ({ index: 0, term: 0, voters, chunkCount: 0, bytes: 0 });
+
+/** Two descriptions of the same snapshot (a receiver resumes a transfer only for the same one). */
+export const isSameSnapshot = (a: SnapshotMeta, b: SnapshotMeta): boolean =>
+  a.index === b.index && a.term === b.term && a.chunkCount === b.chunkCount && a.bytes === b.bytes;
 
 export const isHardStateEqual = (a: HardState, b: HardState): boolean =>
   a.term === b.term && a.vote === b.vote && a.commit === b.commit;

@@ -1,12 +1,16 @@
 /**
- * Entries (and at most one snapshot) that the core has accepted but the host has not yet
- * persisted. They reach the host in a Ready and leave this tail when the host confirms them.
+ * Entries, chunks of a snapshot being received, and at most one snapshot to install that the core
+ * has accepted but the host has not yet persisted. They reach the host in a Ready and leave this
+ * tail when the host confirms them.
  */
 import { fail } from './assert';
-import type { Entry, Snapshot } from './types';
+import type { Entry, SnapshotChunk, SnapshotMeta } from './types';
 
 export class Unstable {
-  snapshot: Snapshot | null = null;
+  /** A snapshot received in full, to install (its chunks were persisted before or in the same Ready). */
+  snapshot: SnapshotMeta | null = null;
+  /** Chunks of a snapshot being received, to persist. */
+  chunks: SnapshotChunk[] = [];
   entries: Entry[] = [];
   /** Index of entries[0]. */
   offset: number;
@@ -21,14 +25,14 @@ export class Unstable {
 
   lastIndex(): number | undefined {
     if (this.entries.length > 0) return this.offset + this.entries.length - 1;
-    return this.snapshot?.meta.index;
+    return this.snapshot?.index;
   }
 
   term(index: number): number | undefined {
     if (index >= this.offset) {
       return this.entries[index - this.offset]?.term;
     }
-    if (this.snapshot && index === this.snapshot.meta.index) return this.snapshot.meta.term;
+    if (this.snapshot && index === this.snapshot.index) return this.snapshot.term;
     return undefined;
   }
 
@@ -40,7 +44,14 @@ export class Unstable {
     return taken;
   }
 
-  takeSnapshotToPersist(): Snapshot | null {
+  /** Chunks received since the last Ready, oldest first. */
+  takeChunksToPersist(): SnapshotChunk[] {
+    const taken = this.chunks;
+    this.chunks = [];
+    return taken;
+  }
+
+  takeSnapshotToPersist(): SnapshotMeta | null {
     if (!this.snapshot || this.snapshotHandedOut) return null;
     this.snapshotHandedOut = true;
     return this.snapshot;
@@ -63,17 +74,17 @@ export class Unstable {
   }
 
   stableSnapshotTo(index: number): void {
-    if (this.snapshot && this.snapshot.meta.index === index) {
+    if (this.snapshot && this.snapshot.index === index) {
       this.snapshot = null;
       this.snapshotHandedOut = false;
     }
   }
 
-  restore(snapshot: Snapshot): void {
+  restore(snapshot: SnapshotMeta): void {
     this.snapshot = snapshot;
     this.snapshotHandedOut = false;
     this.entries = [];
-    this.offset = snapshot.meta.index + 1;
+    this.offset = snapshot.index + 1;
     this.handedOutTo = this.offset;
   }
 

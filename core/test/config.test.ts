@@ -54,8 +54,7 @@ describe('KV state machine', () => {
     const kv = new KvStateMachine();
     kv.apply({ index: 1, term: 1, command: { op: 'set', key: 'b', value: '2' } });
     kv.apply({ index: 2, term: 1, command: { op: 'set', key: 'a', value: '1' } });
-    const copy = new KvStateMachine();
-    copy.restore(kv.snapshot(), 2);
+    const copy = KvStateMachine.fromChunks(kv.snapshotChunks(), 2);
     expect(copy.entries()).toEqual([['a', '1'], ['b', '2']]);
     expect(copy.appliedIndex).toBe(2);
   });

@@ -215,7 +215,7 @@ describe('snapshots (Figure 13)', () => {
     for (let i = 0; i < 10; i++) c.node('n1').raft.propose({ op: 'set', key: `k${i}`, value: String(i) });
     c.stabilize();
     const n1 = c.node('n1');
-    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshot(), voters);
+    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(16), voters, 0);
     return c;
   }
 
@@ -226,7 +226,11 @@ describe('snapshots (Figure 13)', () => {
     const n3 = c.node('n3');
     expect(c.delivered.some((m) => m.type === 'InstallSnapshot' && m.to === 'n3')).toBe(true);
     expect(n3.kv.get('k9')).toBe('9');
-    expect(n3.storage.snapshot().meta.index).toBe(11);
+    expect(n3.storage.snapshot().index).toBe(11);
+    // The state travelled in several chunks, each acknowledged.
+    const chunks = c.delivered.filter((m) => m.type === 'InstallSnapshot' && m.to === 'n3');
+    expect(chunks.length).toBeGreaterThanOrEqual(c.node('n1').storage.snapshot().chunkCount);
+    expect(c.node('n1').storage.snapshot().chunkCount).toBeGreaterThan(3);
     expect(c.node('n1').raft.status().progress!.n3!.state).toBe('replicate');
   });
 
@@ -235,7 +239,7 @@ describe('snapshots (Figure 13)', () => {
     storage.append([1, 2, 3].map((index) => ({ index, term: 1, command: { op: 'noop' as const } })));
     storage.setHardState({ term: 1, vote: null, commit: 0 });
     const n2 = newNode('n2', voters, {}, storage);
-    n2.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, seq: 1, snapshot: { meta: { index: 2, term: 1, voters }, data: '' } });
+    n2.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, seq: 1, meta: { index: 2, term: 1, voters, chunkCount: 1, bytes: 8 }, chunk: 0, data: '{"kv":[]}' });
     const rd = handleReady(n2);
     expect(rd.snapshot).toBeNull();
     expect(n2.raft.commitIndex).toBe(2);

@@ -15,18 +15,19 @@ export interface TestNode {
 
 export function newNode(id: string, voters: string[], config: Partial<RaftConfigInput> = {}, storage = new MemoryStorage(voters)): TestNode {
   const raft = new RaftNode({ id, voters, seed: 42, preVote: false, checkQuorum: false, ...config }, storage);
-  const kv = new KvStateMachine();
   const snap = storage.snapshot();
-  kv.restore(snap.data, snap.meta.index);
+  const kv = KvStateMachine.fromChunks(Array.from({ length: snap.chunkCount }, (_, i) => storage.snapshotChunk(i)), snap.index);
   return { id, raft, storage, kv, applied: [] };
 }
 
 /** Handles one Ready like a host: persist, apply, advance. Returns it for inspection. */
 export function handleReady(node: TestNode): Ready {
   const rd = node.raft.ready();
+  for (const chunk of rd.snapshotChunks) node.storage.receiveChunk(chunk);
   if (rd.snapshot) {
-    node.storage.applySnapshot(rd.snapshot);
-    node.kv.restore(rd.snapshot.data, rd.snapshot.meta.index);
+    node.storage.installIncoming(rd.snapshot);
+    const chunks = Array.from({ length: rd.snapshot.chunkCount }, (_, i) => node.storage.snapshotChunk(i));
+    node.kv = KvStateMachine.fromChunks(chunks, rd.snapshot.index);
   }
   if (rd.hardState) node.storage.setHardState(rd.hardState);
   node.storage.append(rd.entries);

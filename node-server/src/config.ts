@@ -25,7 +25,18 @@ export interface NodeConfig {
   peers: readonly PeerConfig[];
   /** `<RAFT_DATA_DIR>/<NODE_ID>`. */
   dataDir: string;
-  snapshotThreshold: number;
+  /**
+   * When to snapshot (see core's SnapshotPolicy): after RAFT_SNAPSHOT_THRESHOLD applied entries when
+   * set, and by size, once the log since the last snapshot holds RAFT_SNAPSHOT_LOG_BYTES and
+   * RAFT_SNAPSHOT_LOG_RATIO times the last snapshot's size.
+   */
+  snapshotEntries: number | null;
+  snapshotLogBytes: number;
+  snapshotLogRatio: number;
+  /** Entries kept in the log before a snapshot, for followers slightly behind. */
+  snapshotRetainEntries: number;
+  /** About how large each snapshot chunk (on disk, and in one InstallSnapshot) is. */
+  snapshotChunkBytes: number;
   fsync: boolean;
   clusterToken: string | null;
   tickMs: number;
@@ -181,7 +192,11 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     raftUrl,
     peers,
     dataDir: path.resolve(read(env, 'RAFT_DATA_DIR', z.string().min(1), './data'), nodeId),
-    snapshotThreshold: read(env, 'RAFT_SNAPSHOT_THRESHOLD', positiveInt, 50),
+    snapshotEntries: read<number | null>(env, 'RAFT_SNAPSHOT_THRESHOLD', positiveInt, null),
+    snapshotLogBytes: read(env, 'RAFT_SNAPSHOT_LOG_BYTES', positiveInt, 64 * 1024 * 1024),
+    snapshotLogRatio: read(env, 'RAFT_SNAPSHOT_LOG_RATIO', z.coerce.number().min(0).max(100), 0.5),
+    snapshotRetainEntries: read(env, 'RAFT_SNAPSHOT_RETAIN_ENTRIES', z.coerce.number().int().min(0), 5000),
+    snapshotChunkBytes: read(env, 'RAFT_SNAPSHOT_CHUNK_BYTES', positiveInt.min(1024).max(64 * 1024 * 1024), 256 * 1024),
     fsync: read(env, 'RAFT_FSYNC', bool, true),
     clusterToken: read<string | null>(env, 'RAFT_CLUSTER_TOKEN', z.string().min(8, 'must be at least 8 characters'), null),
     tickMs,
@@ -211,6 +226,8 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     supervised: read(env, 'RAFT_SUPERVISED', bool, false),
     unsafeLocalReads: read(env, 'RAFT_UNSAFE_LOCAL_READS', bool, false),
   };
+  // A chunk travels in one InstallSnapshot body, with room for the JSON around it.
+  if (config.snapshotChunkBytes * 2 > config.raftBodyBytesMax) fail('RAFT_SNAPSHOT_CHUNK_BYTES must be at most half of RAFT_BODY_BYTES_MAX');
   return deepFreeze(config);
 }
 

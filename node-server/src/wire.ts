@@ -9,6 +9,7 @@ import type {
   AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, ReadIndex,
   ReadIndexResponse, RequestVote, RequestVoteResponse,
 } from '@raft-kv/core';
+import { isKvSnapshotChunk } from '@raft-kv/core';
 import { z } from 'zod';
 
 const index = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -22,16 +23,6 @@ const command = z.discriminatedUnion('op', [
 const entry = z.object({ term: index.min(1), index: index.min(1), command });
 
 /** The KV state machine's snapshot data: '' (empty) or {"appliedIndex", "entries": [[key, value], ...]}. */
-function isKvSnapshotData(data: string): boolean {
-  if (data === '') return true;
-  try {
-    const parsed = JSON.parse(data) as { entries?: unknown };
-    return Array.isArray(parsed.entries) && parsed.entries.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string');
-  } catch {
-    return false;
-  }
-}
-
 export const requestVoteBody = z.object({
   term: index,
   candidateId: nodeId,
@@ -59,16 +50,19 @@ export const appendEntriesBody = z.object({
   if (m.prevLogTerm > m.term) ctx.addIssue({ code: 'custom', message: 'prevLogTerm must not exceed term' });
 });
 
+/** One chunk of a snapshot (the core's InstallSnapshot): which snapshot, which chunk, its data. */
 export const installSnapshotBody = z.object({
   term: index,
   leaderId: nodeId,
   leaderAddr: z.string().max(512).optional(),
-  snapshot: z.object({
-    meta: z.object({ index: index.min(1), term: index.min(1), voters: z.array(nodeId).min(1) }),
-    data: z.string().refine(isKvSnapshotData, 'data must be a KV snapshot'),
+  meta: z.object({
+    index: index.min(1), term: index.min(1), voters: z.array(nodeId).min(1), chunkCount: index.min(1), bytes: index,
   }),
+  chunk: index,
+  data: z.string().refine(isKvSnapshotChunk, 'data must be a chunk of a KV snapshot'),
   seq: index.default(0),
-}).refine((m) => m.snapshot.meta.term <= m.term, 'snapshot term must not exceed term');
+}).refine((m) => m.meta.term <= m.term, 'snapshot term must not exceed term')
+  .refine((m) => m.chunk < m.meta.chunkCount, 'chunk must be below meta.chunkCount');
 
 export const readIndexBody = z.object({ term: index, requesterId: nodeId, context: z.string().min(1).max(256) });
 
@@ -77,7 +71,9 @@ const appendEntriesResponseBody = z.object({
   term: index, success: z.boolean(), matchIndex: index.default(0), rejectedIndex: index.default(0), conflictIndex: index.default(0),
   conflictTerm: index.default(0), lastLogIndex: index.default(0), rejectReason: z.string().optional(), seq: index.default(0),
 });
-const installSnapshotResponseBody = z.object({ term: index, matchIndex: index, seq: index.default(0) });
+const installSnapshotResponseBody = z.object({
+  term: index, success: z.boolean(), snapshotIndex: index, nextChunk: index, matchIndex: index, seq: index.default(0),
+});
 const readIndexResponseBody = z.object({ term: index, context: z.string(), success: z.boolean(), index });
 
 /** The requests a peer POSTs to us, by route. */
@@ -127,7 +123,7 @@ export function parseRequest(route: RpcRoute, body: unknown, self: string): Pars
       const p = installSnapshotBody.safeParse(body);
       if (!p.success) return { ok: false, error: issues(p.error) };
       const b = p.data;
-      return { ok: true, value: { type: 'InstallSnapshot', from: b.leaderId, to: self, term: b.term, snapshot: b.snapshot, seq: b.seq } };
+      return { ok: true, value: { type: 'InstallSnapshot', from: b.leaderId, to: self, term: b.term, meta: b.meta, chunk: b.chunk, data: b.data, seq: b.seq } };
     }
     case 'readindex': {
       const p = readIndexBody.safeParse(body);
@@ -153,7 +149,7 @@ export function requestBody(m: RequestMessage, leaderAddr: string): Record<strin
     case 'AppendEntries':
       return { term: m.term, leaderId: m.from, leaderAddr, prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm, entries: m.entries, leaderCommit: m.leaderCommit, seq: m.seq };
     case 'InstallSnapshot':
-      return { term: m.term, leaderId: m.from, leaderAddr, snapshot: m.snapshot, seq: m.seq };
+      return { term: m.term, leaderId: m.from, leaderAddr, meta: m.meta, chunk: m.chunk, data: m.data, seq: m.seq };
     case 'ReadIndex':
       return { term: m.term, requesterId: m.from, context: m.context };
   }
@@ -176,7 +172,7 @@ export function responseBody(m: ResponseMessage): Record<string, unknown> {
       return body;
     }
     case 'InstallSnapshotResponse':
-      return { term: m.term, matchIndex: m.matchIndex, seq: m.seq };
+      return { term: m.term, success: m.success, snapshotIndex: m.snapshotIndex, nextChunk: m.nextChunk, matchIndex: m.matchIndex, seq: m.seq };
     case 'ReadIndexResponse':
       return { term: m.term, context: m.context, success: m.success, index: m.index };
   }

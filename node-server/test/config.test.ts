@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       kvPort: 8080, raftPort: 9080, nodeId: 'node-8080', bindHost: '127.0.0.1', kvUrl: 'http://127.0.0.1:8080',
-      raftUrl: 'http://127.0.0.1:9080', peers: [], snapshotThreshold: 50, fsync: true, clusterToken: null,
+      raftUrl: 'http://127.0.0.1:9080', peers: [], snapshotEntries: null, snapshotLogBytes: 64 * 1024 * 1024, snapshotLogRatio: 0.5, snapshotRetainEntries: 5000, snapshotChunkBytes: 256 * 1024, fsync: true, clusterToken: null,
       tickMs: 10, heartbeatTicks: 10, electionTimeoutTicksMin: 60, electionTimeoutTicksMax: 120, rpcTimeoutMs: 500,
       writeTimeoutMs: 2000, entriesPerMessageMax: 256, inflightMessagesMax: 64,
     });
@@ -27,7 +27,14 @@ describe('loadConfig', () => {
 
   it('reads the node id, data dir, snapshot threshold, fsync and token', () => {
     const c = loadConfig({ NODE_ID: 'n1', RAFT_DATA_DIR: '/tmp/x', RAFT_SNAPSHOT_THRESHOLD: '20', RAFT_FSYNC: 'off', RAFT_CLUSTER_TOKEN: 'secret-token' });
-    expect(c).toMatchObject({ nodeId: 'n1', dataDir: '/tmp/x/n1', snapshotThreshold: 20, fsync: false, clusterToken: 'secret-token' });
+    expect(c).toMatchObject({ nodeId: 'n1', dataDir: '/tmp/x/n1', snapshotEntries: 20, fsync: false, clusterToken: 'secret-token' });
+  });
+
+  it('reads the snapshot policy and refuses a chunk that could not travel in one RPC body', () => {
+    const c = loadConfig({ RAFT_SNAPSHOT_LOG_BYTES: '1048576', RAFT_SNAPSHOT_LOG_RATIO: '0.25', RAFT_SNAPSHOT_RETAIN_ENTRIES: '0', RAFT_SNAPSHOT_CHUNK_BYTES: '65536' });
+    expect(c).toMatchObject({ snapshotEntries: null, snapshotLogBytes: 1048576, snapshotLogRatio: 0.25, snapshotRetainEntries: 0, snapshotChunkBytes: 65536 });
+    expect(() => loadConfig({ RAFT_SNAPSHOT_CHUNK_BYTES: '1048576', RAFT_BODY_BYTES_MAX: '1048576' })).toThrow(/RAFT_SNAPSHOT_CHUNK_BYTES/);
+    expect(() => loadConfig({ RAFT_SNAPSHOT_LOG_RATIO: '-1' })).toThrow(/RAFT_SNAPSHOT_LOG_RATIO/);
   });
 
   it('reads peers with ids, derives their KV URLs (Raft port - 1000), and accepts RAFT_NODES as an alias', () => {

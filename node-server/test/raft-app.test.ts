@@ -70,7 +70,9 @@ describe('Raft RPC routes', () => {
     ['requestvote', 'a missing candidate', { term: 9, lastLogIndex: 0, lastLogTerm: 0 }],
     ['requestvote', 'a fractional term', { term: 9.5, candidateId: 'n3', lastLogIndex: 0, lastLogTerm: 0 }],
     ['requestvote', 'a non-boolean preVote', { term: 9, candidateId: 'n3', lastLogIndex: 0, lastLogTerm: 0, preVote: 'yes' }],
-    ['installsnapshot', 'snapshot data that is not a KV snapshot', { term: 9, leaderId: 'n2', snapshot: { meta: { index: 10, term: 9, voters: ['n1', 'n2', 'n3'] }, data: 'garbage' } }],
+    ['installsnapshot', 'chunk data that is not a KV snapshot chunk', { term: 9, leaderId: 'n2', meta: { index: 10, term: 9, voters: ['n1', 'n2', 'n3'], chunkCount: 2, bytes: 10 }, chunk: 0, data: 'garbage' }],
+    ['installsnapshot', 'a chunk past the end of the snapshot', { term: 9, leaderId: 'n2', meta: { index: 10, term: 9, voters: ['n1', 'n2', 'n3'], chunkCount: 2, bytes: 10 }, chunk: 2, data: '{"kv":[]}' }],
+    ['installsnapshot', 'keys out of order in a chunk', { term: 9, leaderId: 'n2', meta: { index: 10, term: 9, voters: ['n1', 'n2', 'n3'], chunkCount: 2, bytes: 10 }, chunk: 0, data: '{"kv":[["b","1"],["a","2"]]}' }],
     ['installsnapshot', 'a missing snapshot', { term: 9, leaderId: 'n2' }],
     ['readindex', 'a missing context', { term: 9, requesterId: 'n3' }],
   ];

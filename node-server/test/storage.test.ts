@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Entry, HardState } from '@raft-kv/core';
+import type { Entry, HardState, KvSnapshotReader } from '@raft-kv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStorage } from '../src/storage/disk-storage';
 import { snapshotFileName } from '../src/storage/snapshot-file';
@@ -33,6 +33,13 @@ function openStorage(segmentBytesMax = 1 << 20): DiskStorage {
   return s;
 }
 
+/** A snapshot chunk holding these pairs. */
+const chunk = (...pairs: [string, string][]): string => JSON.stringify({ kv: pairs });
+
+function persistAsync(s: DiskStorage, batch: Parameters<DiskStorage['persistAsync']>[0]): Promise<void> {
+  return new Promise((resolve, reject) => s.persistAsync(batch, (err) => (err ? reject(err) : resolve())));
+}
+
 /** A crash: the process is gone, the files stay. */
 function crash(s: DiskStorage): void {
   s.close();
@@ -48,29 +55,29 @@ const lastSegment = (): string => path.join(dir, segments().at(-1)!);
 describe('DiskStorage', () => {
   it('starts empty', () => {
     const s = openStorage();
-    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), voters: null });
+    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), voters: null, incoming: null });
     expect([s.firstIndex(), s.lastIndex(), s.term(0)]).toEqual([1, 0, 0]);
   });
 
   it('reports as durable only what a completed write put on disk (for live mode)', async () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 3, 2), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 3, 2), mustSync: true });
     expect(s.durable()).toEqual({ term: 2, vote: 'n2', commit: 0, lastIndex: 3, snapshotIndex: 0 });
     // A commit index alone is not written: the disk still says 0.
-    s.persist({ snapshot: null, hardState: hs(2, 'n2', 3), entries: [], mustSync: false });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(2, 'n2', 3), entries: [], mustSync: false });
     expect(s.durable().commit).toBe(0);
-    const done = new Promise<Error | null>((resolve) => s.persistAsync({ snapshot: null, hardState: hs(3, 'n3', 3), entries: entries(4, 5, 3), mustSync: true }, resolve));
+    const done = new Promise<Error | null>((resolve) => s.persistAsync({ snapshotChunks: [], snapshot: null, hardState: hs(3, 'n3', 3), entries: entries(4, 5, 3), mustSync: true }, resolve));
     expect(s.durable()).toMatchObject({ term: 2, lastIndex: 3 });
     expect(await done).toBeNull();
     expect(s.durable()).toEqual({ term: 3, vote: 'n3', commit: 3, lastIndex: 5, snapshotIndex: 0 });
-    s.createSnapshot(4, '', ['n1', 'n2', 'n3']);
+    s.createSnapshot(4, [chunk()], ['n1', 'n2', 'n3'], 0);
     expect(s.durable().snapshotIndex).toBe(4);
   });
 
   it('gives back appended entries and the hard state after a reopen', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 5, 2), mustSync: true });
-    s.persist({ snapshot: null, hardState: hs(2, 'n2', 5), entries: [], mustSync: false });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(2, 'n2', 0), entries: entries(1, 5, 2), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(2, 'n2', 5), entries: [], mustSync: false });
     expect(s.entries(2, 4)).toEqual([entry(2, 2), entry(3, 2)]);
     crash(s);
     const again = openStorage();
@@ -78,7 +85,7 @@ describe('DiskStorage', () => {
     expect(again.entries(1, 6)).toEqual(entries(1, 5, 2));
     // A change of the commit index alone is not written (it is volatile state); it rides along with the next write.
     expect(again.initialState().hardState).toEqual(hs(2, 'n2', 0));
-    again.persist({ snapshot: null, hardState: hs(2, 'n2', 6), entries: [entry(6, 2)], mustSync: true });
+    again.persist({ snapshotChunks: [], snapshot: null, hardState: hs(2, 'n2', 6), entries: [entry(6, 2)], mustSync: true });
     crash(again);
     expect(openStorage().initialState().hardState).toEqual(hs(2, 'n2', 6));
   });
@@ -86,7 +93,7 @@ describe('DiskStorage', () => {
   it('writes off the event loop with persistAsync, durable when it calls back', async () => {
     const s = openStorage(2048);
     for (let i = 1; i <= 30; i++) {
-      await new Promise<void>((resolve, reject) => s.persistAsync({ snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'y'.repeat(100))], mustSync: true }, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => s.persistAsync({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'y'.repeat(100))], mustSync: true }, (err) => (err ? reject(err) : resolve())));
     }
     expect(segments().length).toBeGreaterThan(1);
     crash(s);
@@ -97,15 +104,15 @@ describe('DiskStorage', () => {
 
   it('keeps a vote across a reopen, so a node never votes twice in one term', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: hs(7, 'n2', 0), entries: [], mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(7, 'n2', 0), entries: [], mustSync: true });
     crash(s);
     expect(openStorage().initialState().hardState).toEqual(hs(7, 'n2', 0));
   });
 
   it('drops a torn last record with a log line and keeps everything before it', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
-    s.persist({ snapshot: null, hardState: null, entries: [entry(4, 1)], mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: [entry(4, 1)], mustSync: true });
     crash(s);
     const file = lastSegment();
     fs.truncateSync(file, fs.statSync(file).size - 5);
@@ -114,14 +121,14 @@ describe('DiskStorage', () => {
     expect(again.entries(1, 4)).toEqual(entries(1, 3, 1));
     expect(log.lines.some((l) => l.includes('dropping torn or corrupt last record') && l.includes(file))).toBe(true);
     // The log goes on from the intact prefix.
-    again.persist({ snapshot: null, hardState: null, entries: [entry(4, 2, 'new')], mustSync: true });
+    again.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: [entry(4, 2, 'new')], mustSync: true });
     crash(again);
     expect(openStorage().entries(4, 5)).toEqual([entry(4, 2, 'new')]);
   });
 
   it('drops a last record whose checksum does not match', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
     crash(s);
     const file = lastSegment();
     const buf = fs.readFileSync(file);
@@ -132,7 +139,7 @@ describe('DiskStorage', () => {
 
   it('drops a zero-filled tail (a crash after the file grew but before the data landed)', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: null, entries: entries(1, 2, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 2, 1), mustSync: true });
     crash(s);
     fs.appendFileSync(lastSegment(), Buffer.alloc(100));
     expect(openStorage().lastIndex()).toBe(2);
@@ -140,7 +147,7 @@ describe('DiskStorage', () => {
 
   it('refuses to start on corruption in the middle, naming the file and offset', () => {
     const s = openStorage();
-    for (let i = 1; i <= 5; i++) s.persist({ snapshot: null, hardState: null, entries: [entry(i, 1)], mustSync: true });
+    for (let i = 1; i <= 5; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: [entry(i, 1)], mustSync: true });
     crash(s);
     const file = lastSegment();
     const buf = fs.readFileSync(file);
@@ -162,8 +169,8 @@ describe('DiskStorage', () => {
 
   it('handles truncation by a new leader, also after a reopen', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: hs(1, 'n1', 2), entries: entries(1, 5, 1), mustSync: true });
-    s.persist({ snapshot: null, hardState: hs(2, null, 2), entries: [entry(3, 2, 'x'), entry(4, 2, 'y')], mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', 2), entries: entries(1, 5, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(2, null, 2), entries: [entry(3, 2, 'x'), entry(4, 2, 'y')], mustSync: true });
     const expected = [entry(1, 1), entry(2, 1), entry(3, 2, 'x'), entry(4, 2, 'y')];
     expect(s.entries(1, s.lastIndex() + 1)).toEqual(expected);
     crash(s);
@@ -174,56 +181,117 @@ describe('DiskStorage', () => {
 
   it('compacts after a snapshot, deletes covered segments, and reopens from the snapshot', () => {
     const s = openStorage(4096);
-    for (let i = 1; i <= 60; i++) s.persist({ snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
+    for (let i = 1; i <= 60; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
     const before = segments().length;
     expect(before).toBeGreaterThan(2);
-    const snap = s.createSnapshot(50, '{"appliedIndex":50,"entries":[["a","1"]]}', ['n1', 'n2', 'n3']);
-    expect(snap.meta).toEqual({ index: 50, term: 1, voters: ['n1', 'n2', 'n3'] });
+    const snap = s.createSnapshot(50, [chunk(['a', '1']), chunk(['b', '2'])], ['n1', 'n2', 'n3'], 0);
+    expect(snap).toEqual({ index: 50, term: 1, voters: ['n1', 'n2', 'n3'], chunkCount: 2, bytes: expect.any(Number) });
     expect([s.firstIndex(), s.lastIndex(), s.term(50), s.term(49)]).toEqual([51, 60, 1, undefined]);
     expect(segments().length).toBeLessThan(before);
     crash(s);
     const again = openStorage(4096);
     expect(again.snapshot()).toEqual(snap);
+    expect([again.snapshotChunk(0), again.snapshotChunk(1)]).toEqual([chunk(['a', '1']), chunk(['b', '2'])]);
     expect(again.initialState().voters).toEqual(['n1', 'n2', 'n3']);
     expect([again.firstIndex(), again.lastIndex()]).toEqual([51, 60]);
     expect(again.entries(51, 61)).toEqual(Array.from({ length: 10 }, (_, i) => entry(51 + i, 1, 'x'.repeat(100))));
   });
 
-  it('installs a snapshot from a leader: the old log is gone, also after a reopen', () => {
-    const s = openStorage();
-    s.persist({ snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
-    const snapshot = { meta: { index: 20, term: 3, voters: ['n1', 'n2', 'n3'] }, data: '{"appliedIndex":20,"entries":[]}' };
-    s.persist({ snapshot, hardState: hs(3, null, 20), entries: [entry(21, 3)], mustSync: true });
-    expect([s.firstIndex(), s.lastIndex(), s.term(20), s.term(5)]).toEqual([21, 21, 3, undefined]);
+  it('keeps retainEntries entries before the snapshot in the log, also after a reopen', () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 60; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
+    s.createSnapshot(50, [chunk()], ['n1', 'n2', 'n3'], 10);
+    expect([s.firstIndex(), s.lastIndex(), s.snapshot().index]).toEqual([41, 60, 50]);
     crash(s);
+    const again = openStorage(4096);
+    expect([again.firstIndex(), again.lastIndex(), again.snapshot().index, again.term(40)]).toEqual([41, 60, 50, 1]);
+  });
+
+  it('writes a snapshot in the background, chunk by chunk, and compacts only once it is durable', async () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
+    const data = [chunk(['a', '1']), chunk(['b', '2']), chunk(['c', '3'])];
+    let read = 0;
+    const reader = { index: 25, next: () => (read < data.length ? data[read++]! : null) } as unknown as KvSnapshotReader;
+    const written = new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, voters: ['n1', 'n2', 'n3'], reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))));
+    // Nothing is compacted while it is being written.
+    expect(s.firstIndex()).toBe(1);
+    expect(await written).toBe(true);
+    expect(s.snapshot()).toMatchObject({ index: 25, chunkCount: 3 });
+    expect(s.firstIndex()).toBe(26);
+    crash(s);
+    const again = openStorage(4096);
+    expect(again.snapshotChunk(2)).toBe(chunk(['c', '3']));
+  });
+
+  it('a crash in the middle of writing a snapshot leaves the previous one and the whole log', async () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
+    s.createSnapshot(10, [chunk(['a', '1'])], ['n1', 'n2', 'n3'], 0);
+    let read = 0;
+    // The process dies (the storage closes) after two chunks are written.
+    const reader = { index: 25, next: () => (read++ < 2 ? chunk(['z', String(read)]) : (crash(s), chunk())) } as unknown as KvSnapshotReader;
+    const written = await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, voters: ['n1', 'n2', 'n3'], reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))));
+    expect(written).toBe(false);
+    const again = openStorage(4096);
+    expect(again.snapshot().index).toBe(10);
+    expect([again.firstIndex(), again.lastIndex()]).toEqual([11, 30]);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.chunks'))).toEqual([expect.stringMatching(/^snapshot-0000000010-0000000001\.chunks$/)]);
+  });
+
+  it('receives a snapshot in chunks, resumes after a crash that tore the last chunk, and installs it', async () => {
+    const meta = { index: 20, term: 3, voters: ['n1', 'n2', 'n3'], chunkCount: 3, bytes: 30 };
+    const data = [chunk(['a', '1']), chunk(['b', '2']), chunk(['c', '3'])];
+    const s = openStorage();
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
+    await persistAsync(s, { snapshotChunks: [0, 1].map((i) => ({ meta, chunk: i, data: data[i]! })), snapshot: null, hardState: hs(3, null, 0), entries: [], mustSync: true });
+    crash(s);
+    // The crash tore a third frame that was being appended.
+    fs.appendFileSync(path.join(dir, 'snapshot-incoming.chunks'), Buffer.from([9, 0, 0, 0, 1, 2]));
     const again = openStorage();
-    expect(again.snapshot()).toEqual(snapshot);
-    expect([again.firstIndex(), again.lastIndex()]).toEqual([21, 21]);
-    expect(again.initialState().hardState).toEqual(hs(3, null, 20));
+    expect(again.initialState().incoming).toEqual({ meta, received: 2 });
+    expect(again.incomingChunk(1)).toBe(data[1]);
+    await persistAsync(again, { snapshotChunks: [{ meta, chunk: 2, data: data[2]! }], snapshot: meta, hardState: hs(3, null, 20), entries: [entry(21, 3)], mustSync: true });
+    expect([again.firstIndex(), again.lastIndex(), again.term(20), again.term(5)]).toEqual([21, 21, 3, undefined]);
+    expect(again.initialState().incoming).toBeNull();
+    crash(again);
+    const third = openStorage();
+    expect(third.snapshot()).toEqual(meta);
+    expect(third.snapshotChunk(2)).toBe(data[2]);
+    expect([third.firstIndex(), third.lastIndex()]).toEqual([21, 21]);
+    expect(third.initialState().hardState).toEqual(hs(3, null, 20));
   });
 
   it('writes snapshot.json atomically: a leftover temp file from a crash changes nothing', () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
-    s.createSnapshot(3, '{"appliedIndex":3,"entries":[]}', ['n1', 'n2', 'n3']);
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
+    s.createSnapshot(3, [chunk()], ['n1', 'n2', 'n3'], 0);
     crash(s);
     fs.writeFileSync(path.join(dir, `${snapshotFileName}.tmp`), '{"meta":{"ind');
     const again = openStorage();
-    expect(again.snapshot().meta.index).toBe(3);
+    expect(again.snapshot().index).toBe(3);
     expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8')).meta.index).toBe(3);
   });
 
-  it('ignores WAL segments an installed snapshot replaced, when the crash came before they were deleted', () => {
+  it('ignores WAL segments an installed snapshot replaced, when the crash came before they were deleted', async () => {
     const s = openStorage();
-    s.persist({ snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
     const old = segments().map((f) => [f, fs.readFileSync(path.join(dir, f))] as const);
-    const snapshot = { meta: { index: 20, term: 3, voters: ['n1', 'n2', 'n3'] }, data: '' };
-    s.persist({ snapshot, hardState: hs(3, null, 20), entries: [], mustSync: true });
+    const meta = { index: 20, term: 3, voters: ['n1', 'n2', 'n3'], chunkCount: 1, bytes: 9 };
+    await persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk() }], snapshot: meta, hardState: hs(3, null, 20), entries: [], mustSync: true });
     crash(s);
     for (const [f, data] of old) fs.writeFileSync(path.join(dir, f), data);
     const again = openStorage();
     expect([again.firstIndex(), again.lastIndex()]).toEqual([21, 20]);
     expect(segments().length).toBe(1);
+  });
+
+  it('converts a snapshot.json of the first format (one JSON string) into chunks', () => {
+    fs.writeFileSync(path.join(dir, snapshotFileName), JSON.stringify({ meta: { index: 7, term: 2, voters: ['n1', 'n2', 'n3'] }, walFrom: 1, data: '{"appliedIndex":7,"entries":[["b","2"],["a","1"]]}' }));
+    const s = openStorage();
+    expect(s.snapshot()).toMatchObject({ index: 7, term: 2, chunkCount: 1 });
+    expect(s.snapshotChunk(0)).toBe(chunk(['a', '1'], ['b', '2']));
+    expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8')).format).toBe(2);
   });
 
   it('rejects a snapshot.json that is not one', () => {

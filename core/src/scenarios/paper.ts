@@ -346,7 +346,7 @@ export const snapshotInstallCrash: SimScenario = {
     ctx.act({ type: 'restart', node: follower });
     await waitForConvergence(ctx);
     check(valueOn(ctx, follower, 's59') === '59', `${follower} lacks s59`);
-    check(ctx.sim.node(follower).storage.snapshot().meta.index >= 20, `${follower} holds no snapshot`);
+    check(ctx.sim.node(follower).storage.snapshot().index >= 20, `${follower} holds no snapshot`);
     checkNoViolations(ctx);
   },
 };

@@ -74,7 +74,7 @@ export class SimDriver implements ClusterDriver {
   }
 
   async snapshotIndex(id: NodeId): Promise<number> {
-    return this.sim.node(id).storage.snapshot().meta.index;
+    return this.sim.node(id).storage.snapshot().index;
   }
 
   /** Sends a request and lets time pass until the answer arrives or the client gives up. */

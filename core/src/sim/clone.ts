@@ -1,7 +1,8 @@
 /**
  * Deep copy of a simulation's state for checkpoints (time travel). Class instances keep their
  * prototypes, shared references stay shared, and frozen objects (log entries, config) are shared
- * rather than copied: they never change, which is what makes a checkpoint cheap.
+ * rather than copied: they never change, which is what makes a checkpoint cheap. An object with a
+ * cloneForCheckpoint() method (a copy-on-write structure) makes its own copy.
  */
 export function cloneState<T>(value: T): T {
   return cloneValue(value, new Map()) as T;
@@ -15,6 +16,13 @@ function cloneValue(value: unknown, seen: Map<object, unknown>): unknown {
   if (Object.isFrozen(value)) return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
+  // Objects with a copy-on-write structure of their own (the KV state machine's tree) copy themselves.
+  const own = (value as { cloneForCheckpoint?: () => unknown }).cloneForCheckpoint;
+  if (typeof own === 'function') {
+    const copy = own.call(value);
+    seen.set(value, copy);
+    return copy;
+  }
   if (Array.isArray(value)) {
     const copy: unknown[] = new Array(value.length);
     seen.set(value, copy);

@@ -30,6 +30,8 @@ export interface SimConfig {
   tornWriteRate: number;
   /** Take a snapshot and compact the log every this many applied entries. */
   snapshotThreshold: number;
+  /** About how large each snapshot chunk is (small, so transfers take several chunks to watch). */
+  snapshotChunkBytes: number;
   /** Client to node latency, each way (clients reach every live node). */
   clientLatencyMs: number;
   writeTimeoutMs: number;
@@ -52,6 +54,7 @@ export const defaultSimConfig: SimConfig = {
   diskLatencyMaxMs: 2,
   tornWriteRate: 0,
   snapshotThreshold: 50,
+  snapshotChunkBytes: 256,
   clientLatencyMs: 1,
   writeTimeoutMs: 2000,
   readTimeoutMs: 3000,
@@ -82,7 +85,7 @@ export function resolveSimConfig(input: SimConfigInput = {}): SimConfig {
   for (const [name, min, max] of ranges) {
     if (!(min >= 0 && max >= min)) throw new ConfigError(`${name}: need 0 <= min <= max, got ${min}..${max}`);
   }
-  for (const name of ['tickMs', 'snapshotThreshold', 'writeTimeoutMs', 'readTimeoutMs', 'eventLogMax'] as const) {
+  for (const name of ['tickMs', 'snapshotThreshold', 'snapshotChunkBytes', 'writeTimeoutMs', 'readTimeoutMs', 'eventLogMax'] as const) {
     if (!(Number.isInteger(config[name]) && config[name] > 0)) throw new ConfigError(`${name} must be a positive integer`);
   }
   return config;

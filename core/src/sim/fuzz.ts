@@ -57,6 +57,9 @@ export interface FuzzResult {
   faultsInjected: Record<string, number>;
   simulatedMs: number;
   linearizability: 'linearizable' | 'not_linearizable' | 'unknown';
+  /** Snapshots installed by followers in the run, and snapshot chunks they received. */
+  snapshotsInstalled: number;
+  snapshotChunks: number;
 }
 
 export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions>): FuzzResult {
@@ -69,7 +72,14 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     diskLatencyMinMs: 0.5,
     diskLatencyMaxMs: 4,
     snapshotThreshold: prng.pick([10, 50, 200]),
-    raft: { unsafe: options.unsafe ?? {} },
+    // Snapshots travel in chunks: one pair per chunk (1 byte), a few pairs, or all in one.
+    snapshotChunkBytes: prng.pick([1, 24, 4096]),
+    raft: { unsafe: options.unsafe ?? {}, snapshotChunksInflightMax: prng.pick([1, 4]) },
+  });
+  const snapshots = { installed: 0, chunks: 0 };
+  sim.subscribe(({ event }) => {
+    if (event.type === 'snapshotInstalled') snapshots.installed++;
+    else if (event.type === 'snapshotChunkReceived') snapshots.chunks++;
   });
   const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
   const faultsInjected: Record<string, number> = {};
@@ -93,7 +103,7 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
   for (const v of sim.violations.slice(0, 5)) failures.push(`${v.property} at ${v.at.toFixed(1)} ms on ${v.node}: ${v.message}`);
   return {
     seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: sim.history.length,
-    faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict,
+    faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict, snapshotsInstalled: snapshots.installed, snapshotChunks: snapshots.chunks,
   };
 }
 

@@ -51,7 +51,7 @@ export class InvariantChecker {
     if (rd.role === 'leader') this.checkLeader(mem, node);
     if (rd.entries.length > 0) this.checkAppended(rd.entries, node, storage);
     if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node);
-    if (rd.snapshot) mem.applied = rd.snapshot.meta.index;
+    if (rd.snapshot) mem.applied = rd.snapshot.index;
     if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries);
   }
 

@@ -221,7 +221,7 @@ export class Simulation {
     const node = this.node(id);
     if (node.replica) return node.replica.describe(this.w.now);
     const snapshot = node.storage.snapshot();
-    return downNodeState(id, node.storage.durable(), [...snapshot.meta.voters], snapshot.meta.term);
+    return downNodeState(id, node.storage.durable(), [...snapshot.voters], snapshot.term);
   }
 
   /** The live leader with the highest term, if any. */
@@ -376,7 +376,10 @@ export class Simulation {
     node.incarnation++;
     node.replica = new Replica(node.storage, {
       raft: { ...this.config.raft, id: node.id, voters: this.nodeIds, seed: this.w.prng.int(0, 0x7fffffff) },
-      snapshotThreshold: this.config.snapshotThreshold,
+      snapshot: {
+        entries: this.config.snapshotThreshold, logBytesMin: Number.POSITIVE_INFINITY, logToSnapshotRatio: 0,
+        retainEntries: 0, chunkBytes: this.config.snapshotChunkBytes,
+      },
       localReads: false,
       readContextPrefix: `${node.id}.${node.incarnation}`,
     });
@@ -390,6 +393,13 @@ export class Simulation {
     return {
       send: (message) => this.sendMessage(message),
       persist: (rd) => this.startPersist(this.node(id), rd),
+      // A snapshot is taken at once: reading the whole frozen view is cheap at simulated sizes.
+      writeSnapshot: (source) => {
+        const chunks: string[] = [];
+        for (let chunk = source.reader.next(); chunk !== null; chunk = source.reader.next()) chunks.push(chunk);
+        this.node(id).storage.createSnapshot(source.index, chunks, source.voters, source.retainEntries);
+        return true;
+      },
       answer: (ticket, response) => this.reply(this.w.requests.get(ticket)!, response),
       leaderUrl: (leader) => this.kvUrl(leader),
       observe: (rd) => this.observeReady(this.node(id), rd),
@@ -436,18 +446,20 @@ export class Simulation {
     const node = this.node(id);
     const rd = node.persisting;
     if (!rd || node.incarnation !== incarnation) return;
-    if (rd.snapshot) node.storage.applySnapshot(rd.snapshot);
+    for (const chunk of rd.snapshotChunks) node.storage.receiveChunk(chunk);
+    if (rd.snapshot) node.storage.installIncoming(rd.snapshot);
     if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.storage.append(rd.entries);
     node.replica!.persisted(this.ios.get(id)!);
     this.pump(node);
   }
 
-  /** A crash in the middle of a write keeps some prefix of it: snapshot, hard state, then entries. */
+  /** A crash in the middle of a write keeps some prefix of it: snapshot chunks, the install, hard state, then entries. */
   private writeTornPrefix(node: SimNode, rd: Ready): void {
-    const parts = (rd.snapshot ? 1 : 0) + (rd.hardState ? 1 : 0) + rd.entries.length;
+    const parts = rd.snapshotChunks.length + (rd.snapshot ? 1 : 0) + (rd.hardState ? 1 : 0) + rd.entries.length;
     let keep = this.w.prng.int(0, parts);
-    if (rd.snapshot && keep-- > 0) node.storage.applySnapshot(rd.snapshot);
+    for (const chunk of rd.snapshotChunks) if (keep-- > 0) node.storage.receiveChunk(chunk);
+    if (rd.snapshot && keep-- > 0) node.storage.installIncoming(rd.snapshot);
     if (rd.hardState && keep-- > 0) node.storage.setHardState(rd.hardState);
     if (keep > 0) node.storage.append(rd.entries.slice(0, keep));
   }

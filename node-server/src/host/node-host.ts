@@ -10,7 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ApiResponse, Message, NodeId, NodeState, RaftEvent, RaftNode, Ready, ReplicaIo, Ticket, WriteCommand } from '@raft-kv/core';
+import type { ApiResponse, Message, NodeId, NodeState, RaftEvent, RaftNode, Ready, ReplicaIo, SnapshotSource, Ticket, WriteCommand } from '@raft-kv/core';
 import { Replica, responseTypeOf } from '@raft-kv/core';
 import type { NodeConfig } from '../config';
 import type { Logger } from '../logger';
@@ -54,8 +54,8 @@ export class NodeHost {
   private nextTicket = 1;
   private readyScheduled = false;
   private pumping = false;
-  /** A WAL write is under way (it may outlive stop(); close storage only after it). */
-  private writing = false;
+  /** Disk writes under way: the Ready's, and a snapshot's (they may outlive stop(); close storage only after them). */
+  private writing = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private ticker: NodeJS.Timeout | null = null;
   private lastTickAt = 0;
@@ -85,7 +85,10 @@ export class NodeHost {
         appendRetransmitTicks: config.appendRetransmitTicks,
         snapshotRetransmitTicks: config.snapshotRetransmitTicks,
       },
-      snapshotThreshold: config.snapshotThreshold,
+      snapshot: {
+        entries: config.snapshotEntries, logBytesMin: config.snapshotLogBytes, logToSnapshotRatio: config.snapshotLogRatio,
+        retainEntries: config.snapshotRetainEntries, chunkBytes: config.snapshotChunkBytes,
+      },
       localReads: config.unsafeLocalReads,
       readContextPrefix: `${config.nodeId}:${Date.now().toString(36)}${randomInt(1 << 30).toString(36)}`,
     });
@@ -93,6 +96,7 @@ export class NodeHost {
       send: (message) => this.dispatch(message),
       flush: () => this.sender?.flush(),
       persist: (rd) => this.persist(rd),
+      writeSnapshot: (source) => this.writeSnapshot(source),
       answer: (ticket, response) => this.answer(ticket, response),
       leaderUrl: (id) => this.leaderUrl(id),
       observe: (rd) => this.observe(rd),
@@ -101,7 +105,7 @@ export class NodeHost {
         logApplied(this.deps.logger, entry);
       },
       snapshotTaken: (snap) => {
-        this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.meta.index} term=${snap.meta.term}; log compacted`);
+        this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes); log compacted to ${this.raft.firstIndex - 1}`);
       },
     };
   }
@@ -128,7 +132,7 @@ export class NodeHost {
 
   /** Resolves once no WAL write is under way (so storage can be closed after stop()). */
   whenIdle(): Promise<void> {
-    return this.writing ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
+    return this.writing > 0 ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
   }
 
   stop(): void {
@@ -272,9 +276,9 @@ export class NodeHost {
       storage.persist(rd);
       return true;
     }
-    this.writing = true;
+    this.writing++;
     storage.persistAsync(rd, (err) => {
-      this.writing = false;
+      this.writing--;
       if (this.stopped) return this.wakeIdleWaiters();
       if (err) {
         this.wakeIdleWaiters();
@@ -287,7 +291,24 @@ export class NodeHost {
     return false;
   }
 
+  /** Snapshots are written in the background: the node goes on applying and answering meanwhile. */
+  private writeSnapshot(source: SnapshotSource): boolean {
+    this.writing++;
+    const started = performance.now();
+    this.deps.storage.writeSnapshot(source, (err, written) => {
+      this.writing--;
+      if (err) this.deps.logger.error(`[snapshot] ${this.id} could not write the snapshot at index=${source.index}: ${err.message}; the log is kept, a later snapshot will try again`);
+      else if (written) this.deps.logger.debug(`[snapshot] ${this.id} wrote the snapshot at index=${source.index} in ${Math.round(performance.now() - started)} ms`);
+      if (this.stopped) return this.wakeIdleWaiters();
+      this.guard(() => this.replica.snapshotWritten(this.io, written && !err));
+      this.wakeIdleWaiters();
+      this.scheduleReady();
+    });
+    return false;
+  }
+
   private wakeIdleWaiters(): void {
+    if (this.writing > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 

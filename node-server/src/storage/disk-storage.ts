@@ -1,16 +1,27 @@
 /**
  * Durable Raft storage under `<RAFT_DATA_DIR>/<NODE_ID>/`: the WAL (entries and hard state) and
- * `snapshot.json`. The core reads it through the Storage interface from an in-memory copy of the
- * entries after the snapshot (so term() and entries() never touch the disk); the node host writes
- * it while handling a Ready, following MemoryStorage's semantics.
+ * the snapshot files (snapshot-file.ts). The core reads it through the Storage interface: the log
+ * from an in-memory copy of the entries after the log's base (so term() and entries() never touch
+ * the disk), snapshot chunks from the data file one at a time. The node host writes it while
+ * handling a Ready, following MemoryStorage's semantics.
+ *
+ * Snapshots of the node's own state are written in the background (writeSnapshot): the state
+ * machine's frozen view is read chunk by chunk and written with asynchronous I/O while the node
+ * goes on; only once the data file is durable does the manifest name it, and only then is the log
+ * compacted. A crash at any point leaves the previous snapshot and the whole WAL in charge.
  */
 import fs from 'node:fs';
-import type { DurableState, Entry, HardState, InitialState, NodeId, ReplicaStorage, Snapshot } from '@raft-kv/core';
-import { MemoryStorage, emptySnapshot, fail, isHardStateEqual } from '@raft-kv/core';
+import path from 'node:path';
+import type { DurableState, Entry, HardState, IncomingSnapshot, InitialState, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource } from '@raft-kv/core';
+import { MemoryStorage, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
 import { hardStateRecord } from './record';
-import { readSnapshotFile, writeSnapshotFile } from './snapshot-file';
+import type { SnapshotManifest } from './snapshot-file';
+import {
+  SnapshotData, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, readChunkFrame,
+  readManifest, removeStaleDataFiles, scanChunkFrames, writeFileAtomically, writeManifest,
+} from './snapshot-file';
 import { Wal } from './wal';
 
 export interface DiskStorageOptions {
@@ -21,12 +32,26 @@ export interface DiskStorageOptions {
 
 /** What one Ready asks to persist (core's Ready has these fields). */
 export interface PersistBatch {
-  snapshot: Snapshot | null;
+  snapshotChunks: readonly SnapshotChunk[];
+  snapshot: SnapshotMeta | null;
   hardState: HardState | null;
   entries: readonly Entry[];
   /** False when only the commit index changed: that may be written lazily, without an fsync. */
   mustSync: boolean;
 }
+
+/** A snapshot being received: its meta, the open chunk file, and where each chunk starts. */
+interface Incoming {
+  meta: SnapshotMeta;
+  fd: number;
+  offsets: number[];
+  size: number;
+}
+
+type Done = (err: Error | null) => void;
+
+/** Where a snapshot of our own state goes in the log. */
+type SnapshotTarget = Pick<SnapshotSource, 'index' | 'term' | 'voters' | 'retainEntries'>;
 
 export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
@@ -35,37 +60,47 @@ export class DiskStorage implements ReplicaStorage {
   /** The hard state as the WAL has it (the commit index may lag behind the in-memory one). */
   private walHardState: HardState;
   private durableState: DurableState;
+  /** The current snapshot's data (null for the empty snapshot). */
+  private data: SnapshotData | null;
+  private incoming: Incoming | null;
+  private closed = false;
 
   private constructor(
     readonly dir: string,
     private readonly wal: Wal,
     private readonly options: DiskStorageOptions,
-    state: { snap: Snapshot; walFrom: number; hardState: HardState; log: Entry[] },
+    state: { manifest: SnapshotManifest; hardState: HardState; log: Entry[]; incoming: Incoming | null },
   ) {
-    this.memory = MemoryStorage.restore(state.snap, state.log, state.hardState);
-    this.walFrom = state.walFrom;
+    const { manifest } = state;
+    this.memory = MemoryStorage.restore(manifest.meta, null, manifest.logBase, state.log, state.hardState);
+    this.walFrom = manifest.walFrom;
     this.walHardState = state.hardState;
+    this.data = manifest.dataFile === null ? null : new SnapshotData(path.join(dir, manifest.dataFile), manifest.chunkOffsets);
+    this.incoming = state.incoming;
     this.durableState = this.staged();
   }
 
-  static open(dir: string, voters: NodeId[], options: DiskStorageOptions): DiskStorage {
+  static open(dir: string, voters: string[], options: DiskStorageOptions): DiskStorage {
     fs.mkdirSync(dir, { recursive: true });
-    const file = readSnapshotFile(dir);
-    const snap = file?.snapshot ?? emptySnapshot(voters);
-    const walFrom = file?.walFrom ?? 1;
-    const { wal, replay } = Wal.open(dir, walFrom, snap.meta.index, options);
-    const storage = new DiskStorage(dir, wal, options, { snap, walFrom, hardState: replay.hardState, log: replay.entries });
+    const manifest = openManifest(dir, voters, options);
+    removeStaleDataFiles(dir, manifest.dataFile);
+    const { wal, replay } = Wal.open(dir, manifest.walFrom, manifest.logBase.index, options);
+    const incoming = openIncoming(dir, manifest.meta, options);
+    const storage = new DiskStorage(dir, wal, options, { manifest, hardState: replay.hardState, log: replay.entries, incoming });
+    const snap = manifest.meta;
     options.logger.info(
-      `[storage] opened ${dir}: snapshot index=${snap.meta.index} term=${snap.meta.term}, entries ${storage.firstIndex()}..${storage.lastIndex()}, ` +
-        `term=${replay.hardState.term} vote=${replay.hardState.vote ?? '-'} commit=${replay.hardState.commit}`,
+      `[storage] opened ${dir}: snapshot index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes), ` +
+        `entries ${storage.firstIndex()}..${storage.lastIndex()}, term=${replay.hardState.term} vote=${replay.hardState.vote ?? '-'} ` +
+        `commit=${replay.hardState.commit}${incoming ? `; resuming the snapshot at ${incoming.meta.index} from a leader (${incoming.offsets.length} of ${incoming.meta.chunkCount} chunks)` : ''}`,
     );
     return storage;
   }
 
-  // ---- Storage (read by the core, from memory) ----------------------------------------------------
+  // ---- Storage (read by the core, from memory; snapshot chunks from disk) -------------------------
 
   initialState(): InitialState {
-    return this.memory.initialState();
+    const incoming: IncomingSnapshot | null = this.incoming ? { meta: this.incoming.meta, received: this.incoming.offsets.length } : null;
+    return { ...this.memory.initialState(), incoming };
   }
 
   firstIndex(): number {
@@ -84,8 +119,20 @@ export class DiskStorage implements ReplicaStorage {
     return this.memory.entries(lo, hi);
   }
 
-  snapshot(): Snapshot {
+  snapshot(): SnapshotMeta {
     return this.memory.snapshot();
+  }
+
+  snapshotChunk(chunk: number): string {
+    if (!this.data) fail(`snapshotChunk: there is no snapshot data (chunk ${chunk})`);
+    return this.data.chunk(chunk);
+  }
+
+  incomingChunk(chunk: number): string {
+    const incoming = this.incoming;
+    const offset = incoming?.offsets[chunk];
+    if (!incoming || offset === undefined) fail(`incomingChunk: no chunk ${chunk} received`);
+    return readChunkFrame(incoming.fd, path.join(this.dir, incomingDataFileName), offset);
   }
 
   hardStateNow(): HardState {
@@ -99,41 +146,54 @@ export class DiskStorage implements ReplicaStorage {
 
   private staged(): DurableState {
     const hs = this.walHardState;
-    return { term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex: this.lastIndex(), snapshotIndex: this.memory.snapshot().meta.index };
+    return { term: hs.term, vote: hs.vote, commit: hs.commit, lastIndex: this.lastIndex(), snapshotIndex: this.memory.snapshot().index };
   }
 
   // ---- writes (by the node host, while handling a Ready) -------------------------------------------
 
   /**
-   * Makes a Ready's snapshot, entries and hard state durable, in that order, in one WAL write.
-   * Term and vote are durable before any answer goes out (one vote per term, even across a
-   * crash). A change of the commit index alone (mustSync false) is not written on its own: the
-   * commit index is volatile in the paper, the core clamps what it reads after a restart and learns
-   * the rest from the leader, so it rides along with the next entries or vote instead.
+   * Makes a commit-only Ready durable at once (see isNoop). Term and vote are durable before any
+   * answer goes out (one vote per term, even across a crash). A change of the commit index alone
+   * (mustSync false) is not written on its own: the commit index is volatile in the paper, the core
+   * clamps what it reads after a restart and learns the rest from the leader, so it rides along
+   * with the next entries or vote instead.
    */
   persist(batch: PersistBatch): void {
+    if (batch.snapshotChunks.length > 0) fail('persist: snapshot chunks are written with persistAsync');
     this.wal.append(this.stage(batch));
     this.durableState = this.staged();
   }
 
-  /** persist() with the WAL write off the event loop; `done` runs once it is durable. */
-  persistAsync(batch: PersistBatch, done: (err: Error | null) => void): void {
-    const records = this.stage(batch);
-    const after = this.staged();
-    this.wal.appendAsync(records, (err) => {
-      if (!err) this.durableState = after;
-      done(err);
+  /**
+   * Makes a Ready durable off the event loop, in order: the snapshot chunks received (fsynced), the
+   * installation of a snapshot received in full, then the hard state and entries in one WAL write.
+   * `done` runs once all of it is durable.
+   */
+  persistAsync(batch: PersistBatch, done: Done): void {
+    this.writeIncomingChunks(batch.snapshotChunks, (err) => {
+      if (err) return done(err);
+      let records: WalRecord[];
+      try {
+        records = this.stage(batch);
+      } catch (e) {
+        return done(e as Error);
+      }
+      const after = this.staged();
+      this.wal.appendAsync(records, (walErr) => {
+        if (!walErr) this.durableState = after;
+        done(walErr);
+      });
     });
   }
 
   /** True when persisting `batch` writes nothing (so the Ready can go on at once). */
   static isNoop(batch: PersistBatch): boolean {
-    return !batch.mustSync && batch.snapshot === null && batch.entries.length === 0;
+    return !batch.mustSync && batch.snapshotChunks.length === 0 && batch.snapshot === null && batch.entries.length === 0;
   }
 
   /** Installs a snapshot, updates the in-memory log and hard state, and returns the WAL records to write. */
   private stage(batch: PersistBatch): WalRecord[] {
-    if (batch.snapshot) this.installSnapshot(batch.snapshot);
+    if (batch.snapshot) this.installIncoming(batch.snapshot);
     const records: WalRecord[] = [];
     for (const entry of this.memory.append(batch.entries)) records.push({ t: 'e', i: entry.index, m: entry.term, c: entry.command });
     const hs = batch.hardState ?? this.memory.hardStateNow();
@@ -146,33 +206,186 @@ export class DiskStorage implements ReplicaStorage {
     return records;
   }
 
+  /** Appends received chunks to the incoming file; chunk 0 starts a new file (a new snapshot). */
+  private writeIncomingChunks(chunks: readonly SnapshotChunk[], done: Done): void {
+    if (chunks.length === 0) return done(null);
+    try {
+      for (const c of chunks) if (c.chunk === 0) this.startIncoming(c.meta);
+    } catch (err) {
+      return done(err as Error);
+    }
+    const incoming = this.incoming;
+    if (!incoming) return done(new Error('snapshot chunks without chunk 0'));
+    const frames: Buffer[] = [];
+    for (const c of chunks) {
+      if (!isSameSnapshot(c.meta, incoming.meta) || c.chunk !== incoming.offsets.length + frames.length) {
+        return done(new Error(`chunk ${c.chunk} of the snapshot at ${c.meta.index} does not follow what was received`));
+      }
+      frames.push(encodeChunkFrame(c.data));
+    }
+    const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    writeAll(incoming.fd, data, incoming.size, (err) => {
+      if (err) return done(err);
+      const finish = (syncErr: Error | null) => {
+        if (syncErr) return done(syncErr);
+        let at = incoming.size;
+        for (const frame of frames) {
+          incoming.offsets.push(at);
+          at += frame.length;
+        }
+        incoming.size = at;
+        done(null);
+      };
+      if (this.options.fsync) fs.fdatasync(incoming.fd, finish);
+      else finish(null);
+    });
+  }
+
+  private startIncoming(meta: SnapshotMeta): void {
+    this.dropIncoming();
+    writeFileAtomically(this.dir, incomingMetaFileName, JSON.stringify({ meta }), this.options.fsync);
+    const fd = fs.openSync(path.join(this.dir, incomingDataFileName), 'w');
+    this.incoming = { meta, fd, offsets: [], size: 0 };
+  }
+
+  private dropIncoming(): void {
+    if (!this.incoming) return;
+    fs.closeSync(this.incoming.fd);
+    this.incoming = null;
+    fs.rmSync(path.join(this.dir, incomingMetaFileName), { force: true });
+    fs.rmSync(path.join(this.dir, incomingDataFileName), { force: true });
+  }
+
   /**
-   * A snapshot from the leader replaces the whole log. The new log starts in a fresh WAL segment;
-   * snapshot.json names it, so a crash before the rename keeps the old state and a crash after it
-   * ignores (and deletes) the old segments.
+   * A snapshot received in full replaces the whole log. Its chunk file becomes the data file and
+   * the new log starts in a fresh WAL segment; the manifest names both, so a crash before its
+   * rename keeps the old state and a crash after it ignores (and deletes) the old segments.
    */
-  private installSnapshot(snapshot: Snapshot): void {
-    const current = this.memory.snapshot().meta.index;
-    if (snapshot.meta.index <= current) fail(`installSnapshot: ${snapshot.meta.index} is not newer than ${current}`);
+  private installIncoming(meta: SnapshotMeta): void {
+    const incoming = this.incoming;
+    if (!incoming || !isSameSnapshot(incoming.meta, meta) || incoming.offsets.length !== meta.chunkCount) {
+      fail(`installIncoming: the snapshot at ${meta.index} was not received in full`);
+    }
+    const current = this.memory.snapshot().index;
+    if (meta.index <= current) fail(`installIncoming: ${meta.index} is not newer than ${current}`);
+    const dataFile = dataFileName(meta);
+    fs.closeSync(incoming.fd);
+    this.incoming = null;
+    fs.renameSync(path.join(this.dir, incomingDataFileName), path.join(this.dir, dataFile));
     const walFrom = this.wal.rotate();
-    writeSnapshotFile(this.dir, { snapshot, walFrom }, this.options.fsync);
+    const logBase = { index: meta.index, term: meta.term };
+    this.commitManifest({ meta, walFrom, logBase, dataFile, chunkOffsets: incoming.offsets });
+    fs.rmSync(path.join(this.dir, incomingMetaFileName), { force: true });
     this.wal.dropSegmentsBefore(walFrom);
-    this.memory.applySnapshot(snapshot);
+    this.memory.replaceWithSnapshot(meta, null);
     this.walFrom = walFrom;
   }
 
-  /** Records a snapshot of the state machine at `index` (applied, so committed) and compacts the log before it. */
-  createSnapshot(index: number, data: string, voters: NodeId[]): Snapshot {
-    const term = this.term(index);
-    const current = this.memory.snapshot().meta.index;
+  /** Writes the manifest, then switches to its data file and deletes the others. */
+  private commitManifest(manifest: SnapshotManifest): void {
+    writeManifest(this.dir, manifest, this.options.fsync);
+    this.data?.close();
+    this.data = manifest.dataFile === null ? null : new SnapshotData(path.join(this.dir, manifest.dataFile), manifest.chunkOffsets);
+    removeStaleDataFiles(this.dir, manifest.dataFile);
+  }
+
+  /**
+   * Writes a snapshot of the node's own state in the background: chunks from the frozen view, one
+   * asynchronous write each, then fsync, rename, the manifest, and only then the compaction of the
+   * log (memory and WAL segments) up to `index - retainEntries`. `done(err, written)`: written is
+   * false when the snapshot was given up (the storage closed, or a newer one arrived meanwhile).
+   */
+  writeSnapshot(source: SnapshotSource, done: (err: Error | null, written: boolean) => void): void {
+    const name = dataFileName(source);
+    const file = path.join(this.dir, name);
+    const tmp = `${file}.tmp`;
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, 'w');
+    } catch (err) {
+      return done(err as Error, false);
+    }
+    const offsets: number[] = [];
+    let size = 0;
+    const giveUp = (err: Error | null): void => {
+      fs.close(fd, () => fs.rm(tmp, { force: true }, () => done(err, false)));
+    };
+    const next = (): void => {
+      if (this.closed) return giveUp(null);
+      let chunk: string | null;
+      try {
+        chunk = source.reader.next();
+      } catch (err) {
+        return giveUp(err as Error);
+      }
+      if (chunk === null) return finish();
+      const frame = encodeChunkFrame(chunk);
+      writeAll(fd, frame, size, (err) => {
+        if (err) return giveUp(err);
+        offsets.push(size);
+        size += frame.length;
+        next();
+      });
+    };
+    const finish = (): void => {
+      const closeAndCommit = (syncErr: Error | null): void => {
+        if (syncErr) return giveUp(syncErr);
+        fs.close(fd, (closeErr) => {
+          if (closeErr) return done(closeErr, false);
+          try {
+            done(null, this.adoptWrittenSnapshot(source, name, tmp, offsets, size));
+          } catch (err) {
+            fs.rmSync(tmp, { force: true });
+            done(err as Error, false);
+          }
+        });
+      };
+      if (this.options.fsync) fs.fdatasync(fd, closeAndCommit);
+      else closeAndCommit(null);
+    };
+    next();
+  }
+
+  /** The data file is durable: name it in the manifest and compact. False when it is no longer wanted. */
+  private adoptWrittenSnapshot(source: SnapshotTarget, name: string, tmp: string, offsets: number[], bytes: number): boolean {
+    const current = this.memory.snapshot();
+    // Closed, or a snapshot received from a leader replaced the log while this one was written.
+    if (this.closed || source.index <= current.index || this.memory.term(source.index) !== source.term) {
+      fs.rmSync(tmp, { force: true });
+      return false;
+    }
+    fs.renameSync(tmp, path.join(this.dir, name));
+    const meta: SnapshotMeta = { index: source.index, term: source.term, voters: [...source.voters], chunkCount: offsets.length, bytes };
+    const logBaseIndex = Math.max(this.memory.firstIndex() - 1, source.index - source.retainEntries);
+    const logBase = { index: logBaseIndex, term: this.memory.term(logBaseIndex)! };
+    this.commitManifest({ meta, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets });
+    this.memory.adoptSnapshot(meta, null, logBaseIndex);
+    this.wal.compactTo(logBaseIndex);
+    this.durableState = { ...this.durableState, snapshotIndex: source.index };
+    return true;
+  }
+
+  /**
+   * Records a snapshot at once (tests and tools): the whole of `chunks` written synchronously.
+   * The node uses writeSnapshot.
+   */
+  createSnapshot(index: number, chunks: readonly string[], voters: readonly string[], retainEntries: number): SnapshotMeta {
+    const term = this.memory.term(index);
     if (term === undefined) fail(`createSnapshot: no entry at ${index}`);
-    if (index <= current) fail(`createSnapshot: ${index} is not newer than ${current}`);
-    // The file first: a crash before the rename keeps the old snapshot and the whole WAL.
-    writeSnapshotFile(this.dir, { snapshot: { meta: { index, term, voters: [...voters] }, data }, walFrom: this.walFrom }, this.options.fsync);
-    const snapshot = this.memory.createSnapshot(index, data, voters);
-    this.wal.compactTo(index);
-    this.durableState = { ...this.durableState, snapshotIndex: index };
-    return snapshot;
+    if (index <= this.memory.snapshot().index) fail(`createSnapshot: ${index} is not newer than ${this.memory.snapshot().index}`);
+    const name = dataFileName({ index, term });
+    const tmp = path.join(this.dir, `${name}.tmp`);
+    const frames = chunks.map(encodeChunkFrame);
+    const offsets: number[] = [];
+    let size = 0;
+    for (const frame of frames) {
+      offsets.push(size);
+      size += frame.length;
+    }
+    fs.writeFileSync(tmp, Buffer.concat(frames));
+    if (this.options.fsync) fsyncFile(tmp);
+    if (!this.adoptWrittenSnapshot({ index, term, voters, retainEntries }, name, tmp, offsets, size)) fail(`createSnapshot: the snapshot at ${index} was not taken`);
+    return this.memory.snapshot();
   }
 
   walSegmentFiles(): string[] {
@@ -180,6 +393,82 @@ export class DiskStorage implements ReplicaStorage {
   }
 
   close(): void {
+    this.closed = true;
     this.wal.close();
+    this.data?.close();
+    this.data = null;
+    if (this.incoming) fs.closeSync(this.incoming.fd);
+    this.incoming = null;
+  }
+}
+
+/** The manifest, or a fresh one; a format-1 snapshot.json is rewritten in chunks first. */
+function openManifest(dir: string, voters: string[], options: DiskStorageOptions): SnapshotManifest {
+  const found = readManifest(dir);
+  if (found === null) return { meta: emptySnapshotMeta(voters), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [] };
+  if (!isLegacy(found)) return found;
+  const chunks = legacySnapshotChunks(found.data);
+  const meta: SnapshotMeta = { ...found.meta, chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+  const dataFile = dataFileName(meta);
+  const frames = chunks.map(encodeChunkFrame);
+  const chunkOffsets: number[] = [];
+  let size = 0;
+  for (const frame of frames) {
+    chunkOffsets.push(size);
+    size += frame.length;
+  }
+  fs.writeFileSync(path.join(dir, dataFile), Buffer.concat(frames));
+  if (options.fsync) fsyncFile(path.join(dir, dataFile));
+  const manifest: SnapshotManifest = { meta, walFrom: found.walFrom, logBase: { index: meta.index, term: meta.term }, dataFile, chunkOffsets };
+  writeManifest(dir, manifest, options.fsync);
+  options.logger.info(`[storage] converted ${dir}/snapshot.json from format 1 (one JSON string) to chunks (${chunks.length})`);
+  return manifest;
+}
+
+/** A snapshot being received when the node stopped, if it is still newer than the current one. */
+function openIncoming(dir: string, current: SnapshotMeta, options: DiskStorageOptions): Incoming | null {
+  const metaFile = path.join(dir, incomingMetaFileName);
+  const dataFile = path.join(dir, incomingDataFileName);
+  let meta: SnapshotMeta | null;
+  try {
+    meta = (JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { meta: SnapshotMeta }).meta;
+  } catch {
+    meta = null;
+  }
+  if (!meta || !Number.isSafeInteger(meta.index) || meta.index <= current.index || !fs.existsSync(dataFile)) {
+    fs.rmSync(metaFile, { force: true });
+    fs.rmSync(dataFile, { force: true });
+    return null;
+  }
+  const { offsets, end } = scanChunkFrames(dataFile);
+  const kept = offsets.slice(0, meta.chunkCount);
+  const size = kept.length < offsets.length ? offsets[kept.length]! : end;
+  if (size < fs.statSync(dataFile).size) {
+    options.logger.warn(`[storage] cutting a torn chunk off the snapshot being received (${fs.statSync(dataFile).size - size} bytes)`);
+    fs.truncateSync(dataFile, size);
+  }
+  const fd = fs.openSync(dataFile, 'r+');
+  return { meta, fd, offsets: kept, size };
+}
+
+function writeAll(fd: number, data: Buffer, position: number, done: Done): void {
+  let written = 0;
+  const step = (): void => {
+    fs.write(fd, data, written, data.length - written, position + written, (err, n) => {
+      if (err) return done(err);
+      written += n;
+      if (written < data.length) return step();
+      done(null);
+    });
+  };
+  step();
+}
+
+function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }

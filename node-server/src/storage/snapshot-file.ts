@@ -1,25 +1,55 @@
 /**
- * `snapshot.json`: the state machine at an index, written atomically (tmp file, fsync, rename,
- * fsync the directory), so a reader sees the old snapshot or the new one, never a mix.
- * `walFrom` names the first WAL segment that still counts: segments before it belong to a log
- * that an installed snapshot replaced.
+ * Snapshots on disk, under `<RAFT_DATA_DIR>/<NODE_ID>/`:
+ * - `snapshot.json`, the manifest: which snapshot is current (its index, term, members, chunk count
+ *   and size), the file holding its data and where each chunk starts in it, the first WAL segment
+ *   that still counts (`walFrom`), and the log's base (entries up to it are compacted away). It is
+ *   small and replaced atomically (tmp file, fsync, rename, fsync the directory), so a reader sees
+ *   the old snapshot or the new one, never a mix.
+ * - `snapshot-<index>-<term>.chunks`, the data: the state machine's chunks, each framed as
+ *   [length u32 LE][crc32 u32 LE][UTF-8 bytes]. It is written and fsynced before the manifest names it.
+ * - `snapshot-incoming.json` and `snapshot-incoming.chunks`: a snapshot being received from a leader
+ *   (its meta, and the chunks received so far), so that a restart resumes the transfer.
+ * Data files the manifest does not name are leftovers of a crash and are deleted at open.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Snapshot } from '@raft-kv/core';
+import { crc32 } from 'node:zlib';
+import type { SnapshotMeta } from '@raft-kv/core';
 
 export const snapshotFileName = 'snapshot.json';
+export const incomingMetaFileName = 'snapshot-incoming.json';
+export const incomingDataFileName = 'snapshot-incoming.chunks';
+const dataFilePattern = /^snapshot-\d{10}-\d{10}\.chunks(\.tmp)?$/;
+const frameHeaderBytes = 8;
+/** The manifest's format; 1 was a single JSON file with the data inline. */
+const manifestFormat = 2;
 
-export interface SnapshotFile {
-  snapshot: Snapshot;
+export const dataFileName = (meta: Pick<SnapshotMeta, 'index' | 'term'>): string =>
+  `snapshot-${String(meta.index).padStart(10, '0')}-${String(meta.term).padStart(10, '0')}.chunks`;
+
+export interface SnapshotManifest {
+  meta: SnapshotMeta;
   walFrom: number;
+  /** The last compacted entry: the log holds the entries after it. At or before meta.index. */
+  logBase: { index: number; term: number };
+  /** The data file (in the same directory); null for the empty snapshot at index 0. */
+  dataFile: string | null;
+  /** Byte offset of each chunk's frame in the data file. */
+  chunkOffsets: number[];
 }
 
 export class SnapshotFileError extends Error {
   override name = 'SnapshotFileError';
 }
 
-export function readSnapshotFile(dir: string): SnapshotFile | null {
+/** The manifest as written by format 1: the data inline, one string. */
+export interface LegacySnapshot {
+  meta: { index: number; term: number; voters: string[] };
+  walFrom: number;
+  data: string;
+}
+
+export function readManifest(dir: string): SnapshotManifest | LegacySnapshot | null {
   const file = path.join(dir, snapshotFileName);
   let text: string;
   try {
@@ -28,24 +58,39 @@ export function readSnapshotFile(dir: string): SnapshotFile | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  let parsed: unknown;
+  let p: Record<string, unknown>;
   try {
-    parsed = JSON.parse(text);
+    p = JSON.parse(text) as Record<string, unknown>;
   } catch (err) {
     throw new SnapshotFileError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  const p = parsed as { meta?: { index?: unknown; term?: unknown; voters?: unknown }; data?: unknown; walFrom?: unknown };
-  const meta = p.meta;
-  const valid = meta && Number.isSafeInteger(meta.index) && Number.isSafeInteger(meta.term) && Array.isArray(meta.voters) &&
-    meta.voters.every((v) => typeof v === 'string') && typeof p.data === 'string' && Number.isSafeInteger(p.walFrom);
-  if (!valid) throw new SnapshotFileError(`${file}: not a snapshot (expected meta.index, meta.term, meta.voters, data, walFrom)`);
-  return { snapshot: { meta: { index: meta.index as number, term: meta.term as number, voters: meta.voters as string[] }, data: p.data as string }, walFrom: p.walFrom as number };
+  const meta = p.meta as Record<string, unknown> | undefined;
+  const baseMeta = meta && Number.isSafeInteger(meta.index) && Number.isSafeInteger(meta.term) && Array.isArray(meta.voters) &&
+    meta.voters.every((v) => typeof v === 'string') && Number.isSafeInteger(p.walFrom);
+  if (baseMeta && p.format === undefined && typeof p.data === 'string') return p as unknown as LegacySnapshot;
+  const logBase = p.logBase as Record<string, unknown> | undefined;
+  const offsets = p.chunkOffsets;
+  const valid = baseMeta && p.format === manifestFormat && Number.isSafeInteger(meta!.chunkCount) && Number.isSafeInteger(meta!.bytes) &&
+    logBase && Number.isSafeInteger(logBase.index) && Number.isSafeInteger(logBase.term) &&
+    (p.dataFile === null || (typeof p.dataFile === 'string' && dataFilePattern.test(p.dataFile))) &&
+    Array.isArray(offsets) && offsets.length === meta!.chunkCount && offsets.every((o) => Number.isSafeInteger(o) && o >= 0);
+  if (!valid) {
+    throw new SnapshotFileError(`${file}: not a snapshot manifest (expected format ${manifestFormat} with meta, walFrom, logBase, dataFile, chunkOffsets)`);
+  }
+  return p as unknown as SnapshotManifest;
 }
 
-export function writeSnapshotFile(dir: string, content: SnapshotFile, fsync: boolean): void {
-  const file = path.join(dir, snapshotFileName);
+export function isLegacy(m: SnapshotManifest | LegacySnapshot): m is LegacySnapshot {
+  return typeof (m as LegacySnapshot).data === 'string';
+}
+
+export function writeManifest(dir: string, manifest: SnapshotManifest, fsync: boolean): void {
+  writeFileAtomically(dir, snapshotFileName, JSON.stringify({ format: manifestFormat, ...manifest }), fsync);
+}
+
+export function writeFileAtomically(dir: string, name: string, body: string, fsync: boolean): void {
+  const file = path.join(dir, name);
   const tmp = `${file}.tmp`;
-  const body = JSON.stringify({ meta: content.snapshot.meta, walFrom: content.walFrom, data: content.snapshot.data });
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, body);
@@ -63,5 +108,70 @@ export function fsyncDir(dir: string): void {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Deletes snapshot data files other than `keep` (leftovers of a crash or of older snapshots). */
+export function removeStaleDataFiles(dir: string, keep: string | null): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (dataFilePattern.test(name) && name !== keep) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+export function encodeChunkFrame(data: string): Buffer {
+  const payload = Buffer.from(data, 'utf8');
+  const frame = Buffer.allocUnsafe(frameHeaderBytes + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(crc32(payload), 4);
+  payload.copy(frame, frameHeaderBytes);
+  return frame;
+}
+
+/** Reads the chunk whose frame starts at `offset` of an open file; throws on a damaged frame. */
+export function readChunkFrame(fd: number, file: string, offset: number): string {
+  const header = Buffer.alloc(frameHeaderBytes);
+  if (fs.readSync(fd, header, 0, frameHeaderBytes, offset) !== frameHeaderBytes) throw new SnapshotFileError(`${file}: no chunk at offset ${offset}`);
+  const length = header.readUInt32LE(0);
+  const payload = Buffer.allocUnsafe(length);
+  if (fs.readSync(fd, payload, 0, length, offset + frameHeaderBytes) !== length) throw new SnapshotFileError(`${file}: chunk at offset ${offset} is cut short`);
+  if (crc32(payload) !== header.readUInt32LE(4)) throw new SnapshotFileError(`${file}: chunk at offset ${offset} fails its checksum`);
+  return payload.toString('utf8');
+}
+
+/**
+ * Walks the frames of a chunk file: the offsets of the intact ones, and where they end (a torn
+ * or damaged frame at the end, from a crash while receiving, is where the file is cut).
+ */
+export function scanChunkFrames(file: string): { offsets: number[]; end: number } {
+  const buf = fs.readFileSync(file);
+  const offsets: number[] = [];
+  let offset = 0;
+  while (offset + frameHeaderBytes <= buf.length) {
+    const length = buf.readUInt32LE(offset);
+    const start = offset + frameHeaderBytes;
+    if (start + length > buf.length) break;
+    if (crc32(buf.subarray(start, start + length)) !== buf.readUInt32LE(offset + 4)) break;
+    offsets.push(offset);
+    offset = start + length;
+  }
+  return { offsets, end: offset };
+}
+
+/** The current snapshot's data file, open for reading chunks (a leader sends them to followers). */
+export class SnapshotData {
+  private readonly fd: number;
+
+  constructor(readonly file: string, private readonly offsets: readonly number[]) {
+    this.fd = fs.openSync(file, 'r');
+  }
+
+  chunk(i: number): string {
+    const offset = this.offsets[i];
+    if (offset === undefined) throw new SnapshotFileError(`${this.file}: no chunk ${i} (${this.offsets.length} chunks)`);
+    return readChunkFrame(this.fd, this.file, offset);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
   }
 }

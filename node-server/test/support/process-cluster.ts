@@ -141,7 +141,11 @@ export class ProcessCluster implements ClusterDriver {
       LOG_FORMAT: 'json',
       ...this.options.env,
     };
-    if (this.options.snapshotThreshold !== undefined) env.RAFT_SNAPSHOT_THRESHOLD = String(this.options.snapshotThreshold);
+    if (this.options.snapshotThreshold !== undefined) {
+      // Scenarios that ask for frequent snapshots want the log compacted right up to them.
+      env.RAFT_SNAPSHOT_THRESHOLD = String(this.options.snapshotThreshold);
+      env.RAFT_SNAPSHOT_RETAIN_ENTRIES = '0';
+    }
     return env;
   }
 

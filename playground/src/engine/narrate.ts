@@ -117,7 +117,11 @@ function narrateRaft(e: RaftEvent): Narration | null {
     case 'entryApplied':
       return say(`${e.node} applies index ${e.index} (${describeCommand(e.command)})`, 'commit', 'info', false);
     case 'snapshotSent':
-      return say(`${e.node} sends a snapshot up to index ${e.index} to ${e.to}: the entries it needs are compacted away`, 'snapshot');
+      return e.fromChunk === 0
+        ? say(`${e.node} sends a snapshot up to index ${e.index} to ${e.to} in ${e.chunkCount} chunk${e.chunkCount === 1 ? '' : 's'}: the entries it needs are compacted away`, 'snapshot')
+        : say(`${e.node} resends its snapshot to ${e.to} from chunk ${e.fromChunk + 1} of ${e.chunkCount}: no chunk was acknowledged in time`, 'snapshot', 'bad');
+    case 'snapshotChunkReceived':
+      return say(`${e.node} stores chunk ${e.chunk + 1} of ${e.chunkCount} of ${e.from}'s snapshot up to index ${e.index}`, 'snapshot', 'info', false);
     case 'snapshotInstalled':
       return say(`${e.node} installs ${e.from}'s snapshot up to index ${e.index}`, 'snapshot', 'good');
     case 'snapshotTaken':

@@ -130,9 +130,9 @@ function messageFields(m: Message): Field[] {
         : [...base, f('success', false), f('rejectReason', m.rejectReason ?? ''), f('rejectedIndex', m.rejectedIndex),
           f('conflictIndex', m.conflictIndex), f('conflictTerm', m.conflictTerm), f('lastLogIndex', m.lastLogIndex)];
     case 'InstallSnapshot':
-      return [...base, f('snapshotIndex', m.snapshot.meta.index), f('snapshotTerm', m.snapshot.meta.term)];
+      return [...base, f('snapshotIndex', m.meta.index), f('snapshotTerm', m.meta.term), f('chunk', `${m.chunk + 1} of ${m.meta.chunkCount}`), f('bytes', m.data.length)];
     case 'InstallSnapshotResponse':
-      return [...base, f('matchIndex', m.matchIndex)];
+      return [...base, f('success', m.success), f('nextChunk', m.nextChunk), f('matchIndex', m.matchIndex)];
     case 'ReadIndex':
       return [...base, f('context', m.context)];
     case 'ReadIndexResponse':

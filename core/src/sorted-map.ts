@@ -1,0 +1,35 @@
+/**
+ * The sorted map the KV state machine keeps its data in: a B+ tree (the `sorted-btree` package)
+ * whose clone() is O(1) and copy-on-write. That is what lets a snapshot read a frozen view of
+ * the state, chunk by chunk, while writes go on; the simulator's checkpoints share it the same way.
+ */
+import * as btreeModule from 'sorted-btree';
+import * as bulkLoadModule from 'sorted-btree/extended/bulkLoad';
+import type BTreeClass from 'sorted-btree';
+
+type BTreeConstructor = typeof BTreeClass;
+type BulkLoad = typeof import('sorted-btree/extended/bulkLoad').bulkLoad;
+
+// The package is CommonJS: bundlers hand its class over as `default`, Node's ESM loader as
+// `default.default`. Resolve it once, here.
+const moduleDefault = (btreeModule as unknown as { default: BTreeConstructor & { default?: BTreeConstructor } }).default;
+const BTree: BTreeConstructor = moduleDefault.default ?? moduleDefault;
+const bulkLoadNs = bulkLoadModule as unknown as { bulkLoad?: BulkLoad; default?: { bulkLoad: BulkLoad } };
+const bulkLoad: BulkLoad = bulkLoadNs.bulkLoad ?? bulkLoadNs.default!.bulkLoad;
+
+/** Keys per tree node: wide nodes keep the tree shallow and the per-key overhead small. */
+const nodeSizeMax = 64;
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export type SortedMap = BTreeClass<string, string>;
+
+export function emptySortedMap(): SortedMap {
+  return new BTree<string, string>(undefined, compareStrings, nodeSizeMax);
+}
+
+/** Builds a map from keys in strictly ascending order, in O(n). */
+export function sortedMapFromSorted(keys: string[], values: string[]): SortedMap {
+  if (keys.length === 0) return emptySortedMap();
+  return bulkLoad(keys, values, nodeSizeMax, compareStrings);
+}

@@ -1,0 +1,161 @@
+/**
+ * InstallSnapshot in chunks (Figure 13): the leader streams its snapshot a few chunks at a time,
+ * the follower makes each chunk durable before acknowledging it, and a transfer that loses,
+ * duplicates or reorders chunks, or whose follower restarts halfway, still ends with the same state
+ * and without starting over.
+ */
+import { describe, expect, it } from 'vitest';
+import type { InstallSnapshot, Message } from '../src/index';
+import { Simulation } from '../src/sim';
+import { TestCluster, newNode } from './harness';
+
+const voters = ['n1', 'n2', 'n3'];
+
+/** n1 leads, n3 missed 40 writes, and n1's log is compacted past them into a snapshot of many chunks. */
+function leaderAheadOfN3(config = {}) {
+  const c = new TestCluster(voters, config);
+  c.campaign('n1');
+  c.isolate('n3');
+  const n1 = c.node('n1');
+  for (let i = 0; i < 40; i++) n1.raft.propose({ op: 'set', key: `k${String(i).padStart(2, '0')}`, value: `value-${i}` });
+  c.stabilize();
+  n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(40), voters, 0);
+  return { c, n1, chunkCount: n1.storage.snapshot().chunkCount };
+}
+
+const chunksTo = (messages: Message[], to: string) =>
+  messages.filter((m): m is InstallSnapshot => m.type === 'InstallSnapshot' && m.to === to);
+
+describe('InstallSnapshot in chunks', () => {
+  it('streams every chunk within the window, and the follower ends with the leader state', () => {
+    const { c, n1, chunkCount } = leaderAheadOfN3({ snapshotChunksInflightMax: 3 });
+    expect(chunkCount).toBeGreaterThan(10);
+    // Hold n3's answers back to see the window: at most 3 chunks go out unacknowledged.
+    c.filter = (m) => !(m.from === 'n3' && m.type === 'InstallSnapshotResponse');
+    c.heal();
+    // The leader probes n3 again after appendRetransmitTicks and finds its entries compacted.
+    c.tickAll(6);
+    const sent = chunksTo(c.delivered, 'n3');
+    expect(new Set(sent.map((m) => m.chunk))).toEqual(new Set([0, 1, 2]));
+    c.filter = () => true;
+    c.tickAll(40);
+    const n3 = c.node('n3');
+    expect(n3.kv.entries()).toEqual(n1.kv.entries());
+    expect(n3.storage.snapshot().index).toBe(n1.storage.snapshot().index);
+    expect(n1.raft.status().progress!.n3!.state).toBe('replicate');
+  });
+
+  it('a lost, duplicated or reordered chunk is answered with the chunk wanted, and resent after the retransmit timeout', () => {
+    const { c, n1, chunkCount } = leaderAheadOfN3({ snapshotRetransmitTicks: 3 });
+    let dropped = 0;
+    const seen = new Set<string>();
+    c.filter = (m) => {
+      if (m.type !== 'InstallSnapshot') return true;
+      const key = `${m.chunk}`;
+      // The first copy of every third chunk is lost.
+      if (m.chunk % 3 === 1 && !seen.has(key)) {
+        seen.add(key);
+        dropped++;
+        return false;
+      }
+      return true;
+    };
+    c.heal();
+    const deliverTwice = c.deliver.bind(c);
+    c.deliver = (m) => {
+      deliverTwice(m);
+      if (m.type === 'InstallSnapshot' && m.chunk % 4 === 0) deliverTwice(m);
+    };
+    c.tickAll(200);
+    expect(dropped).toBeGreaterThan(3);
+    expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+    expect(c.node('n3').storage.snapshot().chunkCount).toBe(chunkCount);
+  });
+
+  it('a follower that restarts halfway resumes from the chunks it made durable, not from the first', () => {
+    const { c, n1, chunkCount } = leaderAheadOfN3({ snapshotChunksInflightMax: 2, snapshotRetransmitTicks: 3 });
+    const half = Math.floor(chunkCount / 2);
+    // n3 crashes once it holds `half` chunks: its answers stop, and so does everything sent to it.
+    let crashed = false;
+    c.filter = (m) => {
+      if (crashed) return m.to !== 'n3' && m.from !== 'n3';
+      if (m.type === 'InstallSnapshotResponse' && m.from === 'n3' && m.nextChunk >= half) crashed = true;
+      return true;
+    };
+    c.heal();
+    c.tickAll(20);
+    expect(crashed).toBe(true);
+    const n3Storage = c.node('n3').storage;
+    expect(n3Storage.initialState().incoming?.received).toBeGreaterThanOrEqual(half);
+    const before = chunksTo(c.delivered, 'n3').length;
+    c.nodes.set('n3', newNode('n3', voters, {}, n3Storage));
+    c.filter = () => true;
+    c.tickAll(60);
+    const after = chunksTo(c.delivered, 'n3').slice(before);
+    // Only what it lacked travels again (plus the one chunk that told the leader where to resume).
+    expect(after.length).toBeLessThanOrEqual(chunkCount - half + 4);
+    expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+  });
+
+  it('keeps answering heartbeats while it receives, so the leader keeps it counted', () => {
+    const { c } = leaderAheadOfN3({ snapshotChunksInflightMax: 1 });
+    c.heal();
+    c.tickAll(3);
+    const answered = c.delivered.filter((m) => m.from === 'n3' && m.type === 'AppendEntriesResponse').length;
+    expect(answered).toBeGreaterThan(0);
+    expect(c.node('n3').raft.role).toBe('follower');
+    expect(c.node('n3').raft.leaderId).toBe('n1');
+  });
+
+  it('a leader that takes a newer snapshot during a transfer sends that one instead', () => {
+    const { c, n1 } = leaderAheadOfN3({ snapshotChunksInflightMax: 2 });
+    const first = n1.storage.snapshot();
+    c.heal();
+    // n3 goes silent after two chunks of the first snapshot.
+    c.filter = (m) => !(m.to === 'n3' || m.from === 'n3') || chunksTo(c.delivered, 'n3').length < 2;
+    c.tickAll(8);
+    expect(c.node('n3').storage.initialState().incoming).toMatchObject({ meta: first, received: 2 });
+    for (let i = 0; i < 5; i++) n1.raft.propose({ op: 'set', key: `late${i}`, value: 'x' });
+    c.stabilize();
+    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(40), voters, 0);
+    c.filter = () => true;
+    c.tickAll(60);
+    expect(n1.storage.snapshot().index).toBeGreaterThan(first.index);
+    expect(c.node('n3').storage.snapshot().index).toBe(n1.storage.snapshot().index);
+    expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+  });
+});
+
+describe('chunked snapshots in the simulator', () => {
+  it('a crashed follower catches up by a multi-chunk snapshot, with crashes and loss during the transfer', () => {
+    const sim = new Simulation({ seed: 11, snapshotThreshold: 20, snapshotChunkBytes: 64, tornWriteRate: 1, network: { lossRate: 0.1 } });
+    const installs: number[] = [];
+    let chunkCount = 0;
+    sim.subscribe(({ event }) => {
+      if (event.type === 'snapshotInstalled') installs.push(event.index);
+      if (event.type === 'snapshotChunkReceived') chunkCount = Math.max(chunkCount, event.chunkCount);
+    });
+    sim.runUntil(() => sim.leader() !== null, 10_000);
+    const leader = sim.leader()!;
+    const follower = sim.nodeIds.find((id) => id !== leader)!;
+    sim.act({ type: 'crash', node: follower });
+    for (let i = 0; i < 80; i++) {
+      sim.act({ type: 'client', request: { clientId: 'c', node: sim.leader() ?? leader, op: 'put', key: `k${i}`, value: `v${i}` } });
+      sim.runFor(30);
+    }
+    sim.act({ type: 'restart', node: follower });
+    // Crash it twice in the middle of receiving.
+    for (let round = 0; round < 2; round++) {
+      sim.runUntil(() => (sim.node(follower).storage.initialState().incoming?.received ?? 0) > 2, 20_000);
+      sim.act({ type: 'crash', node: follower });
+      sim.runFor(200);
+      sim.act({ type: 'restart', node: follower });
+    }
+    sim.act({ type: 'setNetwork', network: { lossRate: 0 } });
+    const target = () => sim.node(sim.leader() ?? leader).kv.entries();
+    expect(sim.runUntil(() => JSON.stringify(sim.node(follower).kv.entries()) === JSON.stringify(target()) && sim.node(follower).kv.size >= 70, 60_000)).toBe(true);
+    expect(chunkCount).toBeGreaterThan(5);
+    expect(installs.length).toBeGreaterThan(0);
+    expect(sim.violations).toEqual([]);
+  });
+});
