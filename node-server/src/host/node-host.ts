@@ -151,7 +151,7 @@ export class NodeHost {
 
   // ---- inputs from clients -------------------------------------------------------------------------
 
-  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout (REFERENCE-API.md). */
+  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout (docs/api.md). */
   write(command: WriteCommand): Promise<ApiResponse> {
     const result = this.raft.propose(command);
     if (!result.ok) {
