@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit, scenario and simulation tests of every package run from here; Playwright runs separately.
+// Unit, scenario and simulation tests of every package, and the docs' drift test, run from here; Playwright runs separately.
 // Real-process tests run one file at a time: they start node processes and the machine has 2 cores.
 export default defineConfig({
   test: {
@@ -16,6 +16,8 @@ export default defineConfig({
         },
       },
       { test: { name: 'playground', include: ['playground/test/**/*.test.{ts,tsx}'], testTimeout: 60_000 } },
+      // The docs against the code: links, environment variables, test hooks (docs/test/drift.ts).
+      { test: { name: 'docs', include: ['docs/test/**/*.test.ts'] } },
     ],
   },
 });

@@ -49,7 +49,7 @@ export default defineConfig({
       dependencies: ['perf'],
       workers: 1,
       fullyParallel: false,
-      // SCENARIOS.md's real-process limits add up: E1 restarts three processes and waits on each.
+      // The real-process limits of docs/scenarios.md add up: E1 restarts three processes and waits on each.
       timeout: 180_000,
       use: { baseURL: liveBaseURL },
     },

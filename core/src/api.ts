@@ -1,5 +1,5 @@
 /**
- * Client API answers in the shape of REFERENCE-API.md, built in one place so that the simulator,
+ * Client API answers as docs/api.md describes them, built in one place so that the simulator,
  * the playground's client panel and the real nodes give learners the same status codes and bodies.
  */
 import type { HistoryStatus } from './check/history';

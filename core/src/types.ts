@@ -8,7 +8,7 @@ export type Command =
   | { op: 'delete'; key: string }
   | { op: 'noop' };
 
-/** A log entry; the wire shape of REFERENCE-API.md. Entries are immutable once created. */
+/** A log entry; its wire shape is in docs/api.md (the RPCs). Entries are immutable once created. */
 export interface Entry {
   readonly term: number;
   readonly index: number;

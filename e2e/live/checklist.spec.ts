@@ -1,7 +1,7 @@
 /**
- * A-H (SCENARIOS.md) on real processes, performed from the page in live mode: the kill, restart
+ * A-H (docs/scenarios.md) on real processes, performed from the page in live mode: the kill, restart
  * and isolate buttons and the client panel, with the result read off the screen, under
- * SCENARIOS.md's real-process time limits. Each spec starts from a healthy cluster (fixtures.ts).
+ * the real-process time limits of docs/scenarios.md. Each spec starts from a healthy cluster (fixtures.ts).
  */
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';

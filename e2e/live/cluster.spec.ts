@@ -1,5 +1,5 @@
 /**
- * Issue 5's live checks, on the real cluster through the page in live mode: the page shows the real
+ * Live mode's own checks, on the real cluster through the page in live mode: the page shows the real
  * leader within 5 s of opening; kill the leader and see a new one; write through the UI and read it
  * on every node over plain HTTP; isolate a follower, watch it fall behind while writes go on, heal
  * it and watch it catch up.
@@ -24,7 +24,7 @@ test('kill the leader in the browser: a new leader within 10 s, and the page sho
   const leader = await stableLeader(page);
   const pid = cluster.find((n) => n.id === leader)!.pid;
   await kill(page, leader);
-  // K (SCENARIOS.md): within 10 s the other two have one leader, a different node.
+  // K (docs/scenarios.md): within 10 s the other two have one leader, a different node.
   const newLeader = await stableLeader(page, others(all, leader), 10_000);
   expect(newLeader).not.toBe(leader);
   await expect(page.getByTestId(`node-${leader}`)).toHaveAttribute('data-role', 'down');

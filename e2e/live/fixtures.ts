@@ -1,7 +1,7 @@
 /**
  * The live specs' `test`: before each spec the shared real cluster (started by the runner on the
  * first spec's request) is made healthy again: every fault healed, every stopped node restarted,
- * one stable leader followed by all, every node caught up. So each spec starts, as SCENARIOS.md
+ * one stable leader followed by all, every node caught up. So each spec starts, as docs/scenarios.md
  * asks, from a healthy cluster, whatever the previous one left. The node processes seen are
  * recorded for the teardown's no-process-left check.
  */
@@ -9,7 +9,7 @@ import { expect, test as base } from '@playwright/test';
 import type { ClusterNode, RaftStatus } from './support/cluster';
 import { ensureCluster, getCluster, raftStatus, recordPids, supervisorPost } from './support/cluster';
 
-/** Restarting a node (tsx start-up) and electing a leader: SCENARIOS.md allows 25 s for the election alone. */
+/** Restarting a node (tsx start-up) and electing a leader: docs/scenarios.md allows 25 s for the election alone. */
 const healthyTimeoutMs = 60_000;
 
 /** One leader, the others following it in its term, and every node applied up to the leader's commit. */
@@ -28,7 +28,7 @@ export async function makeHealthy(): Promise<ClusterNode[]> {
   recordPids(before);
   await supervisorPost('/api/faults', { type: 'healAll' });
   for (const node of before) if (node.state === 'stopped') await supervisorPost(`/api/nodes/${node.id}/restart`);
-  // SCENARIOS.md's stable leader: the same one in 5 consecutive polls 250 ms apart.
+  // The stable leader of docs/scenarios.md: the same one in 5 consecutive polls 250 ms apart.
   let streak = 0;
   let last: string | null = null;
   await expect.poll(async () => {

@@ -1,7 +1,7 @@
 /**
  * Driving live mode as a user does: the page served by the supervisor at `?mode=live`, its node
- * buttons and client panel, read through the same test hooks as the simulator (DESIGN.md section
- * 6). Time here is real: waits poll the page (expect.poll) with SCENARIOS.md's real-process
+ * buttons and client panel, read through the same test hooks as the simulator (docs/playground.md,
+ * "Test hooks"). Time here is real: waits poll the page (expect.poll) with docs/scenarios.md's real-process
  * limits, never fixed sleeps.
  */
 import { expect } from '@playwright/test';
@@ -12,7 +12,7 @@ import { client, nodeStates } from '../sim/ui';
 export { client, expectApplyLogsInOrder, kill, nodeState, nodeStates, others, putOk, restart } from '../sim/ui';
 export const all = ['n1', 'n2', 'n3'];
 
-/** SCENARIOS.md, real processes: startup to a stable leader 25 s, re-election 20 s. */
+/** docs/scenarios.md, real processes: startup to a stable leader 25 s, re-election 20 s. */
 export const startupLeaderMs = 25_000;
 export const reelectionMs = 20_000;
 
@@ -33,7 +33,7 @@ function agreedLeader(states: NodeState[], ids: readonly string[]): string | nul
   return agree ? leader.id : null;
 }
 
-/** SCENARIOS.md's stable leader, read off the page: the same leader in 5 consecutive polls 250 ms apart. */
+/** The stable leader of docs/scenarios.md, read off the page: the same leader in 5 consecutive polls 250 ms apart. */
 export async function stableLeader(page: Page, ids: readonly string[] = all, timeoutMs = startupLeaderMs): Promise<string> {
   let streak = 0;
   let last: string | null = null;

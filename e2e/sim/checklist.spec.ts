@@ -1,5 +1,5 @@
 /**
- * A-H (SCENARIOS.md) performed through the playground's controls: the node buttons and the client
+ * A-H (docs/scenarios.md) performed through the playground's controls: the node buttons and the client
  * panel, as a learner would, with the result read off the screen. The guided-scenario buttons are
  * tested separately (guided.spec.ts).
  */

@@ -1,6 +1,6 @@
 /**
  * Drives the playground as a user does: the URL, the node buttons, the client panel. Reads the
- * result only through the stable test hooks of DESIGN.md section 6 (and a few more the
+ * result only through the stable test hooks of docs/playground.md (and a few more the
  * playground documents). Waits are on conditions, against the simulated clock shown on the page,
  * never fixed sleeps.
  */
@@ -24,7 +24,7 @@ export interface ClientAnswer {
 }
 
 /**
- * How fast simulated time runs while a test clicks through the UI. SCENARIOS.md's time limits are
+ * How fast simulated time runs while a test clicks through the UI. docs/scenarios.md's time limits are
  * simulated time here, and each browser round trip of the test costs real time (tens of ms), so
  * the speed is the same trade-off as a real-process test's slow HTTP client: 5x keeps the limits
  * meaningful and the suite quick. Guided runs need no round trips and use 100x.
@@ -74,7 +74,7 @@ export async function waitSim(page: Page, ms: number): Promise<void> {
 }
 
 /**
- * SCENARIOS.md's "stable leader": the same single leader, followed by every live node among
+ * The "stable leader" of docs/scenarios.md: the same single leader, followed by every live node among
  * `ids`, in 5 consecutive polls at least 250 ms of simulated time apart.
  *
  * The polls run in the page, against the clock it shows: a poll from the test costs a few round

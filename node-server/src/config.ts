@@ -1,5 +1,5 @@
 /**
- * Node configuration, read once from the environment (DESIGN section 7) and validated with zod
+ * Node configuration, read once from the environment (docs/configuration.md) and validated with zod
  * into a frozen object. Nothing else in node-server reads process.env. Invalid values fail fast
  * with a message that names the variable.
  */
@@ -60,7 +60,7 @@ export interface NodeConfig {
   walSegmentBytesMax: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   logFormat: 'json' | 'pretty';
-  /** Log one line per KV request (REFERENCE-API.md); off only for measurements. */
+  /** Log one line per KV request (docs/api.md, Conventions); off only for measurements. */
   accessLog: boolean;
   /** Browser origins allowed on the KV and Raft ports (CORS, and the socket.io handshake). */
   corsOrigins: readonly string[];

@@ -1,5 +1,5 @@
 /**
- * The Raft RPC wire format (REFERENCE-API.md "Raft port"): JSON bodies with the reference's field
+ * The Raft RPC wire format (docs/api.md, "The Raft port"): JSON bodies with the reference's field
  * names (candidateId, leaderId, leaderAddr, voteGranted, success, ...) plus this project's fields
  * (preVote, seq, conflict hints, matchIndex). Every body is validated with zod at the edge, so
  * nothing malformed ever reaches the core; `from` comes from the body of a request and from the

@@ -1,5 +1,5 @@
 /**
- * The KV API in-process (REFERENCE-API.md): every row of the tables, and bad input for every
+ * The KV API in-process (docs/api.md): every row of the tables, and bad input for every
  * endpoint: the documented status and body, the state unchanged, the node still serving.
  */
 import express from 'express';

@@ -2,7 +2,7 @@
  * The nemesis inside `npm test`: a short Jepsen-style run on real processes must be linearizable,
  * lose nothing and make progress after every heal; and the same check must catch a deliberately
  * broken build (reads answered locally, as the reference implementation did). The long runs are
- * `npm run nemesis -- --duration 300 ...` (README).
+ * `npm run nemesis -- --duration 300 ...` (docs/nemesis.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The shared scenarios (A1-H1, P1-P5, S1, S2, K from SCENARIOS.md) on real node processes: each
+ * The shared scenarios (A1-H1, P1-P5, S1, S2, K of docs/scenarios.md) on real node processes: each
  * scenario runs unchanged against a fresh cluster of its own (ports, temp data dir), and every
  * process is killed afterwards, even when the scenario fails.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseUrl, runQuery } from '../src/store/url';
 
-describe('URL parameters (DESIGN.md section 6)', () => {
+describe('URL parameters (docs/playground.md)', () => {
   it('reads seed and node count, defaulting to a random seed and 5 nodes', () => {
     expect(parseUrl('?seed=42&nodes=3', 7)).toMatchObject({ seed: 42, seedGiven: true, nodes: 3, mode: 'sim' });
     expect(parseUrl('', 7)).toMatchObject({ seed: 7, seedGiven: false, nodes: 5, speed: 0.1, load: 0, unsafe: false, paused: false });

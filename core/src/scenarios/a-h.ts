@@ -1,4 +1,4 @@
-/** A-H: the reference implementation's checklist (SCENARIOS.md), written once for every world. */
+/** A-H: the reference implementation's checklist (docs/scenarios.md), written once for every world. */
 import type { Scenario } from './scenario';
 import { everywhere } from './scenario';
 import {

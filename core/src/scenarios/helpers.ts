@@ -1,10 +1,10 @@
-/** Polling helpers over a ClusterDriver, with the conventions of SCENARIOS.md. */
+/** Polling helpers over a ClusterDriver, with the conventions of docs/scenarios.md. */
 import type { ApiResponse } from '../api';
 import type { NodeId } from '../types';
 import type { ClusterDriver, NodeStatus } from './driver';
 import { ScenarioFailure } from './driver';
 
-/** Real-process limits from SCENARIOS.md; the simulator uses the same numbers in simulated time. */
+/** Real-process limits (docs/scenarios.md, Conventions); the simulator uses the same numbers in simulated time. */
 export const limits = {
   stableLeaderMs: 25_000,
   reelectionMs: 20_000,

@@ -1,4 +1,4 @@
-/** P, S and K: persistence, snapshots and the reference's kill-leader test (SCENARIOS.md). */
+/** P, S and K: persistence, snapshots and the reference's kill-leader test (docs/scenarios.md). */
 import type { ClusterDriver } from './driver';
 import type { Scenario } from './scenario';
 import { everywhere } from './scenario';

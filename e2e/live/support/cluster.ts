@@ -109,7 +109,7 @@ export function isRunning(p: ProcessId): boolean {
   return info !== null && info.state !== 'Z' && info.startTime === p.startTime;
 }
 
-// ---- the nodes' HTTP APIs (REFERENCE-API.md) --------------------------------------------------
+// ---- the nodes' HTTP APIs (docs/api.md) ---------------------------------------------------------
 
 export interface RaftStatus {
   id: string;

@@ -21,7 +21,7 @@ import {
   readRunState, recordPids, recordedProcesses, repoRoot, statePath,
 } from './cluster';
 
-/** SCENARIOS.md: startup to a stable leader within 25 s; the processes' own start (tsx) comes first. */
+/** docs/scenarios.md: startup to a stable leader within 25 s; the processes' own start (tsx) comes first. */
 const readyTimeoutMs = 60_000;
 /** The supervisor stops its nodes with SIGTERM and SIGKILLs any still running after 5 s. */
 const stopTimeoutMs = 15_000;

@@ -1,6 +1,6 @@
 /**
  * Log lines from the core's events and applied entries, in the reference's words
- * (REFERENCE-API.md "Log lines"): `[raft] <id> became leader term=T`, vote lines, and one
+ * (docs/api.md, "Log lines"): `[raft] <id> became leader term=T`, vote lines, and one
  * `[apply] index=N op=... key=... value=...` line per applied entry.
  */
 import type { Entry, RaftEvent } from '@raft-kv/core';

@@ -172,7 +172,7 @@ export class NodeHost {
 
   // ---- inputs from clients -------------------------------------------------------------------------
 
-  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout. */
+  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout (docs/api.md). */
   write(command: WriteCommand): Promise<ApiResponse> {
     return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.write(this.io, ticket, command));
   }

@@ -1,5 +1,5 @@
 /**
- * The client (KV) API of REFERENCE-API.md: PUT /set, GET /get, DELETE /delete, GET /health.
+ * The client (KV) API of docs/api.md: PUT /set, GET /get, DELETE /delete, GET /health.
  * Input is validated here; routes hand work to the node host and answer with core's api builders,
  * so the simulator and the real node answer identically.
  */

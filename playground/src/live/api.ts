@@ -1,6 +1,6 @@
 /**
  * HTTP for live mode: the supervisor's API on the page's own origin (core/src/live.ts) and the
- * nodes' KV API (REFERENCE-API.md), both through an injected fetch. Answers come back as plain
+ * nodes' KV API (docs/api.md), both through an injected fetch. Answers come back as plain
  * data; a request that gets no answer becomes status 0 with an `error` saying why, as the
  * simulator's client reports a node that is down.
  */
@@ -9,7 +9,7 @@ import type { ClientOp } from '../engine/protocol';
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** SCENARIOS.md's client-side limits for real processes: a write waits 5 s, a read 3 s. */
+/** The client-side limits for real processes (docs/scenarios.md): a write waits 5 s, a read 3 s. */
 export const writeTimeoutMs = 5000;
 export const readTimeoutMs = 3000;
 /** The supervisor answers at once; a kill or restart takes a moment. */
@@ -87,7 +87,7 @@ export async function sendFault(fetch: Fetch, origin: string, command: LiveFault
 
 // ---- KV API -------------------------------------------------------------------------------------
 
-/** The request a client sends for an operation, exactly as curl would (REFERENCE-API.md). */
+/** The request a client sends for an operation, exactly as curl would (docs/api.md). */
 export function kvRequestOf(kvUrl: string, op: ClientOp, key: string, value: string, stale: boolean): { url: string; init: RequestInit; timeoutMs: number } {
   const k = encodeURIComponent(key);
   switch (op) {

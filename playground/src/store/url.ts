@@ -1,5 +1,5 @@
 /**
- * The URL contract (DESIGN.md section 6): `?seed=<int>&nodes=<n>` reproduces a run, `?mode=live`
+ * The URL contract (docs/playground.md, "URL parameters"): `?seed=<int>&nodes=<n>` reproduces a run, `?mode=live`
  * opens live mode. The playground also reads `speed`, `load` (client ops per simulated second),
  * `unsafe=1` (Figure 8's unsafe commit rule) and `paused=1`.
  */

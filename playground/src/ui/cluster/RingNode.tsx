@@ -1,7 +1,7 @@
 /**
  * One node on the ring: fill = its term's colour, outline = its role, the election timer arc, the
- * votes a candidate collected, and what it voted for. Carries the stable test hooks of DESIGN.md
- * section 6 (`node-<id>` with data-role, data-term, data-commit-index, data-last-applied,
+ * votes a candidate collected, and what it voted for. Carries the stable test hooks of
+ * docs/playground.md (`node-<id>` with data-role, data-term, data-commit-index, data-last-applied,
  * data-log-length). A pre-candidate reports data-role="follower" (as /health does) and
  * data-precandidate="true"; on screen it is drawn with a dashed amber outline.
  */
