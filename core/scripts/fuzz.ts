@@ -90,6 +90,8 @@ function printSummary(results: FuzzResult[], faults: readonly string[], seconds:
       faults: rs.reduce((s, r) => s + Object.values(r.faultsInjected).reduce((a, b) => a + b, 0), 0),
       'snapshots installed': rs.reduce((s, r) => s + r.snapshotsInstalled, 0),
       'snapshot chunks': rs.reduce((s, r) => s + r.snapshotChunks, 0),
+      'config changes': rs.reduce((s, r) => s + r.configChanges, 0),
+      transfers: rs.reduce((s, r) => s + r.transfers, 0),
     };
   });
   console.log(`\nfuzz summary (${results.length} runs in ${seconds.toFixed(0)} s; faults: ${faults.join(', ')})`);

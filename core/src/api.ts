@@ -3,7 +3,7 @@
  * the playground's client panel and the real nodes give learners the same status codes and bodies.
  */
 import type { HistoryStatus } from './check/history';
-import type { NodeId } from './types';
+import type { ConfigChange, Configuration, NodeId } from './types';
 
 export type ClientOp = 'put' | 'get' | 'delete';
 
@@ -35,6 +35,21 @@ export const api = {
     body: { ok: false, error: 'leadership_lost', message: 'leadership lost: the entry was replaced and will not commit' },
   }),
   unavailable: (message: string): ApiResponse => ({ status: 503, body: { ok: false, error: 'unavailable', message } }),
+  /** A membership change committed (and applied here): the configuration it made. */
+  membershipChanged: (change: ConfigChange, config: Configuration): ApiResponse => ({
+    status: 200, body: { ok: true, message: 'membership changed', change, voters: config.voters, learners: config.learners },
+  }),
+  /** A membership change that was not proposed, and why (409: the cluster is in the wrong state for it). */
+  membershipRefused: (reason: string, message: string): ApiResponse => ({ status: 409, body: { ok: false, error: reason, message } }),
+  /** The leader is handing leadership over: writes wait for the new leader (the hint). */
+  transferring: (target: NodeId | null, url: string | null): ApiResponse => {
+    const body: Record<string, unknown> = { ok: false, error: 'leadership_transfer', message: 'leadership is being transferred; retry at the new leader' };
+    if (target !== null) body.leaderId = target;
+    if (url !== null) body.leader = url;
+    return { status: 503, body };
+  },
+  leaderTransferred: (leaderId: NodeId): ApiResponse => ({ status: 200, body: { ok: true, message: 'leadership transferred', leaderId } }),
+  transferFailed: (message: string): ApiResponse => ({ status: 503, body: { ok: false, error: 'transfer_failed', message } }),
   connectionRefused: (): ApiResponse => ({ status: 0, body: { ok: false, error: 'connection_refused', message: 'node is down' } }),
   connectionLost: (): ApiResponse => ({ status: 0, body: { ok: false, error: 'connection_lost', message: 'node crashed before answering' } }),
 } as const;

@@ -20,11 +20,18 @@ export interface PendingRead {
   index: number | null;
 }
 
-type Pending = { kind: 'write'; index: number } | { kind: 'read'; context: string };
+/** A leadership transfer a client waits on: answered once this node sees `target` lead. */
+export interface PendingTransfer {
+  ticket: Ticket;
+  target: string;
+}
+
+type Pending = { kind: 'write'; index: number } | { kind: 'read'; context: string } | { kind: 'transfer' };
 
 export class ClientRequests {
   readonly writesByIndex = new Map<number, PendingWrite[]>();
   readonly readsByContext = new Map<string, PendingRead>();
+  transfers: PendingTransfer[] = [];
   private readonly byTicket = new Map<Ticket, Pending>();
 
   get size(): number {
@@ -41,6 +48,21 @@ export class ClientRequests {
   addRead(ticket: Ticket, context: string, key: string): void {
     this.claim(ticket, { kind: 'read', context });
     this.readsByContext.set(context, { ticket, key, index: null });
+  }
+
+  addTransfer(ticket: Ticket, target: string): void {
+    this.claim(ticket, { kind: 'transfer' });
+    this.transfers.push({ ticket, target });
+  }
+
+  /** Removes and returns the transfers `decide` settles (it returns true for those). */
+  takeTransfers(decide: (t: PendingTransfer) => boolean): PendingTransfer[] {
+    if (this.transfers.length === 0) return [];
+    const settled = this.transfers.filter(decide);
+    if (settled.length === 0) return [];
+    this.transfers = this.transfers.filter((t) => !settled.includes(t));
+    for (const t of settled) this.byTicket.delete(t.ticket);
+    return settled;
   }
 
   private claim(ticket: Ticket, pending: Pending): void {
@@ -85,13 +107,17 @@ export class ClientRequests {
   }
 
   /** Forgets a request (its timeout fired); says what it was, or undefined if already answered. */
-  take(ticket: Ticket): 'write' | 'read' | undefined {
+  take(ticket: Ticket): Pending['kind'] | undefined {
     const pending = this.byTicket.get(ticket);
     if (!pending) return undefined;
     this.byTicket.delete(ticket);
     if (pending.kind === 'read') {
       this.readsByContext.delete(pending.context);
       return 'read';
+    }
+    if (pending.kind === 'transfer') {
+      this.transfers = this.transfers.filter((t) => t.ticket !== ticket);
+      return 'transfer';
     }
     const rest = (this.writesByIndex.get(pending.index) ?? []).filter((w) => w.ticket !== ticket);
     if (rest.length === 0) this.writesByIndex.delete(pending.index);

@@ -17,11 +17,20 @@ export interface UnsafeOptions {
    * a deposed leader that has not noticed yet serves stale reads (breaks linearizable reads).
    */
   readWithoutQuorumCheck?: boolean;
+  /**
+   * A new leader changes the membership before it has committed an entry of its own term (breaks
+   * the rule Ongaro added in 2015 to single-server changes: two changes proposed in different
+   * terms can then commit with majorities that do not overlap, and two leaders win one term).
+   */
+  configChangeBeforeOwnTermCommit?: boolean;
 }
 
 export interface RaftConfig {
   id: NodeId;
-  /** All members, this node included. Used when storage holds no snapshot naming them. */
+  /**
+   * The initial voters, this node included; used until the log or a snapshot says otherwise.
+   * Empty for a node that joins a running cluster: it learns its membership from the leader.
+   */
   voters: readonly NodeId[];
   /** Seed of the PRNG that randomizes election timeouts. */
   seed: number;
@@ -45,6 +54,8 @@ export interface RaftConfig {
   snapshotRetransmitTicks: number;
   /** Most snapshot chunks in flight to one follower. */
   snapshotChunksInflightMax: number;
+  /** A learner is promoted only when it is at most this many entries behind the leader's commit index. */
+  promoteLagEntriesMax: number;
   unsafe: UnsafeOptions;
 }
 
@@ -62,6 +73,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'id' | 'voters'> = {
   appendRetransmitTicks: 3,
   snapshotRetransmitTicks: 30,
   snapshotChunksInflightMax: 4,
+  promoteLagEntriesMax: 64,
   unsafe: {},
 };
 
@@ -82,13 +94,14 @@ const positiveIntegerFields = [
   'appendRetransmitTicks',
   'snapshotRetransmitTicks',
   'snapshotChunksInflightMax',
+  'promoteLagEntriesMax',
 ] as const;
 
 /** Fills defaults and checks every field; throws ConfigError naming the first bad one. */
 export function resolveRaftConfig(input: RaftConfigInput): Readonly<RaftConfig> {
   const config: RaftConfig = { ...defaultRaftConfig, ...input, voters: [...input.voters], unsafe: { ...input.unsafe } };
   if (typeof config.id !== 'string' || config.id.trim() === '') throw new ConfigError('id must be a non-empty string');
-  if (!config.voters.includes(config.id)) throw new ConfigError(`voters must include this node (${config.id})`);
+  if (config.voters.length > 0 && !config.voters.includes(config.id)) throw new ConfigError(`voters must include this node (${config.id}), or be empty for a node that joins`);
   if (new Set(config.voters).size !== config.voters.length) throw new ConfigError('voters must be distinct');
   if (!Number.isSafeInteger(config.seed)) throw new ConfigError('seed must be an integer');
   for (const field of positiveIntegerFields) {

@@ -1,24 +1,34 @@
 /** Leader election (5.2), the voting rule (5.4.1) and PreVote (Raft thesis 9.6). */
-import type { RequestVote, RequestVoteResponse, VoteRejectReason } from './messages';
+import type { RequestVote, RequestVoteResponse, TimeoutNow, VoteRejectReason } from './messages';
 import { tallyVotes } from './quorum';
 import type { Raft } from './raft';
 
-/** Starts an election: a PreVote round first when enabled, otherwise a real one. */
-export function campaign(r: Raft, preVote: boolean): void {
-  if (preVote) r.becomePreCandidate();
-  else r.becomeCandidate('election_timeout');
-  startElectionRound(r, preVote);
+/**
+ * Starts an election: a PreVote round first when enabled, otherwise a real one. A transfer (the
+ * leader sent TimeoutNow) goes straight to a real election that voters honour inside their lease.
+ */
+export function campaign(r: Raft, preVote: boolean, transfer = false): void {
+  if (preVote && !transfer) r.becomePreCandidate();
+  else r.becomeCandidate(transfer ? 'leadership_transfer' : 'election_timeout');
+  startElectionRound(r, preVote && !transfer, transfer);
 }
 
-function startElectionRound(r: Raft, preVote: boolean): void {
+/** The leader hands over: campaign now, if this node is a voter (its answer goes out first). */
+export function handleTimeoutNow(r: Raft, m: TimeoutNow): void {
+  r.send({ type: 'TimeoutNowResponse', from: r.id, to: m.from, term: r.term });
+  if (r.role === 'leader' || !r.isVoter()) return;
+  campaign(r, false, true);
+}
+
+function startElectionRound(r: Raft, preVote: boolean, transfer = false): void {
   const electionTerm = preVote ? r.term + 1 : r.term;
   r.votes.set(r.id, true);
   r.emit({ type: 'electionStarted', electionTerm, preVote, voters: [...r.voters] });
   if (finishIfDecided(r, preVote)) return;
   const lastLogIndex = r.log.lastIndex();
   const lastLogTerm = r.log.lastTerm();
-  for (const to of r.peers) {
-    r.send({ type: 'RequestVote', from: r.id, to, term: electionTerm, lastLogIndex, lastLogTerm, preVote });
+  for (const to of r.voterPeers) {
+    r.send({ type: 'RequestVote', from: r.id, to, term: electionTerm, lastLogIndex, lastLogTerm, preVote, transfer });
   }
 }
 

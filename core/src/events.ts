@@ -3,7 +3,7 @@
  * streams them over socket.io, tests assert on them. One schema for simulated and real nodes.
  */
 import type { AppendRejectReason, VoteRejectReason } from './messages';
-import type { Command, NodeId, Role } from './types';
+import type { Command, ConfigChange, Configuration, NodeId, Role } from './types';
 
 export type RoleChangeReason =
   | 'start'
@@ -13,7 +13,11 @@ export type RoleChangeReason =
   | 'election_lost'
   | 'higher_term'
   | 'leader_discovered'
-  | 'check_quorum';
+  | 'check_quorum'
+  /** A leader whose own removal from the configuration committed hands over. */
+  | 'removed'
+  /** The leader handed leadership over (TimeoutNow). */
+  | 'leadership_transfer';
 
 export interface LogPosition {
   index: number;
@@ -64,6 +68,12 @@ export type RaftEvent =
   | (At & { type: 'readIndexConfirmed'; context: string; index: number })
   | (At & { type: 'readDropped'; context: string; reason: 'not_leader' | 'no_leader' | 'leadership_lost' })
   | (At & { type: 'proposalAccepted'; index: number; command: Command })
-  | (At & { type: 'proposalDropped'; reason: 'not_leader' | 'uncommitted_limit'; leaderId: NodeId | null });
+  /** A configuration entry entered this node's log (or left it, truncated): it is in effect now. */
+  | (At & { type: 'configChanged'; index: number; change: ConfigChange | null; config: Configuration; cause: 'appended' | 'truncated' | 'snapshot' })
+  | (At & { type: 'configChangeRefused'; change: ConfigChange; reason: string })
+  | (At & { type: 'transferStarted'; target: NodeId; caughtUp: boolean })
+  | (At & { type: 'transferAborted'; target: NodeId; reason: 'timeout' | 'target_removed' | 'leadership_lost' })
+  | (At & { type: 'timeoutNowSent'; target: NodeId })
+  | (At & { type: 'proposalDropped'; reason: 'not_leader' | 'uncommitted_limit' | 'transferring'; leaderId: NodeId | null });
 
 export type RaftEventType = RaftEvent['type'];

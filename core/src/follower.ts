@@ -9,8 +9,9 @@ export function handleAppendEntries(r: Raft, m: AppendEntries): void {
   // duplicated message that starts there only tells the leader what we have.
   if (m.prevLogIndex < log.committed) return accept(r, m, log.committed, 0);
   if (!log.matchTerm(m.prevLogIndex, m.prevLogTerm)) return rejectMismatch(r, m);
-  const { truncatedFrom, truncatedCount } = log.appendFromLeader(m.entries);
+  const { truncatedFrom, truncatedCount, appended } = log.appendFromLeader(m.entries);
   if (truncatedCount > 0) r.emit({ type: 'entriesTruncated', fromIndex: truncatedFrom, count: truncatedCount, leader: m.from });
+  if (appended.length > 0 || truncatedCount > 0) r.configAppended(appended, truncatedFrom);
   const lastNew = m.prevLogIndex + m.entries.length;
   const before = log.committed;
   if (log.commitTo(Math.min(m.leaderCommit, lastNew))) r.emit({ type: 'commitAdvanced', from: before, to: log.committed });
@@ -116,6 +117,7 @@ export function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
   r.incoming = null;
   log.restore(m.meta);
   r.emit({ type: 'snapshotInstalled', from: m.from, index, snapshotTerm: term });
+  r.configRestored(index, m.meta.config);
   r.send(snapshotResponse(r, m, { nextChunk: chunkCount, matchIndex: index }));
 }
 

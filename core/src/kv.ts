@@ -15,7 +15,8 @@ import type { Command, Entry } from './types';
 export type ApplyResult =
   | { op: 'set'; key: string; value: string }
   | { op: 'delete'; key: string; existed: boolean }
-  | { op: 'noop' };
+  | { op: 'noop' }
+  | { op: 'config' };
 
 /** The default size of a snapshot chunk (bytes of JSON, approximately). */
 export const snapshotChunkBytesDefault = 256 * 1024;
@@ -82,6 +83,9 @@ export class KvStateMachine {
         return { op: 'delete', key: command.key, existed: this.data.delete(command.key) };
       case 'noop':
         return { op: 'noop' };
+      case 'config':
+        // Membership is Raft's (it took effect when the entry entered the log); the map is unchanged.
+        return { op: 'config' };
     }
   }
 

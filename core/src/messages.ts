@@ -40,6 +40,9 @@ export interface RequestVote extends Envelope {
   lastLogTerm: number;
   /** A PreVote probe: the term is the one the candidate would campaign in; nobody's term changes. */
   preVote: boolean;
+  /** The candidate campaigns because the leader handed leadership to it (TimeoutNow): voters
+   *  grant it even while they hear from that leader (the CheckQuorum lease does not apply). */
+  transfer: boolean;
 }
 
 export interface RequestVoteResponse extends Envelope {
@@ -116,6 +119,15 @@ export interface ReadIndexResponse extends Envelope {
   index: number;
 }
 
+/** Leadership transfer (thesis 3.10): the leader tells a caught-up voter to start an election now. */
+export interface TimeoutNow extends Envelope {
+  type: 'TimeoutNow';
+}
+
+export interface TimeoutNowResponse extends Envelope {
+  type: 'TimeoutNowResponse';
+}
+
 export type Message =
   | RequestVote
   | RequestVoteResponse
@@ -124,12 +136,14 @@ export type Message =
   | InstallSnapshot
   | InstallSnapshotResponse
   | ReadIndex
-  | ReadIndexResponse;
+  | ReadIndexResponse
+  | TimeoutNow
+  | TimeoutNowResponse;
 
 export type MessageType = Message['type'];
 
-export const isRequest = (m: Message): m is RequestVote | AppendEntries | InstallSnapshot | ReadIndex =>
-  m.type === 'RequestVote' || m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'ReadIndex';
+export const isRequest = (m: Message): m is RequestVote | AppendEntries | InstallSnapshot | ReadIndex | TimeoutNow =>
+  m.type === 'RequestVote' || m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'ReadIndex' || m.type === 'TimeoutNow';
 
 /** The response type that answers each request type. */
 export const responseTypeOf = {
@@ -137,6 +151,7 @@ export const responseTypeOf = {
   AppendEntries: 'AppendEntriesResponse',
   InstallSnapshot: 'InstallSnapshotResponse',
   ReadIndex: 'ReadIndexResponse',
+  TimeoutNow: 'TimeoutNowResponse',
 } as const;
 
 /** A message on its way out of a node, with whether it must wait until the Ready is persisted. */

@@ -35,6 +35,11 @@ export interface NodeState {
   /** Entries held after the snapshot base (the HTTP API's `logLen`). */
   logLength: number;
   voters: NodeId[];
+  learners: NodeId[];
+  /** Index of the configuration entry in effect (0: the initial configuration). */
+  configIndex: number;
+  /** Leader: the voter leadership is being handed to. */
+  leadTransferee: NodeId | null;
   durable: DurableState;
   /** Election timer in ticks (followers and candidates). */
   timer: { elapsed: number; timeout: number } | null;
@@ -55,12 +60,12 @@ export type DisplayRole = 'leader' | 'follower' | 'candidate' | 'down';
 export const displayRoleOf = (role: NodeState['role']): DisplayRole => (role === 'preCandidate' ? 'follower' : role);
 
 /** A node that is not running: only its disk speaks for it. */
-export function downNodeState(id: NodeId, durable: DurableState, voters: NodeId[], snapshotTerm: number): NodeState {
+export function downNodeState(id: NodeId, durable: DurableState, voters: NodeId[], learners: NodeId[], snapshotTerm: number): NodeState {
   return {
     id, up: false, role: 'down', term: durable.term, votedFor: durable.vote, leaderId: null, commitIndex: durable.commit,
     lastApplied: 0, firstIndex: durable.snapshotIndex + 1, lastIndex: durable.lastIndex, lastTerm: 0,
-    snapshotIndex: durable.snapshotIndex, snapshotTerm, logLength: durable.lastIndex - durable.snapshotIndex, voters,
-    durable, timer: null, votes: null, progress: null, persisting: false, applyLog: { last: [], count: 0, increasing: true },
+    snapshotIndex: durable.snapshotIndex, snapshotTerm, logLength: durable.lastIndex - durable.snapshotIndex, voters, learners,
+    configIndex: 0, leadTransferee: null, durable, timer: null, votes: null, progress: null, persisting: false, applyLog: { last: [], count: 0, increasing: true },
     lastHeartbeatAgoMs: -1,
   };
 }

@@ -94,17 +94,18 @@ export class RaftLog {
   /**
    * The follower side of AppendEntries (Figure 2, receiver steps 2-4) once prev matched: skips the
    * entries we already have, truncates from the first conflict and appends the rest. Returns the
-   * index of the first entry that was replaced (0 if none was) so the caller can report it.
+   * index of the first entry that was replaced (0 if none was) and the entries appended.
    */
-  appendFromLeader(entries: readonly Entry[]): { truncatedFrom: number; truncatedCount: number } {
+  appendFromLeader(entries: readonly Entry[]): { truncatedFrom: number; truncatedCount: number; appended: readonly Entry[] } {
     const conflict = this.findConflict(entries);
-    if (conflict === 0) return { truncatedFrom: 0, truncatedCount: 0 };
+    if (conflict === 0) return { truncatedFrom: 0, truncatedCount: 0, appended: [] };
     if (conflict <= this.committed) fail(`conflict at ${conflict} is committed (commit ${this.committed})`);
     const lastBefore = this.lastIndex();
     const first = entries[0]!.index;
-    this.unstable.truncateAndAppend(entries.slice(conflict - first));
+    const appended = entries.slice(conflict - first);
+    this.unstable.truncateAndAppend(appended);
     const truncatedCount = conflict <= lastBefore ? lastBefore - conflict + 1 : 0;
-    return { truncatedFrom: truncatedCount > 0 ? conflict : 0, truncatedCount };
+    return { truncatedFrom: truncatedCount > 0 ? conflict : 0, truncatedCount, appended };
   }
 
   /** The first index whose entry is missing or has another term than given; 0 if all match. */

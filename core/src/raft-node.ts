@@ -17,9 +17,11 @@ import type { ProgressState } from './progress';
 import { Raft } from './raft';
 import type { DroppedRead, ReadDropReason, ReadState } from './read-index';
 import { requestRead } from './read-index';
-import { flushAppends, maybeCommit, sendHeartbeats } from './replication';
+import type { ConfigChangeRefusal } from './membership';
+import { applyChange, checkChange } from './membership';
+import { flushAppends, maybeCommit, sendHeartbeats, transferLeadership } from './replication';
 import type { Storage } from './storage';
-import type { Command, Entry, HardState, NodeId, Role, SnapshotChunk, SnapshotMeta } from './types';
+import type { Command, ConfigChange, Configuration, Entry, HardState, NodeId, Role, SnapshotChunk, SnapshotMeta } from './types';
 import { isHardStateEqual } from './types';
 
 export interface Ready {
@@ -52,7 +54,25 @@ export interface Ready {
 
 export type ProposeResult =
   | { ok: true; index: number; term: number }
-  | { ok: false; reason: 'not_leader' | 'uncommitted_limit'; leaderId: NodeId | null };
+  | { ok: false; reason: 'not_leader' | 'uncommitted_limit' | 'transferring'; leaderId: NodeId | null };
+
+/** Why a membership change was not proposed. */
+export type ConfChangeRefusal =
+  | 'not_leader'
+  | 'transferring'
+  /** The leader has not committed an entry of its own term yet (Ongaro's 2015 rule). */
+  | 'leader_not_ready'
+  /** Another change is in the log, not committed yet: one at a time. */
+  | 'change_in_progress'
+  /** A learner to promote is too far behind the leader's commit index. */
+  | 'learner_behind'
+  | ConfigChangeRefusal;
+
+export type ConfChangeResult =
+  | { ok: true; index: number; term: number; config: Configuration }
+  | { ok: false; reason: ConfChangeRefusal; leaderId: NodeId | null };
+
+export type TransferResult = { ok: true } | { ok: false; reason: 'not_leader' | 'self' | 'not_voter'; leaderId: NodeId | null };
 
 export type ReadIndexResult = { ok: true } | { ok: false; reason: ReadDropReason };
 
@@ -82,6 +102,11 @@ export interface RaftStatus {
   snapshotIndex: number;
   snapshotTerm: number;
   voters: NodeId[];
+  learners: NodeId[];
+  /** Index of the configuration entry in effect (0: the initial configuration). */
+  configIndex: number;
+  /** Leader: the voter leadership is being handed to. */
+  leadTransferee: NodeId | null;
   electionElapsed: number;
   electionTimeout: number;
   /** Candidate and pre-candidate: the answers received so far in this election. */
@@ -150,9 +175,59 @@ export class RaftNode {
     this.raft.step(message);
   }
 
-  /** Starts an election now, as if the election timeout had fired. */
+  /** Starts an election now, as if the election timeout had fired (not on a leader, a learner or a non-member). */
   campaign(): void {
-    if (this.raft.role !== 'leader') campaign(this.raft, this.raft.config.preVote);
+    if (this.raft.role !== 'leader' && this.raft.isVoter()) campaign(this.raft, this.raft.config.preVote);
+  }
+
+  /** Leader: the voter leadership is being handed to, if any. */
+  get leadTransferee(): NodeId | null {
+    return this.raft.leadTransferee;
+  }
+
+  /** The membership in effect (the latest configuration in this node's log). */
+  get configuration(): Configuration {
+    return this.raft.membership.config;
+  }
+
+  /** The membership in effect at `index` (at or after the latest snapshot). */
+  configurationAt(index: number): Configuration {
+    return this.raft.membership.configAt(index);
+  }
+
+  /**
+   * Proposes one membership change. Refused unless this node leads, has committed an entry of
+   * its own term, and the previous change is committed; the change itself must make sense (a
+   * learner to promote must have caught up). In effect on every node once in its log; the caller
+   * learns it committed when the entry at `index` is applied.
+   */
+  proposeConfChange(change: ConfigChange): ConfChangeResult {
+    const r = this.raft;
+    const refuse = (reason: ConfChangeRefusal): ConfChangeResult => {
+      r.emit({ type: 'configChangeRefused', change, reason });
+      return { ok: false, reason, leaderId: r.role === 'leader' ? r.id : r.lead };
+    };
+    if (r.role !== 'leader') return refuse('not_leader');
+    if (r.leadTransferee !== null) return refuse('transferring');
+    if (!r.hasCommittedInTerm() && r.config.unsafe.configChangeBeforeOwnTermCommit !== true) return refuse('leader_not_ready');
+    if (r.membership.index > r.log.committed) return refuse('change_in_progress');
+    const config = r.membership.config;
+    const refusal = checkChange(config, change);
+    if (refusal) return refuse(refusal);
+    if (change.type === 'promote' && r.progress.get(change.node)!.match + r.config.promoteLagEntriesMax < r.log.committed) return refuse('learner_behind');
+    const next = applyChange(config, change);
+    const entry = r.appendEntry({ op: 'config', change, config: next });
+    r.emit({ type: 'proposalAccepted', index: entry.index, command: entry.command });
+    if (r.isSoleVoter()) maybeCommit(r);
+    return { ok: true, index: entry.index, term: entry.term, config: next };
+  }
+
+  /** Hands leadership to a voter (thesis 3.10); the leader refuses writes until it is done or an election timeout passed. */
+  transferLeadership(target: NodeId): TransferResult {
+    const r = this.raft;
+    if (r.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: r.lead };
+    const result = transferLeadership(r, target);
+    return result === 'started' ? { ok: true } : { ok: false, reason: result, leaderId: r.id };
   }
 
   /** Appends a command if this node is the leader. The caller learns the outcome when an entry at
@@ -160,16 +235,18 @@ export class RaftNode {
   propose(command: Command): ProposeResult {
     const r = this.raft;
     if (r.role !== 'leader') return this.dropProposal('not_leader');
+    if (r.leadTransferee !== null) return this.dropProposal('transferring');
     if (r.log.lastIndex() - r.log.committed >= r.config.uncommittedEntriesMax) return this.dropProposal('uncommitted_limit');
     const entry = r.appendEntry(validateCommand(command));
     r.emit({ type: 'proposalAccepted', index: entry.index, command: entry.command });
-    if (r.voters.length === 1) maybeCommit(r);
+    if (r.isSoleVoter()) maybeCommit(r);
     return { ok: true, index: entry.index, term: entry.term };
   }
 
-  private dropProposal(reason: 'not_leader' | 'uncommitted_limit'): ProposeResult {
-    const leaderId = this.raft.role === 'leader' ? this.raft.id : this.raft.lead;
-    this.raft.emit({ type: 'proposalDropped', reason, leaderId });
+  private dropProposal(reason: 'not_leader' | 'uncommitted_limit' | 'transferring'): ProposeResult {
+    const r = this.raft;
+    const leaderId = reason === 'transferring' ? r.leadTransferee : r.role === 'leader' ? r.id : r.lead;
+    r.emit({ type: 'proposalDropped', reason, leaderId });
     return { ok: false, reason, leaderId };
   }
 
@@ -258,8 +335,9 @@ export class RaftNode {
     if (r.role === 'leader' && r.progress.get(r.id)!.maybeUpdate(r.log.lastStableIndex())) maybeCommit(r);
   }
 
-  /** The host took a snapshot of its state machine at `index` and compacted its log (an event for observers). */
+  /** The host took a snapshot of its state machine at `index` and compacted its log. */
   reportSnapshotTaken(index: number, term: number, compactedTo: number): void {
+    this.raft.membership.noteCompacted(index);
     this.raft.emit({ type: 'snapshotTaken', index, snapshotTerm: term, compactedTo });
   }
 
@@ -288,6 +366,9 @@ export class RaftNode {
       snapshotIndex: snapshot.index,
       snapshotTerm: snapshot.term,
       voters: [...r.voters],
+      learners: [...r.membership.config.learners],
+      configIndex: r.membership.index,
+      leadTransferee: r.leadTransferee,
       electionElapsed: r.electionElapsed,
       electionTimeout: r.role === 'leader' ? r.config.electionTimeoutTicksMin : r.randomizedElectionTimeout,
       votes: r.role === 'candidate' || r.role === 'preCandidate' ? Object.fromEntries(r.votes) : null,

@@ -5,9 +5,10 @@
  */
 import { assert, fail } from './assert';
 import type { RaftConfig } from './config';
-import { campaign, handleRequestVote, handleVoteResponse, rejectStaleVote } from './election';
+import { campaign, handleRequestVote, handleTimeoutNow, handleVoteResponse, rejectStaleVote } from './election';
 import type { RaftEvent } from './events';
 import { handleAppendEntries, handleInstallSnapshot, rejectConflictingLeader, rejectStaleAppend, rejectStaleSnapshot } from './follower';
+import { Membership, isVoter, membersOf } from './membership';
 import type { Message, OutboundMessage } from './messages';
 import { Prng } from './prng';
 import { Progress } from './progress';
@@ -18,7 +19,8 @@ import {
   handleAppendResponse, handleSnapshotResponse, sendHeartbeats, tickFollowerRetransmits,
 } from './replication';
 import type { IncomingSnapshot, Storage } from './storage';
-import type { Command, Entry, NodeId, Role } from './types';
+import type { Command, ConfigChange, Configuration, Entry, NodeId, Role } from './types';
+import { configurationOf } from './types';
 
 /** Distributive Omit, so that the `node` and `term` of every event variant can be filled in. */
 type WithoutAt<T> = T extends unknown ? Omit<T, 'node' | 'term'> : never;
@@ -27,7 +29,8 @@ export type EventInput = WithoutAt<RaftEvent>;
 export class Raft {
   readonly id: NodeId;
   readonly config: Readonly<RaftConfig>;
-  readonly voters: NodeId[];
+  /** Who is in the cluster: the latest configuration in this node's log. */
+  readonly membership: Membership;
   readonly prng: Prng;
   readonly log: RaftLog;
 
@@ -51,6 +54,9 @@ export class Raft {
   readonly reads = new ReadIndexQueue();
   /** Follower: the snapshot being received, and how many of its chunks are held (on disk or in this Ready). */
   incoming: IncomingSnapshot | null;
+  /** Leader: the voter leadership is being handed to, and ticks since the transfer began. */
+  leadTransferee: NodeId | null = null;
+  transferElapsed = 0;
 
   /** Outputs waiting for the next Ready. */
   messages: OutboundMessage[] = [];
@@ -60,18 +66,54 @@ export class Raft {
     this.id = config.id;
     this.config = config;
     const initial = storage.initialState();
-    this.voters = initial.voters ?? [...config.voters];
-    if (!this.voters.includes(this.id)) fail(`${this.id} is not among the voters ${this.voters.join(',')}`);
     this.prng = new Prng(config.seed);
     this.log = new RaftLog(storage, initial.hardState.commit);
+    // The membership: the snapshot's (or the initial one), then every configuration entry after it.
+    const snapshot = storage.snapshot();
+    this.membership = new Membership(initial.config ?? configurationOf(config.voters), snapshot.index);
+    const from = Math.max(snapshot.index + 1, this.log.firstIndex());
+    if (from <= this.log.lastIndex()) this.membership.noteAppended(storage.entries(from, this.log.lastIndex() + 1));
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.incoming = initial.incoming ? { ...initial.incoming } : null;
     this.resetElectionTimer();
   }
 
+  /** The voters of the configuration in effect. */
+  get voters(): readonly NodeId[] {
+    return this.membership.config.voters;
+  }
+
+  /**
+   * Every other member (voters and learners): whom a leader replicates to. Until a change commits,
+   * that includes the members of the committed configuration, so that a member being removed
+   * receives its own removal (and then never campaigns) instead of being left to time out.
+   */
   get peers(): NodeId[] {
+    return this.replicationTargets().filter((id) => id !== this.id);
+  }
+
+  private replicationTargets(): NodeId[] {
+    const latest = membersOf(this.membership.config);
+    if (this.membership.index <= this.log.committed) return latest;
+    const committed = membersOf(this.membership.configAt(this.log.committed));
+    return [...latest, ...committed.filter((id) => !latest.includes(id))];
+  }
+
+  /** Every other voter: whom a candidate asks for votes. */
+  get voterPeers(): NodeId[] {
     return this.voters.filter((id) => id !== this.id);
+  }
+
+  /** Whether this node may campaign and counts in majorities under its own configuration. */
+  isVoter(): boolean {
+    return isVoter(this.membership.config, this.id);
+  }
+
+  /** This node alone is a majority: it commits and confirms reads by itself. */
+  isSoleVoter(): boolean {
+    const voters = this.voters;
+    return voters.length === 1 && voters[0] === this.id;
   }
 
   // ---- outputs -------------------------------------------------------------------------------
@@ -103,7 +145,7 @@ export class Raft {
     this.changeRole('preCandidate', 'election_timeout', null);
   }
 
-  becomeCandidate(reason: 'election_timeout' | 'prevote_won'): void {
+  becomeCandidate(reason: 'election_timeout' | 'prevote_won' | 'leadership_transfer'): void {
     assert(this.role !== 'leader', 'becomeCandidate from leader');
     this.setTerm(this.term + 1, null);
     this.vote = this.id;
@@ -113,8 +155,7 @@ export class Raft {
   becomeLeader(): void {
     if (this.role !== 'candidate') fail(`becomeLeader from ${this.role}`);
     this.changeRole('leader', 'election_won', this.id);
-    const next = this.log.lastIndex() + 1;
-    for (const id of this.voters) this.progress.set(id, new Progress(next, this.config.inflightMessagesMax));
+    this.syncProgress(false);
     const self = this.progress.get(this.id)!;
     self.maybeUpdate(this.log.lastStableIndex());
     self.becomeReplicate();
@@ -134,7 +175,12 @@ export class Raft {
   private changeRole(role: Role, reason: Extract<RaftEvent, { type: 'roleChanged' }>['reason'], lead: NodeId | null): void {
     const from = this.role;
     const leadChanged = lead !== this.lead;
-    if (from === 'leader' && role !== 'leader') this.reads.dropAll(this, 'leadership_lost');
+    if (from === 'leader' && role !== 'leader') {
+      this.reads.dropAll(this, 'leadership_lost');
+      if (this.leadTransferee !== null) this.emit({ type: 'transferAborted', target: this.leadTransferee, reason: 'leadership_lost' });
+    }
+    this.leadTransferee = null;
+    this.transferElapsed = 0;
     this.role = role;
     this.lead = lead;
     this.votes.clear();
@@ -172,13 +218,20 @@ export class Raft {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      campaign(this, this.config.preVote);
+      // A learner, a node that joins, or one that was removed never campaigns.
+      if (this.isVoter()) campaign(this, this.config.preVote);
     }
   }
 
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    if (this.leadTransferee !== null && ++this.transferElapsed >= this.config.electionTimeoutTicksMin) {
+      // The target did not take over within an election timeout: give up and take writes again.
+      this.emit({ type: 'transferAborted', target: this.leadTransferee, reason: 'timeout' });
+      this.leadTransferee = null;
+      this.transferElapsed = 0;
+    }
     if (this.electionElapsed >= this.config.electionTimeoutTicksMin) {
       this.electionElapsed = 0;
       if (this.config.checkQuorum && !this.maybeKeepLeadership()) return;
@@ -210,7 +263,8 @@ export class Raft {
   /** Returns false when the message must be dropped rather than stepped. */
   private acceptHigherTerm(m: Message): boolean {
     if (m.type === 'RequestVote') {
-      const inLease = this.config.checkQuorum && this.lead !== null && this.electionElapsed < this.config.electionTimeoutTicksMin;
+      // A campaign the leader itself asked for (TimeoutNow) is honoured inside the lease.
+      const inLease = !m.transfer && this.config.checkQuorum && this.lead !== null && this.electionElapsed < this.config.electionTimeoutTicksMin;
       if (inLease) {
         rejectStaleVote(this, m, 'leader_lease');
         return false;
@@ -257,6 +311,10 @@ export class Raft {
       case 'InstallSnapshotResponse':
         if (this.role === 'leader') handleSnapshotResponse(this, m);
         return;
+      case 'TimeoutNow':
+        return handleTimeoutNow(this, m);
+      case 'TimeoutNowResponse':
+        return;
     }
   }
 
@@ -266,11 +324,82 @@ export class Raft {
     const entry: Entry = Object.freeze({ term: this.term, index: this.log.lastIndex() + 1, command: Object.freeze(command) });
     this.log.append([entry]);
     this.appendPending = true;
+    if (command.op === 'config') this.configAppended([entry], 0);
     return entry;
+  }
+
+  // ---- membership ----------------------------------------------------------------------------------
+
+  /**
+   * Entries entered the log (after a truncation from `truncatedFrom`, 0 for none): a configuration
+   * among them, or one truncated away, is in effect at once.
+   */
+  configAppended(entries: readonly Entry[], truncatedFrom: number): void {
+    const before = this.membership.index;
+    if (truncatedFrom > 0) this.membership.noteTruncated(truncatedFrom);
+    const afterTruncation = this.membership.index;
+    this.membership.noteAppended(entries);
+    const after = this.membership.index;
+    if (after === before) return;
+    const change = after !== afterTruncation ? changeAt(entries, after) : null;
+    this.emit({ type: 'configChanged', index: after, change, config: this.membership.config, cause: change ? 'appended' : 'truncated' });
+    this.membershipChanged();
+  }
+
+  /** A snapshot replaced the log: its configuration is in effect. */
+  configRestored(index: number, config: Configuration): void {
+    this.membership.noteRestored(index, config);
+    this.emit({ type: 'configChanged', index, change: null, config, cause: 'snapshot' });
+    this.membershipChanged();
+  }
+
+  /**
+   * Leader: the latest configuration committed. Members it removed get no more entries; a leader
+   * that removed itself hands over now (thesis 4.2.2): until now it went on replicating, without
+   * counting itself in any majority.
+   */
+  configCommitted(): void {
+    if (!this.isVoter()) return this.becomeFollower(this.term, null, 'removed');
+    this.syncProgress(true);
+  }
+
+  private membershipChanged(): void {
+    if (this.role !== 'leader') return;
+    this.syncProgress(true);
+    if (this.leadTransferee !== null && !this.voters.includes(this.leadTransferee)) {
+      this.emit({ type: 'transferAborted', target: this.leadTransferee, reason: 'target_removed' });
+      this.leadTransferee = null;
+    }
+  }
+
+  /**
+   * Leader: one Progress per member (this node included), added and dropped as members come and
+   * go. A member that joins while this node leads is presumed alive (`joined`), so CheckQuorum
+   * does not count it out before it could answer.
+   */
+  private syncProgress(joined: boolean): void {
+    const members = this.replicationTargets();
+    const next = this.log.lastIndex() + 1;
+    for (const id of members) {
+      if (this.progress.has(id)) continue;
+      const pr = new Progress(next, this.config.inflightMessagesMax);
+      pr.recentActive = joined;
+      this.progress.set(id, pr);
+    }
+    if (!this.progress.has(this.id)) this.progress.set(this.id, new Progress(next, this.config.inflightMessagesMax));
+    for (const id of [...this.progress.keys()]) {
+      if (id !== this.id && !members.includes(id)) this.progress.delete(id);
+    }
   }
 
   /** True once the leader committed an entry of its own term (then its commit index is current). */
   hasCommittedInTerm(): boolean {
     return this.log.term(this.log.committed) === this.term;
   }
+}
+
+/** The change carried by the configuration entry at `index` among `entries`. */
+function changeAt(entries: readonly Entry[], index: number): ConfigChange | null {
+  for (const entry of entries) if (entry.index === index && entry.command.op === 'config') return entry.command.change;
+  return null;
 }

@@ -78,7 +78,7 @@ function registerRead(r: Raft, context: string, from: NodeId): void {
     return;
   }
   const read = { context, from, index: r.log.committed, seq: r.seq };
-  if (r.voters.length === 1 || r.config.unsafe.readWithoutQuorumCheck === true) return serveRead(r, read);
+  if (r.isSoleVoter() || r.config.unsafe.readWithoutQuorumCheck === true) return serveRead(r, read);
   r.reads.pending.push(read);
   r.reads.heartbeatNeeded = true;
 }

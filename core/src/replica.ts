@@ -25,7 +25,7 @@ import type { DurableState, NodeState } from './node-state';
 import type { Ready } from './raft-node';
 import { RaftNode } from './raft-node';
 import type { Storage } from './storage';
-import type { Command, Entry, NodeId, SnapshotChunk, SnapshotMeta } from './types';
+import type { Command, ConfigChange, Configuration, Entry, NodeId, SnapshotChunk, SnapshotMeta } from './types';
 import { isSameSnapshot } from './types';
 
 /** The storage a replica reads its durable state from (for observers), besides what Raft reads. */
@@ -37,7 +37,7 @@ export interface ReplicaStorage extends Storage {
 export interface SnapshotSource {
   readonly index: number;
   readonly term: number;
-  readonly voters: readonly NodeId[];
+  readonly config: Configuration;
   readonly reader: KvSnapshotReader;
   /** Entries before `index` to keep in the log when compacting, for followers slightly behind. */
   readonly retainEntries: number;
@@ -105,7 +105,7 @@ export interface ReplicaOptions {
 }
 
 /** The writes a client may send: the noop is the leader's own. */
-export type WriteCommand = Exclude<Command, { op: 'noop' }>;
+export type WriteCommand = Extract<Command, { op: 'set' | 'delete' }>;
 
 export class Replica {
   readonly raft: RaftNode;
@@ -177,11 +177,31 @@ export class Replica {
   write(io: ReplicaIo, ticket: Ticket, command: WriteCommand): void {
     const result = this.raft.propose(command);
     if (result.ok) return this.requests.addWrite(ticket, result.index, result.term);
+    const hint = result.leaderId === null ? null : io.leaderUrl(result.leaderId);
+    if (result.reason === 'not_leader') io.answer(ticket, api.notLeader(result.leaderId, hint));
+    else if (result.reason === 'transferring') io.answer(ticket, api.transferring(result.leaderId, hint));
+    else io.answer(ticket, api.unavailable('too many uncommitted entries; try again later'));
+  }
+
+  /** Proposes a membership change; answered once it is committed and applied here (200), or refused at once (409). */
+  changeMembership(io: ReplicaIo, ticket: Ticket, change: ConfigChange): void {
+    const result = this.raft.proposeConfChange(change);
+    if (result.ok) return this.requests.addWrite(ticket, result.index, result.term);
     if (result.reason === 'not_leader') {
-      io.answer(ticket, api.notLeader(result.leaderId, result.leaderId === null ? null : io.leaderUrl(result.leaderId)));
-    } else {
-      io.answer(ticket, api.unavailable('too many uncommitted entries; try again later'));
+      return io.answer(ticket, api.notLeader(result.leaderId, result.leaderId === null ? null : io.leaderUrl(result.leaderId)));
     }
+    io.answer(ticket, api.membershipRefused(result.reason, confChangeRefusalMessage(result.reason, change)));
+  }
+
+  /** Hands leadership to `target`; answered once this node sees it lead (200), or when the transfer fails (503). */
+  transferLeadership(io: ReplicaIo, ticket: Ticket, target: NodeId): void {
+    const result = this.raft.transferLeadership(target);
+    if (result.ok) return this.requests.addTransfer(ticket, target);
+    if (result.reason === 'not_leader') {
+      return io.answer(ticket, api.notLeader(result.leaderId, result.leaderId === null ? null : io.leaderUrl(result.leaderId)));
+    }
+    if (result.reason === 'self') return io.answer(ticket, api.leaderTransferred(target));
+    io.answer(ticket, api.membershipRefused('not_voter', `${target} is not a voter`));
   }
 
   /** A read: local when `stale`, otherwise linearizable (ReadIndex, then wait until applied). */
@@ -199,6 +219,7 @@ export class Replica {
     const kind = this.requests.take(ticket);
     if (kind === 'write') io.answer(ticket, api.timeout());
     else if (kind === 'read') io.answer(ticket, api.unavailable('read not confirmed in time'));
+    else if (kind === 'transfer') io.answer(ticket, api.transferFailed('the target did not take over in time'));
   }
 
   /** The leader could not be reached to confirm a forwarded read: fail it now, not at its timeout. */
@@ -259,7 +280,16 @@ export class Replica {
     for (const dropped of rd.droppedReads) this.readUnreachable(io, dropped.context, `read not confirmed: ${dropped.reason}`);
     this.raft.advance(rd);
     for (const read of this.requests.takeServableReads(this.state.appliedIndex)) io.answer(read.ticket, this.readLocal(read.key, false));
+    this.settleTransfers(io);
     this.maybeSnapshot(io);
+  }
+
+  /** A transfer succeeded once this node follows the target; it failed once the leader gave it up or another node leads. */
+  private settleTransfers(io: ReplicaIo): void {
+    const raft = this.raft;
+    for (const t of this.requests.takeTransfers((t) => raft.leaderId === t.target)) io.answer(t.ticket, api.leaderTransferred(t.target));
+    const gaveUp = raft.role === 'leader' ? (t: { target: NodeId }) => raft.leadTransferee !== t.target : () => raft.leaderId !== null;
+    for (const t of this.requests.takeTransfers(gaveUp)) io.answer(t.ticket, api.transferFailed(`leadership did not pass to ${t.target}`));
   }
 
   private apply(io: ReplicaIo, entry: Entry): void {
@@ -306,7 +336,7 @@ export class Replica {
     this.snapshotting = true;
     this.bytesSinceSnapshot = 0;
     const source: SnapshotSource = {
-      index, term, voters: [...this.raft.voters], reader: this.state.snapshotReader(policy.chunkBytes), retainEntries: policy.retainEntries,
+      index, term, config: this.raft.configurationAt(index), reader: this.state.snapshotReader(policy.chunkBytes), retainEntries: policy.retainEntries,
     };
     if (io.writeSnapshot(source)) this.snapshotWritten(io);
   }
@@ -339,7 +369,7 @@ export class Replica {
       id: s.id, up: true, role: s.role, term: s.term, votedFor: s.vote, leaderId: s.leaderId,
       commitIndex: s.commitIndex, lastApplied: this.state.appliedIndex, firstIndex: s.firstIndex, lastIndex: s.lastIndex,
       lastTerm: s.lastTerm, snapshotIndex: s.snapshotIndex, snapshotTerm: s.snapshotTerm, logLength: s.lastIndex - s.logBaseIndex,
-      voters: s.voters, durable: { ...this.storage.durable() },
+      voters: s.voters, learners: s.learners, configIndex: s.configIndex, leadTransferee: s.leadTransferee, durable: { ...this.storage.durable() },
       timer: s.role === 'leader' ? null : { elapsed: s.electionElapsed, timeout: s.electionTimeout },
       votes: s.votes, progress: s.progress, persisting: this.persisting !== null, applyLog: this.applyLog.view(),
       lastHeartbeatAgoMs: this.lastHeartbeatAgoMs(nowMs),
@@ -352,11 +382,27 @@ function writeAnswer(entry: Entry, proposedTerm: number): ApiResponse {
   if (entry.term !== proposedTerm) return api.leadershipLost();
   const command = entry.command;
   assert(command.op !== 'noop', `a client write was answered by the noop at ${entry.index}`);
+  if (command.op === 'config') return api.membershipChanged(command.change, command.config);
   return command.op === 'delete' ? api.deleted(command.key) : api.stored(command.key);
+}
+
+function confChangeRefusalMessage(reason: string, change: ConfigChange): string {
+  switch (reason) {
+    case 'transferring': return 'leadership is being transferred; retry at the new leader';
+    case 'leader_not_ready': return 'the leader has not committed an entry of its term yet; retry in a moment';
+    case 'change_in_progress': return 'another membership change is not committed yet; one change at a time';
+    case 'learner_behind': return `${change.node} is still catching up with the leader's log; promote it once it has`;
+    case 'already_member': return `${change.node} is already a member`;
+    case 'not_member': return `${change.node} is not a member`;
+    case 'not_learner': return `${change.node} is already a voter`;
+    case 'last_voter': return `${change.node} is the last voter; a cluster needs one`;
+    default: return reason;
+  }
 }
 
 /** About how many bytes an entry adds to the log (for the snapshot policy). */
 function entryBytes(entry: Entry): number {
   const c = entry.command;
-  return 32 + (c.op === 'noop' ? 0 : c.key.length + (c.op === 'set' ? c.value.length : 0));
+  if (c.op === 'set') return 32 + c.key.length + c.value.length;
+  return c.op === 'delete' ? 32 + c.key.length : 32;
 }

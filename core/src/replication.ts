@@ -17,8 +17,10 @@ import type { NodeId } from './types';
  * steady load. Reads on followers do not wait for it, since ReadIndex's heartbeat round carries it.
  */
 export function flushAppends(r: Raft): void {
-  if (!r.appendPending || r.role !== 'leader') return;
+  if (!r.appendPending) return;
   r.appendPending = false;
+  // A leader that stepped down while handling this input (a removal that committed) sends nothing.
+  if (r.role !== 'leader') return;
   for (const id of r.peers) {
     const pr = r.progress.get(id)!;
     if (pr.state === 'snapshot') sendSnapshotChunks(r, id, pr);
@@ -121,7 +123,7 @@ export function handleAppendResponse(r: Raft, m: AppendEntriesResponse): void {
   const pr = r.progress.get(m.from);
   if (!pr) return;
   noteHeardFrom(r, pr, m.seq);
-  if (m.success) onAppendAccepted(r, pr, m.matchIndex);
+  if (m.success) onAppendAccepted(r, m.from, pr, m.matchIndex);
   else onAppendRejected(r, m.from, pr, m);
 }
 
@@ -131,7 +133,7 @@ export function handleSnapshotResponse(r: Raft, m: InstallSnapshotResponse): voi
   noteHeardFrom(r, pr, m.seq);
   if (!m.success) return;
   // It holds everything the snapshot covers (it installed it, or already had it).
-  if (m.matchIndex > 0) return onAppendAccepted(r, pr, m.matchIndex);
+  if (m.matchIndex > 0) return onAppendAccepted(r, m.from, pr, m.matchIndex);
   if (pr.state !== 'snapshot' || m.snapshotIndex !== pr.pendingSnapshot) return;
   if (pr.snapshotAcknowledged(m.nextChunk)) r.appendPending = true;
 }
@@ -144,7 +146,7 @@ function noteHeardFrom(r: Raft, pr: Progress, seq: number): void {
   }
 }
 
-function onAppendAccepted(r: Raft, pr: Progress, matchIndex: number): void {
+function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number): void {
   const advanced = pr.maybeUpdate(matchIndex);
   // A follower that holds the snapshot (even one it already had) is back in step.
   if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
@@ -153,6 +155,31 @@ function onAppendAccepted(r: Raft, pr: Progress, matchIndex: number): void {
   else if (pr.state === 'replicate') pr.inflights.freeTo(pr.match);
   if (advanced) maybeCommit(r);
   r.appendPending = true;
+  // The transfer target has caught up: it may take over now.
+  if (r.role === 'leader' && r.leadTransferee === id && pr.match === r.log.lastIndex()) sendTimeoutNow(r, id);
+}
+
+/**
+ * Leadership transfer (thesis 3.10, etcd's MsgTransferLeader): stop taking writes, bring the
+ * target up to date, then tell it to campaign (TimeoutNow). The leader gives up after an election
+ * timeout (tickLeader). Returns false when the target cannot lead.
+ */
+export function transferLeadership(r: Raft, target: NodeId): 'started' | 'self' | 'not_voter' {
+  if (target === r.id) return 'self';
+  if (!r.voters.includes(target)) return 'not_voter';
+  r.leadTransferee = target;
+  r.transferElapsed = 0;
+  const pr = r.progress.get(target)!;
+  const caughtUp = pr.match === r.log.lastIndex();
+  r.emit({ type: 'transferStarted', target, caughtUp });
+  if (caughtUp) sendTimeoutNow(r, target);
+  else r.appendPending = true;
+  return 'started';
+}
+
+function sendTimeoutNow(r: Raft, target: NodeId): void {
+  r.send({ type: 'TimeoutNow', from: r.id, to: target, term: r.term });
+  r.emit({ type: 'timeoutNowSent', target });
 }
 
 function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesResponse): void {
@@ -188,5 +215,6 @@ export function maybeCommit(r: Raft): boolean {
   r.log.commitTo(index);
   r.emit({ type: 'commitAdvanced', from: before, to: index });
   serveReadsWaitingForCommit(r);
+  if (before < r.membership.index && r.membership.index <= index) r.configCommitted();
   return true;
 }

@@ -7,8 +7,8 @@
  */
 import { fail } from './assert';
 import type { DurableState } from './node-state';
-import type { Entry, HardState, NodeId, SnapshotChunk, SnapshotMeta } from './types';
-import { emptyHardState, emptySnapshotMeta, isSameSnapshot } from './types';
+import type { Configuration, Entry, HardState, NodeId, SnapshotChunk, SnapshotMeta } from './types';
+import { configurationOf, emptyHardState, emptySnapshotMeta, isSameSnapshot } from './types';
 
 /** A snapshot this node has started to receive from a leader: which one, and how many chunks it holds. */
 export interface IncomingSnapshot {
@@ -18,8 +18,8 @@ export interface IncomingSnapshot {
 
 export interface InitialState {
   hardState: HardState;
-  /** The members named by the latest snapshot, or null when there is none. */
-  voters: NodeId[] | null;
+  /** The membership of the latest snapshot, or null when there is none. */
+  config: Configuration | null;
   incoming: IncomingSnapshot | null;
 }
 
@@ -52,8 +52,8 @@ export class MemoryStorage implements Storage {
   private log: Entry[] = [];
   private incoming: { meta: SnapshotMeta; chunks: string[] } | null = null;
 
-  constructor(voters: NodeId[] = []) {
-    this.snap = emptySnapshotMeta(voters);
+  constructor(voters: readonly NodeId[] = []) {
+    this.snap = emptySnapshotMeta(configurationOf(voters));
   }
 
   /**
@@ -64,7 +64,7 @@ export class MemoryStorage implements Storage {
     snapshot: SnapshotMeta, chunks: readonly string[] | null, base: { index: number; term: number },
     entries: readonly Entry[], hardState: HardState,
   ): MemoryStorage {
-    const storage = new MemoryStorage(snapshot.voters);
+    const storage = new MemoryStorage();
     if (base.index > snapshot.index) fail(`restore: log base ${base.index} is after the snapshot ${snapshot.index}`);
     storage.snap = snapshot;
     storage.chunks = chunks === null ? null : Object.freeze([...chunks]);
@@ -79,7 +79,7 @@ export class MemoryStorage implements Storage {
 
   initialState(): InitialState {
     const incoming = this.incoming ? { meta: this.incoming.meta, received: this.incoming.chunks.length } : null;
-    return { hardState: { ...this.hardState }, voters: this.snap.index > 0 ? [...this.snap.voters] : null, incoming };
+    return { hardState: { ...this.hardState }, config: this.snap.index > 0 ? this.snap.config : null, incoming };
   }
 
   firstIndex(): number {
@@ -192,12 +192,12 @@ export class MemoryStorage implements Storage {
    * Records a snapshot of the state machine at `index` (which must be applied) and drops the log
    * before it, keeping the last `retainEntries` entries it covers for followers slightly behind.
    */
-  createSnapshot(index: number, chunks: readonly string[], voters: readonly NodeId[], retainEntries: number): SnapshotMeta {
+  createSnapshot(index: number, chunks: readonly string[], config: Configuration, retainEntries: number): SnapshotMeta {
     const term = this.term(index);
     if (term === undefined) fail(`createSnapshot: no entry at ${index}`);
     if (index <= this.snap.index) fail(`createSnapshot: ${index} is not newer than the snapshot at ${this.snap.index}`);
     if (chunks.length === 0) fail('createSnapshot: a snapshot has at least one chunk');
-    const meta: SnapshotMeta = { index, term, voters: [...voters], chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+    const meta: SnapshotMeta = { index, term, config, chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0) };
     this.adoptSnapshot(meta, chunks, Math.max(this.base.index, index - retainEntries));
     return meta;
   }

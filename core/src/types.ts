@@ -2,11 +2,38 @@
 
 export type NodeId = string;
 
-/** A KV command. `noop` is the entry a new leader appends to commit entries of earlier terms. */
+/** Where hosts reach a member added at run time (opaque to Raft; the simulator leaves it out). */
+export interface MemberAddress {
+  raftUrl: string;
+  kvUrl: string;
+}
+
+/**
+ * The members of the cluster: voters count in every majority, learners only receive the log.
+ * `addresses` carries how to reach members that were added at run time, so every node learns it
+ * from the log.
+ */
+export interface Configuration {
+  voters: NodeId[];
+  learners: NodeId[];
+  addresses: Record<NodeId, MemberAddress>;
+}
+
+/** One membership change at a time (Raft thesis 4.2): a learner in, a learner promoted, a member out. */
+export type ConfigChange =
+  | { type: 'addLearner'; node: NodeId; address?: MemberAddress }
+  | { type: 'promote'; node: NodeId }
+  | { type: 'remove'; node: NodeId };
+
+/**
+ * A command in the log. `noop` is the entry a new leader appends to commit entries of earlier
+ * terms; `config` changes the membership, and carries the whole new configuration.
+ */
 export type Command =
   | { op: 'set'; key: string; value: string }
   | { op: 'delete'; key: string }
-  | { op: 'noop' };
+  | { op: 'noop' }
+  | { op: 'config'; change: ConfigChange; config: Configuration };
 
 /** A log entry; its wire shape is in docs/api.md (the RPCs). Entries are immutable once created. */
 export interface Entry {
@@ -32,8 +59,8 @@ export interface SnapshotMeta {
   /** Index and term of the last entry the snapshot covers. */
   index: number;
   term: number;
-  /** The cluster members at that point. */
-  voters: NodeId[];
+  /** The cluster's membership at that point. */
+  config: Configuration;
   /** How many chunks the data is in (0 only for the empty snapshot at index 0), and their total size. */
   chunkCount: number;
   bytes: number;
@@ -48,7 +75,11 @@ export interface SnapshotChunk {
 }
 
 export const emptyHardState = (): HardState => ({ term: 0, vote: null, commit: 0 });
-export const emptySnapshotMeta = (voters: NodeId[] = []): SnapshotMeta => ({ index: 0, term: 0, voters, chunkCount: 0, bytes: 0 });
+export const emptySnapshotMeta = (config: Configuration = configurationOf([])): SnapshotMeta => ({ index: 0, term: 0, config, chunkCount: 0, bytes: 0 });
+
+/** A configuration of these voters and no learners. */
+export const configurationOf = (voters: readonly NodeId[], learners: readonly NodeId[] = []): Configuration =>
+  ({ voters: [...voters], learners: [...learners], addresses: {} });
 
 /** Two descriptions of the same snapshot (a receiver resumes a transfer only for the same one). */
 export const isSameSnapshot = (a: SnapshotMeta, b: SnapshotMeta): boolean =>

@@ -1,7 +1,7 @@
 /** Every scenario of the library passes in the simulator under several seeds. */
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../src/sim/index';
-import { SimDriver, allScenarios, directContext, figure8Unsafe, paperScenarios } from '../src/scenarios/index';
+import { SimDriver, allScenarios, directContext, figure8Unsafe, ownTermRuleUnsafe, paperScenarios } from '../src/scenarios/index';
 
 const seeds = [1, 2, 3, 4, 5];
 
@@ -27,5 +27,11 @@ describe('paper and lab scenarios', () => {
     const sim = new Simulation(figure8Unsafe.sim);
     await figure8Unsafe.run(directContext(sim));
     expect(sim.violations.map((v) => v.property)).toContain('state_machine_safety');
+  });
+
+  it('without the own-term rule for membership changes, the checker sees two leaders in one term', async () => {
+    const sim = new Simulation(ownTermRuleUnsafe.sim);
+    await ownTermRuleUnsafe.run(directContext(sim));
+    expect(sim.violations.map((v) => v.property)).toContain('election_safety');
   });
 });

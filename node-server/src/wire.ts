@@ -7,7 +7,7 @@
  */
 import type {
   AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, ReadIndex,
-  ReadIndexResponse, RequestVote, RequestVoteResponse,
+  ReadIndexResponse, RequestVote, RequestVoteResponse, TimeoutNow, TimeoutNowResponse,
 } from '@raft-kv/core';
 import { isKvSnapshotChunk } from '@raft-kv/core';
 import { z } from 'zod';
@@ -15,10 +15,24 @@ import { z } from 'zod';
 const index = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const nodeId = z.string().min(1).max(64);
 
+const memberAddress = z.object({ raftUrl: z.string().max(512), kvUrl: z.string().max(512) });
+/** A membership: voters and learners distinct and disjoint, at least one voter. */
+export const configuration = z.object({
+  voters: z.array(nodeId).min(1).max(64),
+  learners: z.array(nodeId).max(64),
+  addresses: z.record(nodeId, memberAddress),
+}).refine((c) => new Set([...c.voters, ...c.learners]).size === c.voters.length + c.learners.length, 'voters and learners must be distinct');
+const configChange = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('addLearner'), node: nodeId, address: memberAddress.optional() }),
+  z.object({ type: z.literal('promote'), node: nodeId }),
+  z.object({ type: z.literal('remove'), node: nodeId }),
+]);
+
 const command = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set'), key: z.string().min(1), value: z.string() }),
   z.object({ op: z.literal('delete'), key: z.string().min(1) }),
   z.object({ op: z.literal('noop') }),
+  z.object({ op: z.literal('config'), change: configChange, config: configuration }),
 ]);
 const entry = z.object({ term: index.min(1), index: index.min(1), command });
 
@@ -29,6 +43,7 @@ export const requestVoteBody = z.object({
   lastLogIndex: index,
   lastLogTerm: index,
   preVote: z.boolean().default(false),
+  transfer: z.boolean().default(false),
 });
 
 export const appendEntriesBody = z.object({
@@ -56,7 +71,7 @@ export const installSnapshotBody = z.object({
   leaderId: nodeId,
   leaderAddr: z.string().max(512).optional(),
   meta: z.object({
-    index: index.min(1), term: index.min(1), voters: z.array(nodeId).min(1), chunkCount: index.min(1), bytes: index,
+    index: index.min(1), term: index.min(1), config: configuration, chunkCount: index.min(1), bytes: index,
   }),
   chunk: index,
   data: z.string().refine(isKvSnapshotChunk, 'data must be a chunk of a KV snapshot'),
@@ -75,6 +90,8 @@ const installSnapshotResponseBody = z.object({
   term: index, success: z.boolean(), snapshotIndex: index, nextChunk: index, matchIndex: index, seq: index.default(0),
 });
 const readIndexResponseBody = z.object({ term: index, context: z.string(), success: z.boolean(), index });
+export const timeoutNowBody = z.object({ term: index, leaderId: nodeId });
+const timeoutNowResponseBody = z.object({ term: index });
 
 /** The requests a peer POSTs to us, by route. */
 export const rpcRoutes = {
@@ -82,16 +99,18 @@ export const rpcRoutes = {
   appendentries: 'AppendEntries',
   installsnapshot: 'InstallSnapshot',
   readindex: 'ReadIndex',
+  timeoutnow: 'TimeoutNow',
 } as const;
 export type RpcRoute = keyof typeof rpcRoutes;
-export type RequestMessage = RequestVote | AppendEntries | InstallSnapshot | ReadIndex;
-export type ResponseMessage = RequestVoteResponse | AppendEntriesResponse | InstallSnapshotResponse | ReadIndexResponse;
+export type RequestMessage = RequestVote | AppendEntries | InstallSnapshot | ReadIndex | TimeoutNow;
+export type ResponseMessage = RequestVoteResponse | AppendEntriesResponse | InstallSnapshotResponse | ReadIndexResponse | TimeoutNowResponse;
 
 export const routeOf: Record<RequestMessage['type'], RpcRoute> = {
   RequestVote: 'requestvote',
   AppendEntries: 'appendentries',
   InstallSnapshot: 'installsnapshot',
   ReadIndex: 'readindex',
+  TimeoutNow: 'timeoutnow',
 };
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -107,7 +126,7 @@ export function parseRequest(route: RpcRoute, body: unknown, self: string): Pars
       const p = requestVoteBody.safeParse(body);
       if (!p.success) return { ok: false, error: issues(p.error) };
       const b = p.data;
-      return { ok: true, value: { type: 'RequestVote', from: b.candidateId, to: self, term: b.term, lastLogIndex: b.lastLogIndex, lastLogTerm: b.lastLogTerm, preVote: b.preVote } };
+      return { ok: true, value: { type: 'RequestVote', from: b.candidateId, to: self, term: b.term, lastLogIndex: b.lastLogIndex, lastLogTerm: b.lastLogTerm, preVote: b.preVote, transfer: b.transfer } };
     }
     case 'appendentries': {
       const p = appendEntriesBody.safeParse(body);
@@ -131,6 +150,11 @@ export function parseRequest(route: RpcRoute, body: unknown, self: string): Pars
       const b = p.data;
       return { ok: true, value: { type: 'ReadIndex', from: b.requesterId, to: self, term: b.term, context: b.context } };
     }
+    case 'timeoutnow': {
+      const p = timeoutNowBody.safeParse(body);
+      if (!p.success) return { ok: false, error: issues(p.error) };
+      return { ok: true, value: { type: 'TimeoutNow', from: p.data.leaderId, to: self, term: p.data.term } };
+    }
   }
 }
 
@@ -145,13 +169,15 @@ export function leaderAddrOf(route: RpcRoute, body: unknown): string | undefined
 export function requestBody(m: RequestMessage, leaderAddr: string): Record<string, unknown> {
   switch (m.type) {
     case 'RequestVote':
-      return { term: m.term, candidateId: m.from, lastLogIndex: m.lastLogIndex, lastLogTerm: m.lastLogTerm, preVote: m.preVote };
+      return { term: m.term, candidateId: m.from, lastLogIndex: m.lastLogIndex, lastLogTerm: m.lastLogTerm, preVote: m.preVote, transfer: m.transfer };
     case 'AppendEntries':
       return { term: m.term, leaderId: m.from, leaderAddr, prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm, entries: m.entries, leaderCommit: m.leaderCommit, seq: m.seq };
     case 'InstallSnapshot':
       return { term: m.term, leaderId: m.from, leaderAddr, meta: m.meta, chunk: m.chunk, data: m.data, seq: m.seq };
     case 'ReadIndex':
       return { term: m.term, requesterId: m.from, context: m.context };
+    case 'TimeoutNow':
+      return { term: m.term, leaderId: m.from };
   }
 }
 
@@ -175,6 +201,8 @@ export function responseBody(m: ResponseMessage): Record<string, unknown> {
       return { term: m.term, success: m.success, snapshotIndex: m.snapshotIndex, nextChunk: m.nextChunk, matchIndex: m.matchIndex, seq: m.seq };
     case 'ReadIndexResponse':
       return { term: m.term, context: m.context, success: m.success, index: m.index };
+    case 'TimeoutNowResponse':
+      return { term: m.term };
   }
 }
 
@@ -205,8 +233,12 @@ export function parseResponse(request: RequestMessage, body: unknown): ResponseM
       const p = readIndexResponseBody.safeParse(body);
       return p.success ? { type: 'ReadIndexResponse', ...envelope, ...p.data } : null;
     }
+    case 'TimeoutNow': {
+      const p = timeoutNowResponseBody.safeParse(body);
+      return p.success ? { type: 'TimeoutNowResponse', ...envelope, ...p.data } : null;
+    }
   }
 }
 
 export const isRequestMessage = (m: Message): m is RequestMessage =>
-  m.type === 'RequestVote' || m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'ReadIndex';
+  m.type === 'RequestVote' || m.type === 'AppendEntries' || m.type === 'InstallSnapshot' || m.type === 'ReadIndex' || m.type === 'TimeoutNow';

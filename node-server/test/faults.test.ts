@@ -145,7 +145,7 @@ describe('faults on the RPC routes', () => {
       captureLogger().logger,
       faults,
     );
-    const vote: RequestVote = { type: 'RequestVote', from: 'n1', to: 'n2' as NodeId, term: 1, lastLogIndex: 0, lastLogTerm: 0, preVote: false };
+    const vote: RequestVote = { type: 'RequestVote', from: 'n1', to: 'n2' as NodeId, term: 1, lastLogIndex: 0, lastLogTerm: 0, preVote: false, transfer: false };
     const settle = (n: number) => until('the outcome', () => answers.length + failures.length >= n, 3000);
     try {
       transport.send(vote);

@@ -46,9 +46,9 @@ describe('the observation stream', () => {
       await until('a status', () => w.statuses.length > 0);
       const s = w.statuses[0]!;
       expect(Object.keys(s).sort()).toEqual([
-        'applyLog', 'at', 'commitIndex', 'durable', 'entries', 'faults', 'firstIndex', 'id', 'kv', 'kvTruncated', 'kvUrl',
-        'lastApplied', 'lastHeartbeatAgoMs', 'lastIndex', 'lastTerm', 'leaderId', 'logLength', 'peers', 'persisting', 'progress',
-        'raftUrl', 'role', 'snapshotIndex', 'snapshotTerm', 'term', 'tickMs', 'timer', 'up', 'votedFor', 'voters', 'votes',
+        'applyLog', 'at', 'commitIndex', 'configIndex', 'durable', 'entries', 'faults', 'firstIndex', 'id', 'kv', 'kvTruncated', 'kvUrl',
+        'lastApplied', 'lastHeartbeatAgoMs', 'lastIndex', 'lastTerm', 'leadTransferee', 'leaderId', 'learners', 'logLength', 'peers', 'persisting',
+        'progress', 'raftUrl', 'role', 'snapshotIndex', 'snapshotTerm', 'term', 'tickMs', 'timer', 'up', 'votedFor', 'voters', 'votes',
       ]);
       expect(s).toMatchObject({ id: 'n1', up: true, role: 'leader', leaderId: 'n1', votedFor: 'n1', voters: ['n1'], timer: null, tickMs: 10, votes: null, kvTruncated: false, faults: { dropTo: [], dropFrom: [] }, peers: [] });
       expect(s.logLength).toBe(s.lastIndex - s.snapshotIndex);

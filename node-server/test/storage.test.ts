@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Entry, HardState, KvSnapshotReader } from '@raft-kv/core';
+import { configurationOf } from '@raft-kv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStorage } from '../src/storage/disk-storage';
 import { snapshotFileName } from '../src/storage/snapshot-file';
@@ -33,6 +34,8 @@ function openStorage(segmentBytesMax = 1 << 20): DiskStorage {
   return s;
 }
 
+const three = configurationOf(['n1', 'n2', 'n3']);
+
 /** A snapshot chunk holding these pairs. */
 const chunk = (...pairs: [string, string][]): string => JSON.stringify({ kv: pairs });
 
@@ -55,7 +58,7 @@ const lastSegment = (): string => path.join(dir, segments().at(-1)!);
 describe('DiskStorage', () => {
   it('starts empty', () => {
     const s = openStorage();
-    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), voters: null, incoming: null });
+    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), config: null, incoming: null });
     expect([s.firstIndex(), s.lastIndex(), s.term(0)]).toEqual([1, 0, 0]);
   });
 
@@ -70,7 +73,7 @@ describe('DiskStorage', () => {
     expect(s.durable()).toMatchObject({ term: 2, lastIndex: 3 });
     expect(await done).toBeNull();
     expect(s.durable()).toEqual({ term: 3, vote: 'n3', commit: 3, lastIndex: 5, snapshotIndex: 0 });
-    s.createSnapshot(4, [chunk()], ['n1', 'n2', 'n3'], 0);
+    s.createSnapshot(4, [chunk()], three, 0);
     expect(s.durable().snapshotIndex).toBe(4);
   });
 
@@ -184,15 +187,15 @@ describe('DiskStorage', () => {
     for (let i = 1; i <= 60; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
     const before = segments().length;
     expect(before).toBeGreaterThan(2);
-    const snap = s.createSnapshot(50, [chunk(['a', '1']), chunk(['b', '2'])], ['n1', 'n2', 'n3'], 0);
-    expect(snap).toEqual({ index: 50, term: 1, voters: ['n1', 'n2', 'n3'], chunkCount: 2, bytes: expect.any(Number) });
+    const snap = s.createSnapshot(50, [chunk(['a', '1']), chunk(['b', '2'])], three, 0);
+    expect(snap).toEqual({ index: 50, term: 1, config: three, chunkCount: 2, bytes: expect.any(Number) });
     expect([s.firstIndex(), s.lastIndex(), s.term(50), s.term(49)]).toEqual([51, 60, 1, undefined]);
     expect(segments().length).toBeLessThan(before);
     crash(s);
     const again = openStorage(4096);
     expect(again.snapshot()).toEqual(snap);
     expect([again.snapshotChunk(0), again.snapshotChunk(1)]).toEqual([chunk(['a', '1']), chunk(['b', '2'])]);
-    expect(again.initialState().voters).toEqual(['n1', 'n2', 'n3']);
+    expect(again.initialState().config).toEqual(three);
     expect([again.firstIndex(), again.lastIndex()]).toEqual([51, 60]);
     expect(again.entries(51, 61)).toEqual(Array.from({ length: 10 }, (_, i) => entry(51 + i, 1, 'x'.repeat(100))));
   });
@@ -200,7 +203,7 @@ describe('DiskStorage', () => {
   it('keeps retainEntries entries before the snapshot in the log, also after a reopen', () => {
     const s = openStorage(4096);
     for (let i = 1; i <= 60; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
-    s.createSnapshot(50, [chunk()], ['n1', 'n2', 'n3'], 10);
+    s.createSnapshot(50, [chunk()], three, 10);
     expect([s.firstIndex(), s.lastIndex(), s.snapshot().index]).toEqual([41, 60, 50]);
     crash(s);
     const again = openStorage(4096);
@@ -213,7 +216,7 @@ describe('DiskStorage', () => {
     const data = [chunk(['a', '1']), chunk(['b', '2']), chunk(['c', '3'])];
     let read = 0;
     const reader = { index: 25, next: () => (read < data.length ? data[read++]! : null) } as unknown as KvSnapshotReader;
-    const written = new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, voters: ['n1', 'n2', 'n3'], reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))));
+    const written = new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))));
     // Nothing is compacted while it is being written.
     expect(s.firstIndex()).toBe(1);
     expect(await written).toBe(true);
@@ -227,11 +230,11 @@ describe('DiskStorage', () => {
   it('a crash in the middle of writing a snapshot leaves the previous one and the whole log', async () => {
     const s = openStorage(4096);
     for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1, 'x'.repeat(100))], mustSync: true });
-    s.createSnapshot(10, [chunk(['a', '1'])], ['n1', 'n2', 'n3'], 0);
+    s.createSnapshot(10, [chunk(['a', '1'])], three, 0);
     let read = 0;
     // The process dies (the storage closes) after two chunks are written.
     const reader = { index: 25, next: () => (read++ < 2 ? chunk(['z', String(read)]) : (crash(s), chunk())) } as unknown as KvSnapshotReader;
-    const written = await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, voters: ['n1', 'n2', 'n3'], reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))));
+    const written = await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))));
     expect(written).toBe(false);
     const again = openStorage(4096);
     expect(again.snapshot().index).toBe(10);
@@ -240,7 +243,7 @@ describe('DiskStorage', () => {
   });
 
   it('receives a snapshot in chunks, resumes after a crash that tore the last chunk, and installs it', async () => {
-    const meta = { index: 20, term: 3, voters: ['n1', 'n2', 'n3'], chunkCount: 3, bytes: 30 };
+    const meta = { index: 20, term: 3, config: three, chunkCount: 3, bytes: 30 };
     const data = [chunk(['a', '1']), chunk(['b', '2']), chunk(['c', '3'])];
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
@@ -265,7 +268,7 @@ describe('DiskStorage', () => {
   it('writes snapshot.json atomically: a leftover temp file from a crash changes nothing', () => {
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
-    s.createSnapshot(3, [chunk()], ['n1', 'n2', 'n3'], 0);
+    s.createSnapshot(3, [chunk()], three, 0);
     crash(s);
     fs.writeFileSync(path.join(dir, `${snapshotFileName}.tmp`), '{"meta":{"ind');
     const again = openStorage();
@@ -277,7 +280,7 @@ describe('DiskStorage', () => {
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
     const old = segments().map((f) => [f, fs.readFileSync(path.join(dir, f))] as const);
-    const meta = { index: 20, term: 3, voters: ['n1', 'n2', 'n3'], chunkCount: 1, bytes: 9 };
+    const meta = { index: 20, term: 3, config: three, chunkCount: 1, bytes: 9 };
     await persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk() }], snapshot: meta, hardState: hs(3, null, 20), entries: [], mustSync: true });
     crash(s);
     for (const [f, data] of old) fs.writeFileSync(path.join(dir, f), data);

@@ -16,9 +16,9 @@ describe('wire format', () => {
     expect(parseRequest('appendentries', JSON.parse(JSON.stringify(body)), 'n2')).toEqual({ ok: true, value: append });
   });
 
-  it('sends RequestVote as {term, candidateId, lastLogIndex, lastLogTerm, preVote}', () => {
-    const vote: RequestVote = { type: 'RequestVote', from: 'n3', to: 'n1', term: 2, lastLogIndex: 9, lastLogTerm: 1, preVote: true };
-    expect(requestBody(vote, '')).toEqual({ term: 2, candidateId: 'n3', lastLogIndex: 9, lastLogTerm: 1, preVote: true });
+  it('sends RequestVote as {term, candidateId, lastLogIndex, lastLogTerm, preVote, transfer}', () => {
+    const vote: RequestVote = { type: 'RequestVote', from: 'n3', to: 'n1', term: 2, lastLogIndex: 9, lastLogTerm: 1, preVote: true, transfer: false };
+    expect(requestBody(vote, '')).toEqual({ term: 2, candidateId: 'n3', lastLogIndex: 9, lastLogTerm: 1, preVote: true, transfer: false });
     // The reference sends no preVote field: a plain vote.
     expect(parseRequest('requestvote', { term: 2, candidateId: 'n3', lastLogIndex: 9, lastLogTerm: 1 }, 'n1')).toEqual({ ok: true, value: { ...vote, preVote: false } });
   });

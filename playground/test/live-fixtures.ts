@@ -19,7 +19,7 @@ export function status(id: string, over: Partial<LiveNodeStatus> = {}): LiveNode
   return {
     id, kvUrl: kvUrl(id), raftUrl: raftUrl(id), at: 1_700_000_000_000, role: leader ? 'leader' : 'follower', term: 2, votedFor: 'n1', leaderId: 'n1',
     up: true, commitIndex: 6, lastApplied: 6, firstIndex: 1, lastIndex: 6, lastTerm: 2, snapshotIndex: 0, snapshotTerm: 0, logLength: 6,
-    voters: [...ids],
+    voters: [...ids], learners: [], configIndex: 0, leadTransferee: null,
     durable: { term: 2, vote: 'n1', commit: 6, lastIndex: 6, snapshotIndex: 0 },
     timer: leader ? null : { elapsed: 12, timeout: 80 }, tickMs: 10, votes: null,
     progress: leader ? {

@@ -26,6 +26,7 @@ describe('guided scenarios through the paced engine', () => {
       expect(result.scenarioRun?.error ?? null).toBeNull();
       expect(result.scenarioStatus[s.info.id]).toBe('pass');
       if (s.info.id === 'figure8-unsafe') expect(result.violations.map((v) => v.property)).toContain('state_machine_safety');
+      else if (s.info.id === 'own-term-rule-unsafe') expect(result.violations.map((v) => v.property)).toContain('election_safety');
       else expect(result.violations).toEqual([]);
     });
   }

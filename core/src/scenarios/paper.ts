@@ -11,6 +11,7 @@ import {
   checkNoViolations, leaderAmong, putCommitted, request, termOf, valueOn, waitForConvergence, waitForLeader,
 } from './sim-helpers';
 import { figure8Safe, figure8Unsafe } from './figure8';
+import { membershipScenarios } from './membership';
 
 const without = (ids: readonly NodeId[], ...exclude: NodeId[]) => ids.filter((id) => !exclude.includes(id));
 
@@ -491,7 +492,7 @@ export const paperScenarios: readonly SimScenario[] = [
   initialElection, reElection, manyElections, basicAgreement, failAgree, failNoAgree, concurrentProposals, rejoin,
   fastBackup, persistence, figure8Safe, figure8Unsafe, figure8Unreliable, unreliableAgreement, churn, snapshotInstall,
   snapshotInstallCrash, splitVote, partitionedOldLeader, laggingFollower, partialPartition, oneWayLink,
-  staleReadSafe, staleReadUnsafe,
+  staleReadSafe, staleReadUnsafe, ...membershipScenarios,
 ];
 
 /** The playground's guided runs, in teaching order. */

@@ -8,14 +8,17 @@
 import { checkLinearizability } from '../check/linearizability';
 import type { UnsafeOptions } from '../config';
 import { Prng } from '../prng';
-import type { NodeId } from '../types';
-import type { SimAction } from './simulation';
+import type { ConfigChange, Configuration, NodeId } from '../types';
+import type { ClientRequestInput, SimAction } from './simulation';
 import { Simulation } from './simulation';
 import { ClientWorkload, defaultWorkload } from './workload';
 
 export const faultTypes = [
   'crash', 'crashLeader', 'restart', 'isolate', 'partition', 'oneWay', 'cutLink', 'heal',
   'loss', 'duplicate', 'reorder', 'calm',
+  // Membership: a new server in (as a learner), a learner promoted, a member out (the leader too),
+  // leadership handed to another voter. Together they replace servers, grow and shrink the cluster.
+  'addServer', 'promote', 'removeServer', 'transfer',
 ] as const;
 export type FaultType = (typeof faultTypes)[number];
 
@@ -23,6 +26,7 @@ export type FaultType = (typeof faultTypes)[number];
 const faultWeights: Record<FaultType, number> = {
   crash: 2, crashLeader: 2, restart: 4, isolate: 2, partition: 2, oneWay: 2, cutLink: 1, heal: 4,
   loss: 1, duplicate: 1, reorder: 1, calm: 2,
+  addServer: 1, promote: 1, removeServer: 1, transfer: 1,
 };
 
 export interface FuzzOptions {
@@ -60,6 +64,9 @@ export interface FuzzResult {
   /** Snapshots installed by followers in the run, and snapshot chunks they received. */
   snapshotsInstalled: number;
   snapshotChunks: number;
+  /** Membership changes that committed, and leadership transfers that completed. */
+  configChanges: number;
+  transfers: number;
 }
 
 export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions>): FuzzResult {
@@ -77,9 +84,12 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     raft: { unsafe: options.unsafe ?? {}, snapshotChunksInflightMax: prng.pick([1, 4]) },
   });
   const snapshots = { installed: 0, chunks: 0 };
+  const admin = { configChanges: 0, transfers: 0 };
   sim.subscribe(({ event }) => {
     if (event.type === 'snapshotInstalled') snapshots.installed++;
     else if (event.type === 'snapshotChunkReceived') snapshots.chunks++;
+    else if (event.type === 'clientReplied' && event.status === 200 && event.op === 'config') admin.configChanges++;
+    else if (event.type === 'clientReplied' && event.status === 200 && event.op === 'transfer') admin.transfers++;
   });
   const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
   const faultsInjected: Record<string, number> = {};
@@ -104,6 +114,7 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
   return {
     seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: sim.history.length,
     faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict, snapshotsInstalled: snapshots.installed, snapshotChunks: snapshots.chunks,
+    configChanges: admin.configChanges, transfers: admin.transfers,
   };
 }
 
@@ -142,16 +153,25 @@ function commitsWithin(sim: Simulation, deadline: number): boolean {
   return false;
 }
 
+/** The members of the leader's configuration (servers removed or never added are not held to agree). */
+function members(sim: Simulation): readonly NodeId[] {
+  const leader = sim.leader();
+  if (!leader) return sim.nodeIds;
+  const config = sim.node(leader).raft!.configuration;
+  return [...config.voters, ...config.learners];
+}
+
 function nodesAgree(sim: Simulation): boolean {
-  const views = sim.nodeIds.map((id) => sim.view(id));
+  const ids = members(sim);
+  const views = ids.map((id) => sim.view(id));
   const first = views[0]!;
   if (!views.every((v) => v.up && v.lastApplied === first.lastApplied && v.commitIndex === first.commitIndex && v.lastApplied === v.commitIndex)) return false;
   const state = JSON.stringify(sim.node(first.id).kv.entries());
-  return sim.nodeIds.every((id) => JSON.stringify(sim.node(id).kv.entries()) === state);
+  return ids.every((id) => JSON.stringify(sim.node(id).kv.entries()) === state);
 }
 
 function describeNodes(sim: Simulation): string {
-  return sim.nodeIds.map((id) => {
+  return members(sim).map((id) => {
     const v = sim.view(id);
     return `${id}(${v.role} t${v.term} commit ${v.commitIndex} applied ${v.lastApplied})`;
   }).join(' ');
@@ -193,7 +213,37 @@ function faultAction(sim: Simulation, prng: Prng, fault: FaultType): SimAction |
     case 'duplicate': return { type: 'setNetwork', network: { duplicateRate: prng.next() * 0.2 } };
     case 'reorder': return { type: 'setNetwork', network: { reorderRate: prng.next() * 0.3, reorderDelayMaxMs: prng.int(100, 3_000) } };
     case 'calm': return { type: 'setNetwork', network: { lossRate: 0, duplicateRate: 0, reorderRate: 0 } };
+    case 'addServer': return addServer(sim);
+    case 'promote': return membershipRequest(sim, prng, (config) => config.learners, (node) => ({ type: 'promote', node }));
+    // Keep three voters, so the cluster can still lose one to a crash.
+    case 'removeServer': return membershipRequest(sim, prng, (config) => (config.voters.length > 3 ? [...config.voters, ...config.learners] : config.learners), (node) => ({ type: 'remove', node }));
+    case 'transfer': {
+      const leader = sim.leader();
+      const voters = leader ? sim.node(leader).raft!.configuration.voters.filter((id) => id !== leader) : [];
+      return leader && voters.length > 0 ? adminRequest(leader, { op: 'transfer', target: prng.pick(voters) }) : null;
+    }
   }
+}
+
+/** A new, empty server, and a request to the leader to add it as a learner (which may be refused). */
+function addServer(sim: Simulation): SimAction | null {
+  const leader = sim.leader();
+  if (!leader || sim.nodeIds.length >= 9) return null;
+  sim.act({ type: 'addNode' });
+  return adminRequest(leader, { op: 'config', change: { type: 'addLearner', node: sim.nodeIds[sim.nodeIds.length - 1]! } });
+}
+
+function membershipRequest(
+  sim: Simulation, prng: Prng, candidates: (config: Configuration) => readonly NodeId[], change: (node: NodeId) => ConfigChange,
+): SimAction | null {
+  const leader = sim.leader();
+  if (!leader) return null;
+  const ids = candidates(sim.node(leader).raft!.configuration);
+  return ids.length > 0 ? adminRequest(leader, { op: 'config', change: change(prng.pick(ids)) }) : null;
+}
+
+function adminRequest(node: NodeId, request: Pick<ClientRequestInput, 'op' | 'change' | 'target'>): SimAction {
+  return { type: 'client', request: { clientId: 'admin', node, key: '', record: false, ...request } };
 }
 
 function randomSplit(prng: Prng, ids: readonly NodeId[]): NodeId[][] {

@@ -5,7 +5,9 @@
  * - leader completeness: a new leader holds every entry committed so far;
  * - state machine safety: no two nodes commit or apply different entries at one index, and no node
  *   replaces a committed entry it held on disk;
- * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries.
+ * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries;
+ * - membership: a leader is a voter of its own configuration when it wins, and a leader's log never
+ *   holds two configuration changes that are not committed (one change at a time).
  * The checker keeps the entries committed anywhere so far; each check is incremental.
  */
 import type { Ready, RaftNode } from '../raft-node';
@@ -15,7 +17,9 @@ import type { Entry, NodeId } from '../types';
 export interface Violation {
   at: number;
   node: NodeId;
-  property: 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order';
+  property:
+    | 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order'
+    | 'leader_is_voter' | 'one_config_change';
   message: string;
 }
 
@@ -48,7 +52,10 @@ export class InvariantChecker {
     const mem = this.memoryOf(id, incarnation, node);
     this.at = at;
     this.current = id;
-    if (rd.role === 'leader') this.checkLeader(mem, node);
+    if (rd.role === 'leader') {
+      this.checkLeader(mem, node);
+      this.checkOneConfigChange(node);
+    }
     if (rd.entries.length > 0) this.checkAppended(rd.entries, node, storage);
     if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node);
     if (rd.snapshot) mem.applied = rd.snapshot.index;
@@ -80,6 +87,9 @@ export class InvariantChecker {
     const other = this.leaderOfTerm.get(term);
     if (other !== undefined && other !== node.id) this.fail('election_safety', `${node.id} and ${other} are both leader in term ${term}`);
     this.leaderOfTerm.set(term, node.id);
+    if (!node.configuration.voters.includes(node.id)) {
+      this.fail('leader_is_voter', `${node.id} leads term ${term} but is not a voter of its configuration (${node.configuration.voters.join(',')})`);
+    }
     for (let i = Math.max(1, node.firstIndex); i < this.committed.length; i++) {
       const want = this.committed[i]!;
       if (node.termAt(i) !== want.term) {
@@ -87,6 +97,16 @@ export class InvariantChecker {
         return;
       }
     }
+  }
+
+  /** The uncommitted tail of a leader's log holds at most one configuration entry. */
+  private checkOneConfigChange(node: RaftNode): void {
+    const from = Math.max(node.commitIndex + 1, node.firstIndex);
+    if (node.lastIndex - from > 10_000) return;
+    const tail = from <= node.lastIndex ? node.entries(from, node.lastIndex + 1) ?? [] : [];
+    let changes = 0;
+    for (const entry of tail) if (entry.command.op === 'config') changes++;
+    if (changes > 1) this.fail('one_config_change', `${node.id}'s log holds ${changes} uncommitted configuration changes after ${node.commitIndex}`);
   }
 
   private checkAppended(entries: readonly Entry[], node: RaftNode, storage: Storage): void {

@@ -18,9 +18,13 @@ export class SimNode {
   /** Indexes applied in this life, in order (what `[apply] index=N` lines would show). */
   applyLog: number[] = [];
 
-  constructor(id: NodeId, voters: NodeId[]) {
+  /** The voters this server starts with: the initial cluster's, or none for a server that joins later. */
+  readonly initialVoters: NodeId[];
+
+  constructor(id: NodeId, initialVoters: NodeId[]) {
     this.id = id;
-    this.storage = new MemoryStorage(voters);
+    this.initialVoters = [...initialVoters];
+    this.storage = new MemoryStorage(initialVoters);
   }
 
   get up(): boolean {

@@ -14,7 +14,7 @@ import { Prng } from '../prng';
 import type { Ready } from '../raft-node';
 import type { ReplicaIo, WriteCommand } from '../replica';
 import { Replica } from '../replica';
-import type { NodeId } from '../types';
+import type { ConfigChange, NodeId } from '../types';
 import type { ApiResponse, ClientOp } from '../api';
 import { api, isEmptyKey, outcomeOf } from '../api';
 import { cloneState } from './clone';
@@ -38,14 +38,23 @@ export type SimAction =
   | { type: 'setNetwork'; network: Partial<NetworkConfig> }
   | { type: 'dropMessage'; id: number }
   | { type: 'campaign'; node: NodeId }
+  /** A new, empty server starts and waits to be added to the cluster (it never campaigns until it is a voter). */
+  | { type: 'addNode' }
   | { type: 'client'; request: ClientRequestInput };
+
+/** What a client asks a node: the KV verbs, and the membership API's (change, leadership transfer). */
+export type SimClientOp = ClientOp | 'config' | 'transfer';
 
 export interface ClientRequestInput {
   clientId: string;
   node: NodeId;
-  op: ClientOp;
+  op: SimClientOp;
   key: string;
   value?: string;
+  /** op `config`: the membership change to propose. */
+  change?: ConfigChange;
+  /** op `transfer`: the voter to hand leadership to. */
+  target?: NodeId;
   consistency?: 'linearizable' | 'stale';
   /** Record in the history for the linearizability check (default true). */
   record?: boolean;
@@ -63,9 +72,11 @@ export interface ClientRequest extends ClientRequestInput {
 export type SimEvent =
   | { type: 'nodeCrashed'; node: NodeId; tornWrite: boolean; lostWrite: boolean }
   | { type: 'nodeRestarted'; node: NodeId }
+  /** A new server with an empty disk started (it joins once a membership change adds it). */
+  | { type: 'nodeAdded'; node: NodeId }
   | { type: 'messageDropped'; node: NodeId; to: NodeId; id: number; messageType: Message['type']; reason: DropReason }
   | { type: 'networkChanged'; node: NodeId; description: string }
-  | { type: 'clientReplied'; node: NodeId; requestId: number; op: ClientOp; key: string; status: number }
+  | { type: 'clientReplied'; node: NodeId; requestId: number; op: SimClientOp; key: string; status: number }
   | { type: 'invariantViolated'; node: NodeId; property: string; message: string };
 
 export interface TimedEvent {
@@ -95,6 +106,8 @@ interface Task extends Timed {
 
 /** Everything that changes during a run; a checkpoint is a deep copy of it. */
 interface World {
+  /** Every server ever started in this run, in the order they came (members or not). */
+  nodeIds: NodeId[];
   now: number;
   steps: number;
   prng: Prng;
@@ -125,7 +138,6 @@ const retainAnsweredRequests = 10_000;
 
 export class Simulation {
   readonly config: SimConfig;
-  readonly nodeIds: NodeId[];
   private w: World;
   private readonly listeners = new Set<(event: TimedEvent) => void>();
   /** Each node's side effects (outside the world: they hold no state, so checkpoints skip them). */
@@ -133,16 +145,15 @@ export class Simulation {
 
   constructor(input: SimConfigInput = {}) {
     this.config = resolveSimConfig(input);
-    this.nodeIds = nodeIdsFor(this.config.nodeCount);
-    this.w = this.freshWorld();
-    for (const id of this.nodeIds) this.ios.set(id, this.replicaIo(id));
+    this.w = this.freshWorld(nodeIdsFor(this.config.nodeCount));
     for (const id of this.nodeIds) this.startNode(this.w.nodes.get(id)!);
   }
 
-  private freshWorld(): World {
+  private freshWorld(nodeIds: NodeId[]): World {
     const nodes = new Map<NodeId, SimNode>();
-    for (const id of this.nodeIds) nodes.set(id, new SimNode(id, this.nodeIds));
+    for (const id of nodeIds) nodes.set(id, new SimNode(id, nodeIds));
     return {
+      nodeIds,
       now: 0,
       steps: 0,
       prng: new Prng(this.config.seed),
@@ -160,6 +171,11 @@ export class Simulation {
   }
 
   // ---- reading the world --------------------------------------------------------------------
+
+  /** Every server of the run (a server added later comes last); members or not. */
+  get nodeIds(): readonly NodeId[] {
+    return this.w.nodeIds;
+  }
 
   get now(): number {
     return this.w.now;
@@ -221,7 +237,8 @@ export class Simulation {
     const node = this.node(id);
     if (node.replica) return node.replica.describe(this.w.now);
     const snapshot = node.storage.snapshot();
-    return downNodeState(id, node.storage.durable(), [...snapshot.voters], snapshot.term);
+    const config = node.storage.snapshot().index > 0 ? snapshot.config : { voters: node.initialVoters, learners: [] };
+    return downNodeState(id, node.storage.durable(), [...config.voters], [...config.learners], snapshot.term);
   }
 
   /** The live leader with the highest term, if any. */
@@ -336,6 +353,8 @@ export class Simulation {
       case 'campaign':
         this.node(action.node).replica?.campaign();
         return void this.pump(this.node(action.node));
+      case 'addNode':
+        return void this.addNode();
       case 'client':
         return this.submit(action.request);
     }
@@ -375,7 +394,7 @@ export class Simulation {
   private startNode(node: SimNode): void {
     node.incarnation++;
     node.replica = new Replica(node.storage, {
-      raft: { ...this.config.raft, id: node.id, voters: this.nodeIds, seed: this.w.prng.int(0, 0x7fffffff) },
+      raft: { ...this.config.raft, id: node.id, voters: node.initialVoters, seed: this.w.prng.int(0, 0x7fffffff) },
       snapshot: {
         entries: this.config.snapshotThreshold, logBytesMin: Number.POSITIVE_INFINITY, logToSnapshotRatio: 0,
         retainEntries: 0, chunkBytes: this.config.snapshotChunkBytes,
@@ -397,7 +416,7 @@ export class Simulation {
       writeSnapshot: (source) => {
         const chunks: string[] = [];
         for (let chunk = source.reader.next(); chunk !== null; chunk = source.reader.next()) chunks.push(chunk);
-        this.node(id).storage.createSnapshot(source.index, chunks, source.voters, source.retainEntries);
+        this.node(id).storage.createSnapshot(source.index, chunks, source.config, source.retainEntries);
         return true;
       },
       answer: (ticket, response) => this.reply(this.w.requests.get(ticket)!, response),
@@ -428,7 +447,28 @@ export class Simulation {
   }
 
   private pump(node: SimNode): void {
-    node.replica?.pump(this.ios.get(node.id)!);
+    node.replica?.pump(this.io(node.id));
+  }
+
+  /** A new server with an empty disk, started at once; the cluster learns of it only by a membership change. */
+  private addNode(): NodeId {
+    if (this.w.nodeIds.length >= 9) throw new RangeError('a simulated cluster has at most 9 servers');
+    const id = nodeIdsFor(this.w.nodeIds.length + 1).at(-1)!;
+    const node = new SimNode(id, []);
+    this.w.nodes.set(id, node);
+    this.w.nodeIds.push(id);
+    this.startNode(node);
+    this.record(id, { type: 'nodeAdded', node: id });
+    return id;
+  }
+
+  private io(id: NodeId): ReplicaIo {
+    let io = this.ios.get(id);
+    if (!io) {
+      io = this.replicaIo(id);
+      this.ios.set(id, io);
+    }
+    return io;
   }
 
   /** A write that changes only the commit index is lazy (no fsync); anything else takes the disk's time. */
@@ -450,7 +490,7 @@ export class Simulation {
     if (rd.snapshot) node.storage.installIncoming(rd.snapshot);
     if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.storage.append(rd.entries);
-    node.replica!.persisted(this.ios.get(id)!);
+    node.replica!.persisted(this.io(id));
     this.pump(node);
   }
 
@@ -495,7 +535,7 @@ export class Simulation {
     const id = this.w.nextRequestId++;
     // Built field by field, always with the same fields, whatever the input carried.
     const request: ClientRequest = {
-      id, clientId: input.clientId, node: input.node, op: input.op, key: input.key, value: input.value,
+      id, clientId: input.clientId, node: input.node, op: input.op, key: input.key, value: input.value, change: input.change, target: input.target,
       consistency: input.consistency ?? 'linearizable', record: input.record ?? true,
       sentAt: this.w.now, arrivedAt: null, response: null, repliedAt: null,
     };
@@ -509,11 +549,17 @@ export class Simulation {
     const node = this.node(request.node);
     request.arrivedAt = this.w.now;
     if (!node.replica) return this.reply(request, api.connectionRefused());
-    if (isEmptyKey(request.key)) return this.reply(request, api.emptyKey());
-    if (request.op === 'put' && typeof request.value !== 'string') return this.reply(request, api.badRequest());
-    const io = this.ios.get(node.id)!;
-    if (request.op === 'get') node.replica.read(io, request.id, request.key, request.consistency === 'stale');
-    else node.replica.write(io, request.id, writeCommandOf(request));
+    const io = this.io(node.id);
+    if (request.op === 'config' || request.op === 'transfer') {
+      if (request.op === 'config' && request.change) node.replica.changeMembership(io, request.id, request.change);
+      else if (request.op === 'transfer' && request.target) node.replica.transferLeadership(io, request.id, request.target);
+      else return this.reply(request, api.badRequest());
+    } else {
+      if (isEmptyKey(request.key)) return this.reply(request, api.emptyKey());
+      if (request.op === 'put' && typeof request.value !== 'string') return this.reply(request, api.badRequest());
+      if (request.op === 'get') node.replica.read(io, request.id, request.key, request.consistency === 'stale');
+      else node.replica.write(io, request.id, writeCommandOf(request));
+    }
     if (request.response) return;
     const timeoutMs = request.op === 'get' ? this.config.readTimeoutMs : this.config.writeTimeoutMs;
     this.schedule(this.w.now + timeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
@@ -524,7 +570,7 @@ export class Simulation {
     const request = this.w.requests.get(requestId)!;
     const node = this.node(request.node);
     if (request.response || node.incarnation !== incarnation || !node.replica) return;
-    node.replica.expire(this.ios.get(node.id)!, requestId);
+    node.replica.expire(this.io(node.id), requestId);
   }
 
   private failRequestsOn(node: SimNode): void {
@@ -548,7 +594,7 @@ export class Simulation {
     // instead of copying it.
     Object.freeze(request);
     this.record(request.node, { type: 'clientReplied', node: request.node, requestId, op: request.op, key: request.key, status: response.status });
-    if (request.record !== false) this.w.history.push(Object.freeze(historyOpOf(request, response)));
+    if (request.record !== false && isKvRequest(request)) this.w.history.push(Object.freeze(historyOpOf(request, response)));
     this.forgetOldAnswers(requestId);
   }
 
@@ -603,11 +649,13 @@ export class Simulation {
   }
 }
 
+const isKvRequest = (r: ClientRequest): r is ClientRequest & { op: ClientOp } => r.op === 'put' || r.op === 'get' || r.op === 'delete';
+
 function writeCommandOf(request: ClientRequest): WriteCommand {
   return request.op === 'put' ? { op: 'set', key: request.key, value: request.value! } : { op: 'delete', key: request.key };
 }
 
-function historyOpOf(request: ClientRequest, response: ApiResponse): HistoryOp {
+function historyOpOf(request: ClientRequest & { op: ClientOp }, response: ApiResponse): HistoryOp {
   const status = outcomeOf(request.op, response);
   const op: HistoryOp = {
     clientId: request.clientId,

@@ -12,8 +12,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DurableState, Entry, HardState, IncomingSnapshot, InitialState, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource } from '@raft-kv/core';
-import { MemoryStorage, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
+import type {
+  Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
+} from '@raft-kv/core';
+import { MemoryStorage, configurationOf, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
 import { hardStateRecord } from './record';
@@ -51,7 +53,7 @@ interface Incoming {
 type Done = (err: Error | null) => void;
 
 /** Where a snapshot of our own state goes in the log. */
-type SnapshotTarget = Pick<SnapshotSource, 'index' | 'term' | 'voters' | 'retainEntries'>;
+type SnapshotTarget = Pick<SnapshotSource, 'index' | 'term' | 'config' | 'retainEntries'>;
 
 export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
@@ -355,7 +357,7 @@ export class DiskStorage implements ReplicaStorage {
       return false;
     }
     fs.renameSync(tmp, path.join(this.dir, name));
-    const meta: SnapshotMeta = { index: source.index, term: source.term, voters: [...source.voters], chunkCount: offsets.length, bytes };
+    const meta: SnapshotMeta = { index: source.index, term: source.term, config: source.config, chunkCount: offsets.length, bytes };
     const logBaseIndex = Math.max(this.memory.firstIndex() - 1, source.index - source.retainEntries);
     const logBase = { index: logBaseIndex, term: this.memory.term(logBaseIndex)! };
     this.commitManifest({ meta, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets });
@@ -369,7 +371,7 @@ export class DiskStorage implements ReplicaStorage {
    * Records a snapshot at once (tests and tools): the whole of `chunks` written synchronously.
    * The node uses writeSnapshot.
    */
-  createSnapshot(index: number, chunks: readonly string[], voters: readonly string[], retainEntries: number): SnapshotMeta {
+  createSnapshot(index: number, chunks: readonly string[], config: Configuration, retainEntries: number): SnapshotMeta {
     const term = this.memory.term(index);
     if (term === undefined) fail(`createSnapshot: no entry at ${index}`);
     if (index <= this.memory.snapshot().index) fail(`createSnapshot: ${index} is not newer than ${this.memory.snapshot().index}`);
@@ -384,7 +386,7 @@ export class DiskStorage implements ReplicaStorage {
     }
     fs.writeFileSync(tmp, Buffer.concat(frames));
     if (this.options.fsync) fsyncFile(tmp);
-    if (!this.adoptWrittenSnapshot({ index, term, voters, retainEntries }, name, tmp, offsets, size)) fail(`createSnapshot: the snapshot at ${index} was not taken`);
+    if (!this.adoptWrittenSnapshot({ index, term, config, retainEntries }, name, tmp, offsets, size)) fail(`createSnapshot: the snapshot at ${index} was not taken`);
     return this.memory.snapshot();
   }
 
@@ -405,10 +407,12 @@ export class DiskStorage implements ReplicaStorage {
 /** The manifest, or a fresh one; a format-1 snapshot.json is rewritten in chunks first. */
 function openManifest(dir: string, voters: string[], options: DiskStorageOptions): SnapshotManifest {
   const found = readManifest(dir);
-  if (found === null) return { meta: emptySnapshotMeta(voters), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [] };
+  if (found === null) return { meta: emptySnapshotMeta(configurationOf(voters)), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [] };
   if (!isLegacy(found)) return found;
   const chunks = legacySnapshotChunks(found.data);
-  const meta: SnapshotMeta = { ...found.meta, chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+  const meta: SnapshotMeta = {
+    index: found.meta.index, term: found.meta.term, config: configurationOf(found.meta.voters), chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0),
+  };
   const dataFile = dataFileName(meta);
   const frames = chunks.map(encodeChunkFrame);
   const chunkOffsets: number[] = [];

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SnapshotMeta } from '@raft-kv/core';
+import { configuration } from '../wire';
 
 export const snapshotFileName = 'snapshot.json';
 export const incomingMetaFileName = 'snapshot-incoming.json';
@@ -65,17 +66,18 @@ export function readManifest(dir: string): SnapshotManifest | LegacySnapshot | n
     throw new SnapshotFileError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   const meta = p.meta as Record<string, unknown> | undefined;
-  const baseMeta = meta && Number.isSafeInteger(meta.index) && Number.isSafeInteger(meta.term) && Array.isArray(meta.voters) &&
-    meta.voters.every((v) => typeof v === 'string') && Number.isSafeInteger(p.walFrom);
-  if (baseMeta && p.format === undefined && typeof p.data === 'string') return p as unknown as LegacySnapshot;
+  const position = meta && Number.isSafeInteger(meta.index) && Number.isSafeInteger(meta.term) && Number.isSafeInteger(p.walFrom);
+  const legacy = position && Array.isArray(meta!.voters) && (meta!.voters as unknown[]).every((v) => typeof v === 'string');
+  if (legacy && p.format === undefined && typeof p.data === 'string') return p as unknown as LegacySnapshot;
   const logBase = p.logBase as Record<string, unknown> | undefined;
   const offsets = p.chunkOffsets;
-  const valid = baseMeta && p.format === manifestFormat && Number.isSafeInteger(meta!.chunkCount) && Number.isSafeInteger(meta!.bytes) &&
+  const valid = position && p.format === manifestFormat && configuration.safeParse(meta!.config).success &&
+    Number.isSafeInteger(meta!.chunkCount) && Number.isSafeInteger(meta!.bytes) &&
     logBase && Number.isSafeInteger(logBase.index) && Number.isSafeInteger(logBase.term) &&
     (p.dataFile === null || (typeof p.dataFile === 'string' && dataFilePattern.test(p.dataFile))) &&
     Array.isArray(offsets) && offsets.length === meta!.chunkCount && offsets.every((o) => Number.isSafeInteger(o) && o >= 0);
   if (!valid) {
-    throw new SnapshotFileError(`${file}: not a snapshot manifest (expected format ${manifestFormat} with meta, walFrom, logBase, dataFile, chunkOffsets)`);
+    throw new SnapshotFileError(`${file}: not a snapshot manifest (expected format ${manifestFormat} with meta (index, term, config, chunkCount, bytes), walFrom, logBase, dataFile, chunkOffsets)`);
   }
   return p as unknown as SnapshotManifest;
 }

@@ -5,7 +5,7 @@
  * `key` marks what the feed shows by default; the rest (heartbeat acks, applies, routine drops)
  * appears in the verbose feed only, or a busy cluster would drown the interesting lines.
  */
-import type { Command, LogPosition, RaftEvent, RoleChangeReason, VoteRejectReason } from '@raft-kv/core';
+import type { Command, ConfigChange, Configuration, LogPosition, RaftEvent, RoleChangeReason, VoteRejectReason } from '@raft-kv/core';
 import type { SimEvent } from '@raft-kv/core/sim';
 import type { FeedKind } from './protocol';
 
@@ -37,8 +37,19 @@ export function describeCommand(command: Command): string {
     case 'set': return `set ${command.key}=${command.value}`;
     case 'delete': return `del ${command.key}`;
     case 'noop': return 'no-op';
+    case 'config': return `config ${describeChange(command.change)}`;
   }
 }
+
+export function describeChange(change: ConfigChange): string {
+  switch (change.type) {
+    case 'addLearner': return `add ${change.node} as a learner`;
+    case 'promote': return `promote ${change.node} to voter`;
+    case 'remove': return `remove ${change.node}`;
+  }
+}
+
+const members = (c: Configuration): string => `voters ${c.voters.join(', ')}${c.learners.length > 0 ? `; learners ${c.learners.join(', ')}` : ''}`;
 
 const vote = (preVote: boolean): string => (preVote ? 'pre-vote' : 'vote');
 
@@ -75,6 +86,8 @@ const roleReasons: Record<RoleChangeReason, string> = {
   higher_term: 'it saw a higher term',
   leader_discovered: 'a leader contacted it',
   check_quorum: 'it has not heard from a majority for an election timeout (CheckQuorum)',
+  removed: 'its own removal from the cluster committed',
+  leadership_transfer: 'the leader handed leadership to it (TimeoutNow)',
 };
 
 function narrateRaft(e: RaftEvent): Narration | null {
@@ -120,6 +133,18 @@ function narrateRaft(e: RaftEvent): Narration | null {
       return e.fromChunk === 0
         ? say(`${e.node} sends a snapshot up to index ${e.index} to ${e.to} in ${e.chunkCount} chunk${e.chunkCount === 1 ? '' : 's'}: the entries it needs are compacted away`, 'snapshot')
         : say(`${e.node} resends its snapshot to ${e.to} from chunk ${e.fromChunk + 1} of ${e.chunkCount}: no chunk was acknowledged in time`, 'snapshot', 'bad');
+    case 'configChanged':
+      if (e.cause === 'truncated') return say(`${e.node}'s log lost a membership change: it is back to ${members(e.config)}`, 'membership', 'bad');
+      if (e.cause === 'snapshot') return say(`${e.node} takes the membership of the snapshot: ${members(e.config)}`, 'membership');
+      return say(`${e.node} now counts ${members(e.config)}${e.change ? ` (${describeChange(e.change)}, index ${e.index})` : ''}: in effect as soon as it is in the log`, 'membership');
+    case 'configChangeRefused':
+      return say(`${e.node} refuses to ${describeChange(e.change)}: ${e.reason.replace(/_/g, ' ')}`, 'membership', 'bad');
+    case 'transferStarted':
+      return say(`${e.node} hands leadership to ${e.target}: it stops taking writes${e.caughtUp ? '' : ` and brings ${e.target} up to date first`}`, 'membership');
+    case 'timeoutNowSent':
+      return say(`${e.node} tells ${e.target} to campaign now (TimeoutNow)`, 'membership');
+    case 'transferAborted':
+      return say(`${e.node} gives up handing leadership to ${e.target} (${e.reason.replace(/_/g, ' ')})`, 'membership', 'bad');
     case 'snapshotChunkReceived':
       return say(`${e.node} stores chunk ${e.chunk + 1} of ${e.chunkCount} of ${e.from}'s snapshot up to index ${e.index}`, 'snapshot', 'info', false);
     case 'snapshotInstalled':
@@ -174,6 +199,8 @@ function narrateSim(e: SimEvent): Narration {
     }
     case 'nodeRestarted':
       return say(`${e.node} restarts from its disk as a follower`, 'fault', 'good');
+    case 'nodeAdded':
+      return say(`${e.node} starts with an empty disk; it joins once the leader adds it`, 'membership');
     case 'messageDropped':
       return say(`${e.messageType} ${e.node}->${e.to} was lost: ${dropReasons[e.reason]}`, 'fault', 'bad', e.reason === 'dropped_by_user');
     case 'networkChanged':
@@ -191,6 +218,7 @@ export function narrate(event: NarratedEvent): Narration | null {
       return say(event.text, event.kind, event.tone);
     case 'nodeCrashed':
     case 'nodeRestarted':
+    case 'nodeAdded':
     case 'messageDropped':
     case 'networkChanged':
     case 'clientReplied':

@@ -11,6 +11,8 @@ import type { NetworkConfig, SimAction } from '@raft-kv/core/sim';
 export type DisplayRole = 'leader' | 'follower' | 'candidate' | 'down';
 export type ScenarioStatus = 'idle' | 'running' | 'pass' | 'fail';
 export type ClientOp = 'put' | 'get' | 'delete';
+/** What a request in the client panel was (the membership API's requests too). */
+export type RequestOp = ClientOp | 'config' | 'transfer';
 /** A node id, or "whoever is leader when the request is sent". */
 export type ClientTarget = NodeId | 'leader';
 
@@ -155,11 +157,11 @@ export interface FeedItem {
   tone: 'info' | 'good' | 'bad';
 }
 
-export type FeedKind = 'election' | 'vote' | 'replication' | 'commit' | 'client' | 'fault' | 'snapshot' | 'safety' | 'scenario' | 'read';
+export type FeedKind = 'election' | 'vote' | 'replication' | 'commit' | 'client' | 'fault' | 'snapshot' | 'safety' | 'scenario' | 'read' | 'membership';
 
 export interface ClientRequestView {
   id: number;
-  op: ClientOp;
+  op: RequestOp;
   key: string;
   value: string | null;
   /** The node the request went to. */

@@ -116,7 +116,7 @@ function messageFields(m: Message): Field[] {
   const base = [f('type', m.type), f('from', m.from), f('to', m.to), f('term', m.term)];
   switch (m.type) {
     case 'RequestVote':
-      return [...base, f('lastLogIndex', m.lastLogIndex), f('lastLogTerm', m.lastLogTerm), f('preVote', m.preVote)];
+      return [...base, f('lastLogIndex', m.lastLogIndex), f('lastLogTerm', m.lastLogTerm), f('preVote', m.preVote), ...(m.transfer ? [f('transfer', true)] : [])];
     case 'RequestVoteResponse':
       return [...base, f('voteGranted', m.voteGranted), f('preVote', m.preVote), ...(m.rejectReason ? [f('rejectReason', m.rejectReason)] : [])];
     case 'AppendEntries': {
@@ -137,6 +137,9 @@ function messageFields(m: Message): Field[] {
       return [...base, f('context', m.context)];
     case 'ReadIndexResponse':
       return [...base, f('success', m.success), f('index', m.index)];
+    case 'TimeoutNow':
+    case 'TimeoutNowResponse':
+      return base;
   }
 }
 
