@@ -42,6 +42,8 @@ export interface NetnsClusterOptions {
   tls?: boolean;
   /** Where the certificates go (default `<dataDir>/certs`). */
   certDir?: string;
+  /** More environment for one node, on top of the rest (tests give one node a certificate from another CA). */
+  nodeEnv?: (id: NodeId, certs: ClusterCerts | null) => Record<string, string>;
   subnet?: string;
   stateDir?: string;
   onLine?: (id: NodeId, line: string) => void;
@@ -94,7 +96,7 @@ export class NetnsCluster {
         host: plan.nodes[0]!.address,
         dataDir: options.dataDir,
         env: { LOG_FORMAT: 'json', ...options.env },
-        nodeEnv: (id) => (certs ? tlsEnv(certs.ca, certs.nodes.get(id)!) : {}),
+        nodeEnv: (id) => ({ ...(certs ? tlsEnv(certs.ca, certs.nodes.get(id)!) : {}), ...options.nodeEnv?.(id, certs) }),
         launchPrefix: (id) => network.execPrefix(nodeOf(plan, id).namespace),
         schemes: { kv: scheme, raft: scheme },
         getJson: (url, timeoutMs) => (self ? getJson(url, timeoutMs, self.agents) : Promise.resolve(null)),
