@@ -16,14 +16,14 @@ const kvBodyBytesMax = 128 * 1024;
 const bodyBytes = 1024 * 1024;
 
 /** Writes the whole request first and only looks at what came back once the connection ends. */
-function sendWholeRequest(port: number, head: string, body: Buffer): Promise<{ answer: string; error: string | null; bytesWritten: number }> {
+function sendWholeRequest(port: number, head: string, body: Buffer): Promise<{ answer: string; error: string | null }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const received: Buffer[] = [];
     let error: string | null = null;
     socket.on('data', (chunk: Buffer) => received.push(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
-    socket.on('close', () => resolve({ answer: Buffer.concat(received).toString('latin1'), error, bytesWritten: socket.bytesWritten }));
+    socket.on('close', () => resolve({ answer: Buffer.concat(received).toString('latin1'), error }));
     socket.write(head);
     socket.end(body);
   });
