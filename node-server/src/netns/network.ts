@@ -203,6 +203,9 @@ function inputRule(sources: string[]): string {
 export async function removeStale(stateDir = defaultStateDir): Promise<string[]> {
   const lines: string[] = [];
   const claimed = new Set<string>();
+  // Namespaces first, state files second: a run records itself before it makes anything, so every
+  // namespace listed here that belongs to a live run has its state file by the time we read them.
+  const existing = await listNamespaces();
   let files: string[] = [];
   try {
     files = fs.readdirSync(stateDir).filter((f) => f.endsWith('.json'));
@@ -222,7 +225,7 @@ export async function removeStale(stateDir = defaultStateDir): Promise<string[]>
     fs.rmSync(full.replace(/\.json$/, '.sock'), { force: true });
     lines.push(`netns: removed a stale run ${state?.prefix ?? file} (owner pid ${state?.ownerPid ?? '?'} is gone): ${namespaces.join(' ') || 'nothing left'}`);
   }
-  const orphans = (await listNamespaces()).filter((ns) => namespacePattern.test(ns) && !claimed.has(ns));
+  const orphans = existing.filter((ns) => namespacePattern.test(ns) && !claimed.has(ns));
   if (orphans.length > 0) {
     await removeNamespaces(orphans);
     lines.push(`netns: removed namespaces no live run claims: ${orphans.join(' ')}`);
