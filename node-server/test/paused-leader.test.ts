@@ -82,12 +82,13 @@ async function pauseLeaderRounds(cluster: ProcessCluster): Promise<Observed> {
     const next = await newLeaderOtherThan(cluster, leader, oldTerm);
     expect((await op(history, 'w', cluster, next, 'put', key, newValue)).status).toBe(200);
     process.kill(pid, 'SIGCONT');
-    const lateReads: Promise<ApiResponse>[] = [];
+    // Reads sent right after the resume: one alongside the queued ones, then one after another for a second.
+    const firstLateRead = op(history, 'l0', cluster, leader, 'get', key);
+    const lateReads: ApiResponse[] = [];
     const until = Date.now() + readsAfterResumeMs;
-    lateReads.push(op(history, 'l0', cluster, leader, 'get', key));
-    while (Date.now() < until) lateReads.push(Promise.resolve(await op(history, 'l1', cluster, leader, 'get', key)));
+    while (Date.now() < until) lateReads.push(await op(history, 'l1', cluster, leader, 'get', key));
     const pausedWrite = await queuedWrite;
-    for (const read of [...(await Promise.all(queuedReads)), ...(await Promise.all(lateReads))]) {
+    for (const read of [...(await Promise.all(queuedReads)), await firstLateRead, ...lateReads]) {
       if (read.status === 200) {
         observed.oldLeaderReads.push({ round, value: String(read.body.value), expectedNot: oldValue, newValue, pausedWrite: { value: pausedValue, status: pausedWrite.status } });
       }
