@@ -29,6 +29,7 @@ const rounds = 3;
 /** Requests queued at the stopped leader must outlive the pause (an election plus a write). */
 const queuedRequestTimeoutMs = 20_000;
 const readsAfterResumeMs = 1_000;
+const rejoinTimeoutMs = 15_000;
 const agents: Agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 afterAll(() => agents.http.destroy());
 
@@ -82,11 +83,17 @@ async function pauseLeaderRounds(cluster: ProcessCluster): Promise<Observed> {
     const next = await newLeaderOtherThan(cluster, leader, oldTerm);
     expect((await op(history, 'w', cluster, next, 'put', key, newValue)).status).toBe(200);
     process.kill(pid, 'SIGCONT');
-    // Reads sent right after the resume: one alongside the queued ones, then one after another for a second.
+    // Reads sent right after the resume: one alongside the queued ones, then one after another for
+    // a second, and on until the old leader answers one (it does once it follows the new leader).
     const firstLateRead = op(history, 'l0', cluster, leader, 'get', key);
     const lateReads: ApiResponse[] = [];
-    const until = Date.now() + readsAfterResumeMs;
-    while (Date.now() < until) lateReads.push(await op(history, 'l1', cluster, leader, 'get', key));
+    const resumedAt = Date.now();
+    while (Date.now() - resumedAt < readsAfterResumeMs || !lateReads.some((r) => r.status === 200)) {
+      if (Date.now() - resumedAt > rejoinTimeoutMs) throw new Error(`the old leader answered no read within ${rejoinTimeoutMs} ms of its resume`);
+      const read = await op(history, 'l1', cluster, leader, 'get', key);
+      lateReads.push(read);
+      if (read.status !== 200) await cluster.sleep(20);
+    }
     const pausedWrite = await queuedWrite;
     for (const read of [...(await Promise.all(queuedReads)), await firstLateRead, ...lateReads]) {
       if (read.status === 200) {
