@@ -107,8 +107,9 @@ export class NetnsCluster {
         },
       });
       cluster = self = new NetnsCluster(network, processes, certs);
-      await cluster.startGateway();
+      // The nodes start while the gateway does (only this process's requests need it).
       for (const id of cluster.nodeIds) processes.start(id);
+      await cluster.startGateway();
       for (const id of cluster.nodeIds) await cluster.waitRunning(id);
       return cluster;
     } catch (err) {
