@@ -7,6 +7,7 @@
 import type { ApiResponse, Prng } from '@raft-kv/core';
 import { outcomeOf } from '@raft-kv/core';
 import type { HistoryOp } from '@raft-kv/core/check';
+import type { Agents } from '../src/http/client-request';
 import { kvRequest } from './http-client';
 import type { HistoryRecorder } from './history';
 import { nowNs } from './history';
@@ -22,6 +23,8 @@ export interface ClientOptions {
   requestTimeoutMs: number;
   /** Pause between a client's requests. */
   thinkMsMax: number;
+  /** How requests reach the nodes (a namespaced cluster's tunnel, TLS); plain HTTP by default. */
+  agents?: Agents;
 }
 
 export interface ClientStats {
@@ -49,7 +52,7 @@ export function runClients(
       const key = `k${rng.int(1, options.keys)}`;
       const node: ClientTarget = op === 'get' || leaderGuess === null ? rng.pick(nodes) : byId.get(leaderGuess) ?? rng.pick(nodes);
       const value = op === 'put' ? `${clientId}-${n}` : undefined;
-      const response = await call(node, op, key, value, options.requestTimeoutMs, clientId, history);
+      const response = await call(node, op, key, value, options.requestTimeoutMs, clientId, history, options.agents);
       if (op !== 'get') {
         stats.writeAttempts++;
         if (response.status === 200) {
@@ -72,13 +75,16 @@ function pickOp(rng: Prng): 'put' | 'get' | 'delete' {
 }
 
 /** One request, recorded in the history with what the client can conclude from the answer. */
-export async function call(node: ClientTarget, op: 'put' | 'get' | 'delete', key: string, value: string | undefined, timeoutMs: number, clientId: string, history: HistoryRecorder): Promise<ApiResponse> {
+export async function call(
+  node: ClientTarget, op: 'put' | 'get' | 'delete', key: string, value: string | undefined, timeoutMs: number, clientId: string,
+  history: HistoryRecorder, agents?: Agents,
+): Promise<ApiResponse> {
   const base = node.kvUrl;
   const callNs = nowNs();
   const response =
-    op === 'put' ? await kvRequest(`${base}/set`, 'PUT', { key, value }, timeoutMs)
-    : op === 'get' ? await kvRequest(`${base}/get?key=${encodeURIComponent(key)}`, 'GET', undefined, timeoutMs)
-    : await kvRequest(`${base}/delete?key=${encodeURIComponent(key)}`, 'DELETE', undefined, timeoutMs);
+    op === 'put' ? await kvRequest(`${base}/set`, 'PUT', { key, value }, timeoutMs, agents)
+    : op === 'get' ? await kvRequest(`${base}/get?key=${encodeURIComponent(key)}`, 'GET', undefined, timeoutMs, agents)
+    : await kvRequest(`${base}/delete?key=${encodeURIComponent(key)}`, 'DELETE', undefined, timeoutMs, agents);
   const returnNs = nowNs();
   const status = outcomeOf(op, response);
   const entry: HistoryOp = { clientId, op, key, call: callNs, return: status === 'unknown' ? null : returnNs, status };

@@ -10,12 +10,12 @@ import { Prng } from '@raft-kv/core';
 import type { LinearizabilityResult } from '@raft-kv/core/check';
 import { checkLinearizability } from '@raft-kv/core/check';
 import type { ClientTarget } from './clients';
+import type { NemesisNet } from './cluster';
 import { NemesisCluster } from './cluster';
 import { call, runClients, sleep } from './clients';
 import type { AppliedFault, FaultKind, Target } from './faults';
-import { faultKinds, heal, injectFault } from './faults';
+import { heal, injectFault, localFaultKinds, touched } from './faults';
 import { HistoryRecorder, nowNs } from './history';
-import { kvRequest } from './http-client';
 
 export interface NemesisOptions {
   seed: number;
@@ -29,10 +29,16 @@ export interface NemesisOptions {
   /** After each heal a write must commit within this. */
   progressBoundMs: number;
   faults: readonly FaultKind[];
+  /** Local processes with the fault endpoint, or a namespaced cluster with kernel-level faults. */
+  net: NemesisNet;
+  /** netns only: TLS on both ports of every node. */
+  tls?: boolean;
   /** Where history.jsonl and report.{json,md} go. */
   outDir: string;
   /** Extra environment for the nodes (an unsafe flag, for the test that shows the check can fail). */
   nodeEnv?: Record<string, string>;
+  /** Ends the fault schedule early (Ctrl-C): the final heal, checks and report still run. */
+  stopEarly?: () => boolean;
   log?: (line: string) => void;
 }
 
@@ -41,8 +47,11 @@ export interface NemesisReport {
   nodes: number;
   clients: number;
   durationSec: number;
+  net: NemesisNet;
+  tls: boolean;
   operations: Record<string, Record<string, number>>;
-  faults: { at: number; description: string; healedAfterMs: number; progressAfterMs: number | null }[];
+  /** Each fault with how it was made and undone (requests, nftables rules, tc qdiscs, signals). */
+  faults: { at: number; description: string; mechanisms: string[]; healedAfterMs: number; progressAfterMs: number | null }[];
   faultCounts: Record<string, number>;
   linearizability: Pick<LinearizabilityResult, 'verdict' | 'keysChecked' | 'unknownKeys'> & { explanation?: string };
   nodesAgree: boolean;
@@ -58,7 +67,9 @@ const token = 'nemesis-token';
 export async function runNemesis(options: NemesisOptions): Promise<NemesisReport> {
   const log = options.log ?? (() => {});
   fs.mkdirSync(options.outDir, { recursive: true });
-  const cluster = await NemesisCluster.start(options.nodes, options.outDir, token, options.nodeEnv);
+  const cluster = await NemesisCluster.start({
+    nodes: options.nodes, outDir: options.outDir, token, net: options.net, tls: options.tls, ...(options.nodeEnv ? { env: options.nodeEnv } : {}), log,
+  });
   try {
     return await attack(cluster, options, log);
   } finally {
@@ -70,18 +81,21 @@ async function attack(cluster: NemesisCluster, options: NemesisOptions, log: (li
   const prng = new Prng(options.seed);
   const history = new HistoryRecorder();
   const nodes: ClientTarget[] = cluster.nodeIds.map((id) => ({ id, kvUrl: cluster.kvUrl(id) }));
-  const target = targetOf(cluster);
+  const target = cluster.target();
   await cluster.waitForLeader(25_000);
   const started = nowNs();
   const endAt = Date.now() + options.durationSec * 1000;
   let stop = false;
-  const clients = runClients(nodes, { clients: options.clients, keys: options.keys, requestTimeoutMs: 5_000, thinkMsMax: 20 }, prng.fork(), history, () => stop);
+  const clientOptions = { clients: options.clients, keys: options.keys, requestTimeoutMs: 5_000, thinkMsMax: 20, ...(cluster.agents ? { agents: cluster.agents } : {}) };
+  const clients = runClients(nodes, clientOptions, prng.fork(), history, () => stop);
   const faults: NemesisReport['faults'] = [];
   const faultCounts: Record<string, number> = {};
-  while (Date.now() < endAt) {
+  const over = () => Date.now() >= endAt || (options.stopEarly?.() ?? false);
+  while (!over()) {
     await sleep(prng.int(...options.calmMs));
-    if (Date.now() >= endAt) break;
+    if (over()) break;
     const applied = await injectFaults(target, prng, options.faults);
+    const madeWith = applied.map((f) => f.mechanisms.length);
     const at = (nowNs() - started) / 1e6;
     for (const f of applied) faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
     log(`${(at / 1000).toFixed(1)}s  ${applied.map((f) => f.description).join(' + ')}`);
@@ -91,7 +105,10 @@ async function attack(cluster: NemesisCluster, options: NemesisOptions, log: (li
     const healedAt = nowNs();
     const progress = await progressAfter(clients.stats.ackTimes, healedAt, options.progressBoundMs);
     log(`         healed after ${lasting} ms; ${progress === null ? 'NO write committed' : `a write committed ${progress.toFixed(0)} ms later`}`);
-    faults.push({ at, description: applied.map((f) => f.description).join(' + '), healedAfterMs: lasting, progressAfterMs: progress });
+    // How each fault was made, then how it was undone (a pause's SIGCONT may come before the heal).
+    const mechanisms = [...applied.flatMap((f, i) => f.mechanisms.slice(0, madeWith[i])), ...applied.flatMap((f, i) => f.mechanisms.slice(madeWith[i]))];
+    for (const m of mechanisms) log(`           ${m}`);
+    faults.push({ at, description: applied.map((f) => f.description).join(' + '), mechanisms, healedAfterMs: lasting, progressAfterMs: progress });
   }
   stop = true;
   await clients.done;
@@ -103,7 +120,7 @@ async function injectFaults(target: Target, prng: Prng, kinds: readonly FaultKin
   const count = prng.chance(0.2) ? 2 : 1;
   const applied: AppliedFault[] = [];
   for (let i = 0; i < count; i++) {
-    const hit = applied.flatMap((f) => [...f.killed, ...f.cutNodes]);
+    const hit = applied.flatMap(touched);
     applied.push(await injectFault(target, prng, prng.pick(kinds), hit));
   }
   return applied;
@@ -125,14 +142,14 @@ async function finish(
   faults: NemesisReport['faults'], faultCounts: Record<string, number>, log: (line: string) => void,
 ): Promise<NemesisReport> {
   const problems: string[] = [];
-  // Heal everything: restart whatever is down, clear every cut, wait for a leader.
+  // Heal everything: restart whatever is down, clear every cut, pause and squeeze, wait for a leader.
   for (const id of cluster.nodeIds) if (!cluster.isRunning(id)) await cluster.restart(id);
-  for (const id of cluster.nodeIds) await cluster.setFaults(id, {});
+  await cluster.healAll();
   await cluster.waitForLeader(25_000);
   // Final linearizable reads of every key on every node go into the history too.
   const keys = Array.from({ length: options.keys }, (_, i) => `k${i + 1}`);
   for (const id of cluster.nodeIds) {
-    for (const key of keys) await call({ id, kvUrl: cluster.kvUrl(id) }, 'get', key, undefined, 10_000, `final-${id}`, history);
+    for (const key of keys) await call({ id, kvUrl: cluster.kvUrl(id) }, 'get', key, undefined, 10_000, `final-${id}`, history, cluster.agents);
   }
   const finalState = await agreedState(cluster, keys);
   if (!finalState) problems.push('nodes do not hold the same state after healing');
@@ -144,7 +161,7 @@ async function finish(
   if (stalled.length > 0) problems.push(`no write committed within ${options.progressBoundMs} ms after ${stalled.length} heal(s)`);
   const progress = faults.map((f) => f.progressAfterMs).filter((p): p is number => p !== null);
   const report: NemesisReport = {
-    seed: options.seed, nodes: options.nodes, clients: options.clients, durationSec: options.durationSec,
+    seed: options.seed, nodes: options.nodes, clients: options.clients, durationSec: options.durationSec, net: options.net, tls: options.tls ?? false,
     operations: countOperations(history), faults, faultCounts,
     linearizability: { verdict: lin.verdict, keysChecked: lin.keysChecked, unknownKeys: lin.unknownKeys, ...(lin.failure ? { explanation: lin.failure.explanation } : {}) },
     nodesAgree: finalState !== null, finalState: finalState ?? {},
@@ -175,22 +192,8 @@ async function agreedState(cluster: NemesisCluster, keys: string[]): Promise<Rec
 
 async function localState(cluster: NemesisCluster, id: NodeId, keys: string[]): Promise<Record<string, string | null>> {
   const state: Record<string, string | null> = {};
-  for (const key of keys) {
-    const r = await kvRequest(`${cluster.kvUrl(id)}/get?key=${key}&consistency=stale`, 'GET', undefined, 5_000);
-    state[key] = r.status === 200 ? String(r.body.value) : null;
-  }
+  for (const key of keys) state[key] = await cluster.localValue(id, key);
   return state;
-}
-
-function targetOf(cluster: NemesisCluster): Target {
-  return {
-    nodeIds: cluster.nodeIds,
-    leader: () => cluster.leader(),
-    kill: (id) => cluster.kill(id),
-    restart: (id) => cluster.restart(id),
-    isRunning: (id) => cluster.isRunning(id),
-    setFaults: (id, faults) => cluster.setFaults(id, faults),
-  };
 }
 
 /** Outcomes per operation, put, get, delete in that order (reports of different runs line up). */
@@ -207,11 +210,15 @@ function countOperations(history: HistoryRecorder): Record<string, Record<string
 export function renderReport(r: NemesisReport): string {
   const ops = Object.entries(r.operations).map(([op, c]) => `| ${op} | ${c.ok} | ${c.fail} | ${c.unknown} |`).join('\n');
   const faults = Object.entries(r.faultCounts).map(([k, n]) => `${k} ${n}`).join(', ');
+  const where = r.net === 'netns' ? `network namespaces${r.tls ? ', TLS' : ''}: cuts are nftables rules, pauses SIGSTOP/SIGCONT, squeezes tc tbf` : 'local processes: cuts through each node\'s fault endpoint';
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const faultRows = r.faults.map((f, i) => `| ${i + 1} | ${(f.at / 1000).toFixed(1)} s | ${cell(f.description)} | ${f.mechanisms.map((m) => `\`${cell(m)}\``).join('<br>')} | ${f.healedAfterMs} | ${f.progressAfterMs?.toFixed(0) ?? 'none'} |`);
   return [
     `# Nemesis run: seed ${r.seed}, ${r.nodes} nodes, ${r.clients} clients, ${r.durationSec} s`,
     '',
     `**Verdict:** ${r.ok ? 'linearizable, nothing lost, every heal made progress' : r.problems.join('; ')}`,
     '',
+    `- cluster: ${where}`,
     `- linearizability: ${r.linearizability.verdict} (${r.linearizability.keysChecked} keys)`,
     `- nodes agree after healing: ${r.nodesAgree ? 'yes' : 'no'}`,
     `- faults: ${r.faults.length} (${faults}); slowest progress after a heal: ${r.maxProgressAfterHealMs?.toFixed(0) ?? '-'} ms`,
@@ -219,6 +226,10 @@ export function renderReport(r: NemesisReport): string {
     '| op | ok | fail | unknown |',
     '|---|---:|---:|---:|',
     ops,
+    '',
+    '| # | at | fault | how (request, kernel rule, signal; then the heal) | lasted ms | write committed ms after the heal |',
+    '|---:|---:|---|---|---:|---:|',
+    ...faultRows,
     '',
   ].join('\n');
 }
@@ -230,5 +241,6 @@ export const defaultNemesisOptions = {
   faultMs: [2_000, 8_000] as [number, number],
   calmMs: [1_000, 4_000] as [number, number],
   progressBoundMs: 15_000,
-  faults: faultKinds,
+  faults: localFaultKinds,
+  net: 'local' as NemesisNet,
 };

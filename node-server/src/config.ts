@@ -3,7 +3,9 @@
  * into a frozen object. Nothing else in node-server reads process.env. Invalid values fail fast
  * with a message that names the variable.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { z } from 'zod';
 
 export interface PeerConfig {
@@ -12,6 +14,17 @@ export interface PeerConfig {
   raftUrl: string;
   /** Base URL of the peer's KV port: the leader hint clients get. */
   kvUrl: string;
+}
+
+/** PEM text of a certificate (chain) and its private key. */
+export interface TlsIdentity {
+  cert: string;
+  key: string;
+}
+
+/** Mutual TLS on the Raft port: this node's identity, and the CA every peer's certificate must chain to. */
+export interface RaftTls extends TlsIdentity {
+  ca: string;
 }
 
 export interface NodeConfig {
@@ -23,6 +36,13 @@ export interface NodeConfig {
   kvUrl: string;
   raftUrl: string;
   peers: readonly PeerConfig[];
+  /**
+   * RAFT_TLS_CERT/KEY/CA: the Raft port serves HTTPS and requires a client certificate signed by
+   * the CA; towards peers (https:// URLs) this node presents its own certificate. Null: plain HTTP.
+   */
+  raftTls: RaftTls | null;
+  /** KV_TLS_CERT/KEY: the KV port serves HTTPS. Null: plain HTTP. */
+  kvTls: TlsIdentity | null;
   /** `<RAFT_DATA_DIR>/<NODE_ID>`. */
   dataDir: string;
   /**
@@ -121,27 +141,64 @@ function fail(message: string): never {
   throw new EnvConfigError(message);
 }
 
-/** A peer's KV URL defaults to its Raft URL with the port minus 1000 (the default RAFT_PORT offset). */
-function derivedKvUrl(raftUrl: string, name: string): string {
+/**
+ * A peer's KV URL defaults to its Raft URL with the port minus 1000 (the default RAFT_PORT offset),
+ * in this node's own KV scheme (a cluster runs its KV ports all with TLS or all without).
+ */
+function derivedKvUrl(raftUrl: string, name: string, kvScheme: 'http' | 'https'): string {
   const u = new URL(raftUrl);
   const raftPort = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   if (raftPort <= 1000) fail(`${name}: cannot derive the KV port of ${raftUrl} (Raft port - 1000); set PEER_KV_URLS`);
-  u.port = String(raftPort - 1000);
-  return u.toString().replace(/\/+$/, '');
+  return `${kvScheme}://${u.hostname}:${raftPort - 1000}`;
 }
 
-function readPeers(env: Env): PeerConfig[] {
+/** Reads a PEM file named by `name`, failing with the variable's name if it is missing or not PEM. */
+function readPem(env: Env, name: string): string | null {
+  const file = env[name]?.trim();
+  if (!file) return null;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return fail(`${name}=${JSON.stringify(file)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (!text.includes('-----BEGIN ')) fail(`${name}=${JSON.stringify(file)} is not a PEM file`);
+  return text;
+}
+
+/** All of a TLS group's variables or none; the key must match the certificate (checked here, not at the first connection). */
+function readTlsGroup<T extends Record<string, string>>(env: Env, names: { [K in keyof T]: string }): T | null {
+  const entries = Object.entries(names).map(([field, name]) => [field, name, readPem(env, name)] as const);
+  const given = entries.filter(([, , pem]) => pem !== null);
+  if (given.length === 0) return null;
+  if (given.length < entries.length) fail(`${entries.map(([, name]) => name).join(', ')} go together: ${entries.filter(([, , pem]) => pem === null).map(([, name]) => name).join(', ')} missing`);
+  const group = Object.fromEntries(entries.map(([field, , pem]) => [field, pem])) as T;
+  try {
+    tls.createSecureContext(group);
+  } catch (err) {
+    fail(`${entries.map(([, name]) => name).join(', ')}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return group;
+}
+
+function readPeers(env: Env, raftScheme: 'http' | 'https', kvScheme: 'http' | 'https'): PeerConfig[] {
   const listName = env.PEERS !== undefined && env.PEERS.trim() !== '' ? 'PEERS' : 'RAFT_NODES';
   const raftUrls = (readList(env, listName) ?? []).map((u) => {
     const parsed = url.safeParse(u);
-    return parsed.success ? parsed.data : fail(`${listName}: ${JSON.stringify(u)} is not an http(s) URL`);
+    if (!parsed.success) fail(`${listName}: ${JSON.stringify(u)} is not an http(s) URL`);
+    if (!parsed.data.startsWith(`${raftScheme}://`)) {
+      fail(raftScheme === 'https'
+        ? `${listName}: ${JSON.stringify(u)} must be https:// (RAFT_TLS_CERT is set: peers speak TLS)`
+        : `${listName}: ${JSON.stringify(u)} is https://, which needs RAFT_TLS_CERT, RAFT_TLS_KEY and RAFT_TLS_CA`);
+    }
+    return parsed.data;
   });
   const ids = readList(env, 'PEER_IDS');
   if (ids && ids.length !== raftUrls.length) fail(`PEER_IDS has ${ids.length} ids but ${listName} has ${raftUrls.length} URLs`);
   const kvUrls = readList(env, 'PEER_KV_URLS');
   if (kvUrls && kvUrls.length !== raftUrls.length) fail(`PEER_KV_URLS has ${kvUrls.length} URLs but ${listName} has ${raftUrls.length}`);
   return raftUrls.map((raftUrl, i) => {
-    const kvUrl = kvUrls ? kvUrls[i]! : derivedKvUrl(raftUrl, listName);
+    const kvUrl = kvUrls ? kvUrls[i]! : derivedKvUrl(raftUrl, listName, kvScheme);
     if (kvUrls && !url.safeParse(kvUrl).success) fail(`PEER_KV_URLS: ${JSON.stringify(kvUrl)} is not an http(s) URL`);
     // Without PEER_IDS, a peer's id is what its own NODE_ID defaults to: node-<kvPort>.
     const id = ids ? ids[i]! : `node-${new URL(kvUrl).port}`;
@@ -164,9 +221,13 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
   const nodeId = read(env, 'NODE_ID', idPattern, `node-${kvPort}`);
   const bindHost = read(env, 'BIND_ADDRESS', z.string().min(1), '127.0.0.1');
   const advertiseHost = read(env, 'ADVERTISE_HOST', z.string().min(1), defaultAdvertiseHost(bindHost));
-  const kvUrl = read(env, 'KV_ADVERTISE_URL', url, `http://${advertiseHost}:${kvPort}`);
-  const raftUrl = read(env, 'RAFT_ADVERTISE_URL', url, `http://${advertiseHost}:${raftPort}`);
-  const peers = readPeers(env);
+  const raftTls = readTlsGroup<{ cert: string; key: string; ca: string }>(env, { cert: 'RAFT_TLS_CERT', key: 'RAFT_TLS_KEY', ca: 'RAFT_TLS_CA' });
+  const kvTls = readTlsGroup<{ cert: string; key: string }>(env, { cert: 'KV_TLS_CERT', key: 'KV_TLS_KEY' });
+  const raftScheme = raftTls ? 'https' : 'http';
+  const kvScheme = kvTls ? 'https' : 'http';
+  const kvUrl = read(env, 'KV_ADVERTISE_URL', url, `${kvScheme}://${advertiseHost}:${kvPort}`);
+  const raftUrl = read(env, 'RAFT_ADVERTISE_URL', url, `${raftScheme}://${advertiseHost}:${raftPort}`);
+  const peers = readPeers(env, raftScheme, kvScheme);
   const ids = new Set([nodeId, ...peers.map((p) => p.id)]);
   if (ids.size !== peers.length + 1) fail(`PEER_IDS must be distinct and must not include NODE_ID (${nodeId})`);
 
@@ -191,6 +252,8 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     kvUrl,
     raftUrl,
     peers,
+    raftTls,
+    kvTls,
     dataDir: path.resolve(read(env, 'RAFT_DATA_DIR', z.string().min(1), './data'), nodeId),
     snapshotEntries: read<number | null>(env, 'RAFT_SNAPSHOT_THRESHOLD', positiveInt, null),
     snapshotLogBytes: read(env, 'RAFT_SNAPSHOT_LOG_BYTES', positiveInt, 64 * 1024 * 1024),

@@ -9,6 +9,7 @@ import type { NodeConfig } from './config';
 import { NodeHost } from './host/node-host';
 import { kvRequestListener } from './http/kv-app';
 import { raftRequestListener } from './http/raft-app';
+import { createKvServer, createRaftServer } from './http/servers';
 import type { Logger } from './logger';
 import { LiveStatusReader } from './observe/live-status';
 import { LiveObserver } from './observe/observer';
@@ -56,8 +57,8 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
   }, logger, faults);
   host.attach(transport);
 
-  const kvServer = http.createServer(kvRequestListener({ config, host, logger }));
-  const raftServer = http.createServer(raftRequestListener({ config, host, faults, logger }));
+  const kvServer = createKvServer(config, kvRequestListener({ config, host, logger }));
+  const raftServer = createRaftServer(config, raftRequestListener({ config, host, faults, logger }), logger);
   const reader = new LiveStatusReader({ config, host, faults });
   const observer = new LiveObserver(raftServer, { host, reader, origins: config.corsOrigins, logger });
   // Peers keep one connection open; do not let the server close it between heartbeats.
@@ -75,7 +76,8 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
     throw err;
   }
   host.start();
-  logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort} and Raft on ${config.bindHost}:${raftPort}; data in ${config.dataDir}; peers ${config.peers.map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}`);
+  const tls = (on: unknown, what: string) => (on ? ` (${what})` : '');
+  logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort}${tls(config.kvTls, 'TLS')} and Raft on ${config.bindHost}:${raftPort}${tls(config.raftTls, 'mutual TLS')}; data in ${config.dataDir}; peers ${config.peers.map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}`);
   if (config.unsafeLocalReads) logger.warn(`[node] ${config.nodeId}: UNSAFE RAFT_UNSAFE_LOCAL_READS is on: reads are served locally and may be stale`);
   if (config.faultInjection) logger.warn(`[node] ${config.nodeId}: fault injection is on (POST /admin/faults on the Raft port, loopback only${config.clusterToken ? ', with the cluster token' : ''})`);
 

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCa, makeCert } from '../src/certs';
 import { EnvConfigError, loadConfig } from '../src/config';
 import { loadSupervisorConfig } from '../src/supervisor/config';
 
@@ -142,4 +145,52 @@ describe('live mode variables', () => {
     expect(() => loadSupervisorConfig({ START_KV_PORT: 'x' })).toThrow(/START_KV_PORT/);
     expect(() => loadSupervisorConfig({ RAFT_CLUSTER_TOKEN: 'short' })).toThrow(/RAFT_CLUSTER_TOKEN/);
   });
+});
+
+describe('TLS variables', () => {
+  let dir: string;
+  let files: { ca: string; cert: string; key: string; otherKey: string; notPem: string };
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-config-tls-'));
+    const ca = makeCa(dir);
+    const node = makeCert(dir, ca, 'n1', ['127.0.0.1']);
+    const other = makeCert(dir, ca, 'n2', ['127.0.0.1']);
+    const notPem = path.join(dir, 'not.pem');
+    fs.writeFileSync(notPem, 'hello');
+    files = { ca: ca.cert, cert: node.cert, key: node.key, otherKey: other.key, notPem };
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const raft = () => ({ RAFT_TLS_CERT: files.cert, RAFT_TLS_KEY: files.key, RAFT_TLS_CA: files.ca });
+  const kv = () => ({ KV_TLS_CERT: files.cert, KV_TLS_KEY: files.key });
+
+  it('are off by default: plain http everywhere', () => {
+    expect(loadConfig({ NODE_ID: 'n1', ...peers })).toMatchObject({ raftTls: null, kvTls: null, kvUrl: 'http://127.0.0.1:8080', raftUrl: 'http://127.0.0.1:9080' });
+  });
+
+  it('read the PEM files; advertised URLs, and the KV URLs derived for peers, become https://', () => {
+    const c = loadConfig({ NODE_ID: 'n1', PEERS: 'https://10.0.0.2:9080,https://10.0.0.3:9080', PEER_IDS: 'n2,n3', ...raft(), ...kv() });
+    expect(c.raftTls).toEqual({ cert: fs.readFileSync(files.cert, 'utf8'), key: fs.readFileSync(files.key, 'utf8'), ca: fs.readFileSync(files.ca, 'utf8') });
+    expect(c.kvTls).toEqual({ cert: fs.readFileSync(files.cert, 'utf8'), key: fs.readFileSync(files.key, 'utf8') });
+    expect(c).toMatchObject({ kvUrl: 'https://127.0.0.1:8080', raftUrl: 'https://127.0.0.1:9080' });
+    expect(c.peers.map((p) => p.kvUrl)).toEqual(['https://10.0.0.2:8080', 'https://10.0.0.3:8080']);
+    // TLS on the Raft port only: peers' KV URLs stay http.
+    expect(loadConfig({ NODE_ID: 'n1', PEERS: 'https://10.0.0.2:9080', PEER_IDS: 'n2', ...raft() }).peers[0]!.kvUrl).toBe('http://10.0.0.2:8080');
+  });
+
+  const invalid: [string, () => Record<string, string>, RegExp][] = [
+    ['RAFT_TLS_CERT without the key and CA', () => ({ RAFT_TLS_CERT: files.cert }), /RAFT_TLS_KEY, RAFT_TLS_CA missing/],
+    ['KV_TLS_KEY without the certificate', () => ({ KV_TLS_KEY: files.key }), /KV_TLS_CERT missing/],
+    ['a file that does not exist', () => ({ ...raft(), RAFT_TLS_CA: path.join(dir, 'missing.crt') }), /RAFT_TLS_CA=.*cannot read it \(ENOENT\)/],
+    ['a file that is not PEM', () => ({ ...kv(), KV_TLS_CERT: files.notPem }), /KV_TLS_CERT=.*is not a PEM file/],
+    ['a key that does not match the certificate', () => ({ ...kv(), KV_TLS_KEY: files.otherKey }), /KV_TLS_CERT, KV_TLS_KEY: .*key values mismatch/],
+    ['plain http:// peers with TLS on', () => ({ ...raft(), PEERS: 'http://h:9082', PEER_IDS: 'n2' }), /PEERS: "http:\/\/h:9082" must be https:\/\//],
+    ['https:// peers without TLS', () => ({ PEERS: 'https://h:9082', PEER_IDS: 'n2' }), /PEERS: "https:\/\/h:9082" is https:\/\/, which needs RAFT_TLS_CERT/],
+  ];
+  for (const [what, env, message] of invalid) {
+    it(`fail fast on ${what}, naming the variable`, () => {
+      expect(() => loadConfig({ NODE_ID: 'n1', ...env() })).toThrow(EnvConfigError);
+      expect(() => loadConfig({ NODE_ID: 'n1', ...env() })).toThrow(message);
+    });
+  }
 });

@@ -48,6 +48,16 @@ export function sendJson(res: Response, status: number, body: unknown): void {
 }
 
 /**
+ * After a body goes over its limit, the rest of it is still read (and dropped), up to this many
+ * bytes in all, before the 413 is sent. A server that answers and closes while the client is still
+ * sending makes the client's kernel see a reset, and a client that writes its whole request before
+ * reading (many do) then loses the answer. Past this bound the 413 goes out at once and the
+ * connection is closed: such a client may see a reset instead, but nobody can make the node read
+ * without end.
+ */
+export const oversizedBodyReadBytesMax = 8 * 1024 * 1024;
+
+/**
  * Reads the body, up to `limit` bytes, and parses it as JSON whatever the content type (clients
  * such as curl -d send none): 413 when too large, 400 when not JSON. (express.json does the same
  * with more machinery; this runs on every write and every Raft message.)
@@ -55,20 +65,22 @@ export function sendJson(res: Response, status: number, body: unknown): void {
 export function jsonBody(limit: number): RequestHandler {
   return (req, res, next) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return tooLarge(req, res);
+    if (declared > oversizedBodyReadBytesMax) return tooLarge(req, res, true);
     const chunks: Buffer[] = [];
     let length = 0;
-    let failed = false;
+    let answered = false;
     req.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > limit && !failed) {
-        failed = true;
-        tooLarge(req, res);
+      if (answered) return;
+      if (length > oversizedBodyReadBytesMax) {
+        answered = true;
+        return tooLarge(req, res, true);
       }
-      if (!failed) chunks.push(chunk);
+      if (length <= limit) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (failed) return;
+      if (answered) return;
+      if (length > limit) return tooLarge(req, res, false);
       try {
         req.body = length === 0 ? undefined : JSON.parse(Buffer.concat(chunks, length).toString('utf8'));
       } catch {
@@ -80,10 +92,11 @@ export function jsonBody(limit: number): RequestHandler {
   };
 }
 
-function tooLarge(req: Request, res: Response): void {
-  // Stop reading and close the connection: the rest of the body is not wanted.
-  res.setHeader('Connection', 'close');
+/** 413. With `close`, the body is not read to its end, so the connection cannot be used again. */
+function tooLarge(req: Request, res: Response, close: boolean): void {
+  if (close) res.setHeader('Connection', 'close');
   sendJson(res, 413, errorBody('too_large', 'request body too large'));
+  // Whatever still arrives is drained (Node discards it) until the connection closes.
   req.resume();
 }
 

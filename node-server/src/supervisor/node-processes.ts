@@ -19,6 +19,8 @@ export interface NodeSpec {
   id: NodeId;
   kvPort: number;
   raftPort: number;
+  /** This node's own address (each node of a namespaced cluster has one); else the options' host. */
+  host?: string;
 }
 
 export type NodeState = 'starting' | 'running' | 'stopped';
@@ -39,6 +41,14 @@ export interface NodeProcessesOptions {
   dataDir: string;
   /** More environment for every node (on top of this process's own). */
   env?: Record<string, string>;
+  /** More environment for one node (its certificate files, say), on top of `env`. */
+  nodeEnv?: (id: NodeId) => Record<string, string>;
+  /** A command the node's process is started through, e.g. ['ip', 'netns', 'exec', ns] (it must exec, keeping the pid). */
+  launchPrefix?: (id: NodeId) => string[];
+  /** URL schemes of the KV and Raft ports (https when the nodes run with TLS). */
+  schemes?: { kv: 'http' | 'https'; raft: 'http' | 'https' };
+  /** How this process GETs a node's JSON (/health), when plain fetch cannot reach it (namespaces, a private CA); null when it does not answer. */
+  getJson?: (url: string, timeoutMs: number) => Promise<unknown>;
   onLine?: (id: NodeId, line: string) => void;
   onRunning?: (id: NodeId) => void;
   onExit?: (id: NodeId, code: number | null, signal: NodeJS.Signals | null) => void;
@@ -93,17 +103,26 @@ export class NodeProcesses {
     return this.get(id).child?.pid ?? null;
   }
 
-  url(port: number): string {
-    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `http://${host}:${port}`;
+  url(port: number, spec?: NodeSpec, scheme: 'http' | 'https' = 'http'): string {
+    const address = spec?.host ?? this.options.host;
+    const host = address.includes(':') ? `[${address}]` : address;
+    return `${scheme}://${host}:${port}`;
+  }
+
+  private kvUrlOf(spec: NodeSpec): string {
+    return this.url(spec.kvPort, spec, this.options.schemes?.kv);
+  }
+
+  private raftUrlOf(spec: NodeSpec): string {
+    return this.url(spec.raftPort, spec, this.options.schemes?.raft);
   }
 
   kvUrl(id: NodeId): string {
-    return this.url(this.get(id).spec.kvPort);
+    return this.kvUrlOf(this.get(id).spec);
   }
 
   raftUrl(id: NodeId): string {
-    return this.url(this.get(id).spec.raftPort);
+    return this.raftUrlOf(this.get(id).spec);
   }
 
   envFor(id: NodeId): NodeJS.ProcessEnv {
@@ -114,12 +133,13 @@ export class NodeProcesses {
       NODE_ID: id,
       KVSTORE_PORT: String(spec.kvPort),
       RAFT_PORT: String(spec.raftPort),
-      BIND_ADDRESS: this.options.host,
-      PEERS: peers.map((p) => this.url(p.raftPort)).join(','),
+      BIND_ADDRESS: spec.host ?? this.options.host,
+      PEERS: peers.map((p) => this.raftUrlOf(p)).join(','),
       PEER_IDS: peers.map((p) => p.id).join(','),
-      PEER_KV_URLS: peers.map((p) => this.url(p.kvPort)).join(','),
+      PEER_KV_URLS: peers.map((p) => this.kvUrlOf(p)).join(','),
       RAFT_DATA_DIR: this.options.dataDir,
       ...this.options.env,
+      ...this.options.nodeEnv?.(id),
       RAFT_SUPERVISED: '1',
     };
   }
@@ -128,7 +148,8 @@ export class NodeProcesses {
   start(id: NodeId): void {
     const t = this.get(id);
     if (t.child) return;
-    const child = spawn(process.execPath, ['--import', 'tsx', mainScript], { cwd: repoRoot, env: this.envFor(id), stdio: ['pipe', 'pipe', 'pipe'] });
+    const [file, ...args] = [...(this.options.launchPrefix?.(id) ?? []), process.execPath, '--import', 'tsx', mainScript];
+    const child = spawn(file!, args, { cwd: repoRoot, env: this.envFor(id), stdio: ['pipe', 'pipe', 'pipe'] });
     t.child = child;
     t.state = 'starting';
     // A failed spawn is reported as an exit; the stdin pipe only ever closes.
@@ -193,8 +214,10 @@ export class NodeProcesses {
 
   /** The node's /health, or null when it does not answer. */
   async health(id: NodeId): Promise<Health | null> {
+    const url = `${this.kvUrl(id)}/health`;
+    if (this.options.getJson) return (await this.options.getJson(url, healthTimeoutMs)) as Health | null;
     try {
-      const res = await fetch(`${this.kvUrl(id)}/health`, { signal: AbortSignal.timeout(healthTimeoutMs) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(healthTimeoutMs) });
       return res.ok ? ((await res.json()) as Health) : null;
     } catch {
       return null;

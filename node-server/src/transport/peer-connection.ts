@@ -8,8 +8,14 @@
  * within `timeoutMs` or the connection is dropped and everything on it fails, and after a failed
  * connect no new one is tried for a backoff (50 ms doubling to 1 s). Nothing is retried here: Raft
  * retransmits what matters.
+ *
+ * An https:// peer is reached over TLS: this node presents its own certificate (mutual TLS, the
+ * peer requires it) and accepts only a peer certificate that chains to the cluster's CA and names
+ * the host in the peer's URL.
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import type { RaftTls } from '../config';
 
 export interface PeerResponse {
   status: number;
@@ -20,6 +26,8 @@ export interface PeerConnectionOptions {
   timeoutMs: number;
   queueMax: number;
   token: string | null;
+  /** This node's certificate, key and the cluster CA; required for an https:// peer. */
+  tls?: RaftTls | null;
 }
 
 interface Outstanding {
@@ -56,9 +64,11 @@ export class PeerConnection {
 
   constructor(baseUrl: string, private readonly options: PeerConnectionOptions) {
     const u = new URL(baseUrl);
-    if (u.protocol !== 'http:') throw new Error(`peer ${baseUrl}: only http:// is supported between peers`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`peer ${baseUrl}: only http:// and https:// are supported`);
+    if (u.protocol === 'https:' && !options.tls) throw new Error(`peer ${baseUrl}: https:// needs this node's certificate, key and the cluster CA`);
+    if (u.protocol === 'http:' && options.tls) throw new Error(`peer ${baseUrl}: with TLS on, peers must be https://`);
     this.host = u.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(u.port || 80);
+    this.port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     this.hostHeader = u.host;
     // One timer per connection, not per request: thousands of requests a second share it.
     this.timer = setInterval(() => this.checkDeadlines(), Math.max(10, Math.floor(options.timeoutMs / 5)));
@@ -105,10 +115,15 @@ export class PeerConnection {
   }
 
   private connect(): net.Socket {
-    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    const secure = this.options.tls;
+    // TLS: the default checks apply (chain to the CA, the URL's host or IP in the certificate).
+    const socket = secure
+      ? tls.connect({ host: this.host, port: this.port, cert: secure.cert, key: secure.key, ca: secure.ca, minVersion: 'TLSv1.2' })
+      : net.connect({ host: this.host, port: this.port });
+    socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
     let connected = false;
-    socket.on('connect', () => {
+    socket.on(secure ? 'secureConnect' : 'connect', () => {
       connected = true;
       this.backoffMs = 0;
     });

@@ -29,14 +29,14 @@ export class HttpTransport implements MessageSender {
   private readonly reachable = new Map<string, boolean>();
 
   constructor(
-    private readonly config: Pick<NodeConfig, 'peers' | 'rpcTimeoutMs' | 'peerQueueMax' | 'clusterToken' | 'kvUrl'>,
+    private readonly config: Pick<NodeConfig, 'peers' | 'rpcTimeoutMs' | 'peerQueueMax' | 'clusterToken' | 'kvUrl'> & { raftTls?: NodeConfig['raftTls'] },
     private readonly handlers: TransportHandlers,
     private readonly logger: Logger,
     private readonly faults: PeerFaults | null = null,
   ) {
     for (const peer of config.peers) {
       this.connections.set(peer.id, new PeerConnection(peer.raftUrl, {
-        timeoutMs: config.rpcTimeoutMs, queueMax: config.peerQueueMax, token: config.clusterToken,
+        timeoutMs: config.rpcTimeoutMs, queueMax: config.peerQueueMax, token: config.clusterToken, tls: config.raftTls ?? null,
       }));
     }
   }
