@@ -1,0 +1,74 @@
+/**
+ * node-server/bench/results.json and results.md: one section per benchmark (side by side, scale),
+ * each replaced by its own script, so `npm run bench:cluster` does not erase the scale table.
+ * A section keeps its data and the markdown it was printed as.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAverage, machineLine } from './proc';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const jsonFile = path.join(here, 'results.json');
+const mdFile = path.join(here, 'results.md');
+const order = ['compare', 'scale'] as const;
+export type Section = (typeof order)[number];
+
+export interface SectionRecord {
+  at: string;
+  machine: string;
+  commit: string;
+  loadAtStart: string;
+  markdown: string;
+  data: unknown;
+}
+
+export function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', '../src', '../../core/src'], { cwd: here, encoding: 'utf8' }).trim();
+    return dirty ? `${head} (with uncommitted changes)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The machine, commit and load, taken when a benchmark starts. */
+export function runHeader(): Omit<SectionRecord, 'markdown' | 'data'> {
+  return { at: new Date().toISOString(), machine: machineLine(), commit: gitCommit(), loadAtStart: loadAverage() };
+}
+
+export function saveSection(section: Section, record: SectionRecord): void {
+  let all: Partial<Record<Section, SectionRecord>> = {};
+  try {
+    all = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as typeof all;
+    if (typeof all !== 'object' || all === null || !('compare' in all || 'scale' in all)) all = {};
+  } catch {
+    all = {};
+  }
+  all[section] = record;
+  fs.writeFileSync(jsonFile, JSON.stringify(all, null, 2) + '\n');
+  const parts = ['# Benchmark results', '', 'Written by `npm run bench` (see docs/benchmarks.md for how to run and read them). Each section is replaced by its own script.', ''];
+  for (const name of order) {
+    const r = all[name];
+    if (r) parts.push(r.markdown.trimEnd(), '');
+  }
+  fs.writeFileSync(mdFile, parts.join('\n'));
+}
+
+/** The markdown lines that say when, where and on what a section was measured. */
+export function provenance(h: Omit<SectionRecord, 'markdown' | 'data'>): string[] {
+  return [
+    `Run ${h.at} on ${h.machine}; commit ${h.commit}.`,
+    `Load average at the start: ${h.loadAtStart}. The machine is shared: other work slows every number here, so read the ratios of one run (both systems measured back to back) before the absolute figures.`,
+  ];
+}
+
+export function markdownTable(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
