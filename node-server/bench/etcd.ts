@@ -82,7 +82,7 @@ export class EtcdCluster implements KvTarget {
     return this.portBase + i;
   }
 
-  private peerUrl(i: number): string {
+  peerUrl(i: number): string {
     return `http://127.0.0.1:${this.portBase + 10 + i}`;
   }
 

@@ -12,8 +12,8 @@ import { loadAverage, machineLine } from './proc';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const jsonFile = path.join(here, 'results.json');
 const mdFile = path.join(here, 'results.md');
-const order = ['compare', 'scale'] as const;
-export type Section = (typeof order)[number];
+/** `compare`, `scale`, or another name for an extra scale run (`--section`). */
+export type Section = string;
 
 export interface SectionRecord {
   at: string;
@@ -40,20 +40,19 @@ export function runHeader(): Omit<SectionRecord, 'markdown' | 'data'> {
 }
 
 export function saveSection(section: Section, record: SectionRecord): void {
-  let all: Partial<Record<Section, SectionRecord>> = {};
+  let all: Record<Section, SectionRecord> = {};
   try {
     all = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as typeof all;
-    if (typeof all !== 'object' || all === null || !('compare' in all || 'scale' in all)) all = {};
+    // A file in an older layout (one run's rows) is replaced.
+    if (typeof all !== 'object' || all === null || Object.values(all).some((r) => typeof (r as Partial<SectionRecord>)?.markdown !== 'string')) all = {};
   } catch {
     all = {};
   }
   all[section] = record;
   fs.writeFileSync(jsonFile, JSON.stringify(all, null, 2) + '\n');
   const parts = ['# Benchmark results', '', 'Written by `npm run bench` (see docs/benchmarks.md for how to run and read them). Each section is replaced by its own script.', ''];
-  for (const name of order) {
-    const r = all[name];
-    if (r) parts.push(r.markdown.trimEnd(), '');
-  }
+  const names = Object.keys(all).sort((a, b) => (a === 'compare' ? -1 : b === 'compare' ? 1 : a.localeCompare(b)));
+  for (const name of names) parts.push(all[name]!.markdown.trimEnd(), '');
   fs.writeFileSync(mdFile, parts.join('\n'));
 }
 
