@@ -12,6 +12,8 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { ProfileShares } from './etcd-profile';
+import { profileEtcd } from './etcd-profile';
 import type { KvTarget } from './http-load';
 import { Latencies, closedLoop, key8, since, value256 } from './http-load';
 import type { Counters, Cluster, Systems } from './systems';
@@ -40,13 +42,17 @@ interface Measurement {
   coresBusy: number;
   /** Counter differences over the run, by `<member>.<name>`; member 0 is the leader here. */
   counters: Counters;
+  /** etcd: where its leader's CPU went during the row (its own profiler). */
+  profile: ProfileShares | null;
 }
 
 /** Each client writes its own key sequence; reads go over the keys already written. */
 const written: number[] = Array.from({ length: 256 }, () => 0);
 const keyOf = (client: number, n: number): string => key8(client * 2 ** 20 + n);
 
-async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Counters>, op: Op, clients: number): Promise<Measurement> {
+type Profiler = (leader: number, seconds: number) => Promise<ProfileShares>;
+
+async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Counters>, op: Op, clients: number, profiler?: Profiler): Promise<Measurement> {
   const leader = await cluster.waitForLeader(30_000);
   const order = [leader, ...[0, 1, 2].filter((i) => i !== leader)];
   const latencies = new Latencies();
@@ -56,6 +62,8 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
   const own0 = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
+  // The profile covers the row but its last second (it must be answered before the row ends).
+  const profile = profiler ? profiler(leader, Math.max(1, Math.floor(seconds) - 1)).catch(() => null) : Promise.resolve(null);
   await closedLoop(clients, async (c) => {
     if (performance.now() >= end) return false;
     const n = op === 'write' ? written[c]!++ : Math.floor(Math.random() * Math.max(1, written[c]!));
@@ -88,6 +96,7 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
     },
     coresBusy: (cpu.reduce((a, b) => a + b, 0) + ownSeconds) / elapsed,
     counters: renumbered,
+    profile: await profile,
   };
 }
 
@@ -105,6 +114,18 @@ function mainTable(pairs: [Measurement, Measurement][]): string {
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], rows);
 }
 
+/** The share of a profile that the JSON gateway adds (HTTP/JSON serving and its loopback gRPC call). */
+function gatewayShare(p: ProfileShares): number {
+  return Object.entries(p.shares).filter(([k]) => k.includes('gateway')).reduce((a, [, v]) => a + v, 0);
+}
+
+/** The whole breakdown of etcd's leader CPU for one row. */
+function profileLine(m: Measurement): string {
+  if (!m.profile) return `etcd ${m.op} x${m.clients}: no profile`;
+  const parts = Object.entries(m.profile.shares).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(100 * v, 0)}%`);
+  return `etcd leader, ${m.op} x${m.clients} (${f(m.profile.cpuSeconds, 1)} CPU s profiled): ${parts.join(', ')}.`;
+}
+
 /** What limits each row: CPU per operation per process, cores busy, durable writes and batching. */
 function limitsTable(all: Measurement[]): string {
   const rows = all.map((m) => {
@@ -115,7 +136,8 @@ function limitsTable(all: Measurement[]): string {
       const fsyncs = c['0.walFsyncs'] ?? NaN;
       durable = `${f(fsyncs / ops, 3)} fsync/op, ${f(((c['0.walFsyncSeconds'] ?? NaN) * 1000) / fsyncs)} ms each; followers ${f(((c['1.walFsyncSeconds'] ?? NaN) * 1000) / (c['1.walFsyncs'] ?? NaN))} ms`;
       batching = `${f((c['0.proposalsCommitted'] ?? NaN) / fsyncs, 1)} entries/fsync; ${f((c['0.backendCommits'] ?? NaN) / ops, 3)} bbolt commits/op`;
-      stall = '-';
+      const p = m.profile;
+      stall = p ? `${f(100 * gatewayShare(p), 0)}% of the leader's CPU in the JSON gateway` : '-';
     } else {
       const writes = c['0.walWrites.count'] ?? NaN;
       durable = `${f(writes / ops, 3)} fsync/op, ${f((c['0.walWrites.ms'] ?? NaN) / writes)} ms each; followers ${f((c['1.walWrites.ms'] ?? NaN) / (c['1.walWrites.count'] ?? NaN))} ms`;
@@ -129,14 +151,14 @@ function limitsTable(all: Measurement[]): string {
     ];
   });
   return markdownTable(
-    ['system', 'workload', 'clients', 'CPU ms/op leader', 'followers', 'load gen', `cores busy (of ${os.cpus().length})`, 'durable writes (leader)', 'batching (leader)', 'longest event-loop stall ms (L / F / F)'],
+    ['system', 'workload', 'clients', 'CPU ms/op leader', 'followers', 'load gen', `cores busy (of ${os.cpus().length})`, 'durable writes (leader)', 'batching (leader)', 'ours: longest event-loop stall ms (L / F / F); etcd: its profile'],
     ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'r'], rows);
 }
 
 async function main(): Promise<void> {
   const header = runHeader();
   say(`bench:cluster on ${header.machine}, commit ${header.commit}, load average ${header.loadAtStart}`);
-  const systems: Systems = await startSystems(say);
+  const systems: Systems = await startSystems(say, { etcdProfiling: true });
   const { ours, etcd } = systems;
   try {
     ours.startAll();
@@ -151,7 +173,7 @@ async function main(): Promise<void> {
       // etcd writes the same keys (and reads the same ones) as ours did.
       const oursWrote = [...written];
       if (op === 'write') written.splice(0, written.length, ...saved);
-      const e = await measure(etcd, () => etcdCounters(etcd), op, clients);
+      const e = await measure(etcd, () => etcdCounters(etcd), op, clients, (leader, s) => profileEtcd(etcd.clientPort(leader), s));
       // Reads then go over keys that both systems hold.
       if (op === 'write') written.forEach((n, c) => (written[c] = Math.min(n, oursWrote[c]!)));
       pairs.push([o, e]);
@@ -174,6 +196,10 @@ async function main(): Promise<void> {
       'CPU ms/op: CPU time (user + system, from /proc/<pid>/stat) per successful operation, per process. "cores busy": all four processes together, in cores, averaged over the row; when it reaches the core count the row is CPU-bound. Durable writes: ours from the probe (each WAL write is one O_DSYNC write, i.e. a data sync), etcd from `etcd_disk_wal_fsync_duration_seconds`; entries per fsync: ours from /raft/status stats, etcd from proposals committed per WAL fsync. Stalls: the longest time our node\'s event loop could not run (perf_hooks histogram), in the row.',
       '',
       limits,
+      '',
+      'Where etcd\'s leader spends its CPU (its own profiler, `--enable-pprof`, 100 samples/s, over each row but its last second; stacks sorted into categories by node-server/bench/etcd-profile.ts). The first two categories are what the JSON gateway adds; a native gRPC client would not make etcd pay them:',
+      '',
+      ...pairs.map(([, e]) => `- ${profileLine(e)}`),
       '',
     ].join('\n');
     saveSection('compare', { ...header, markdown: md, data: { seconds, clientCounts, etcdVersion: systems.etcdVersion, pairs } });

@@ -75,8 +75,11 @@ export class EtcdCluster implements KvTarget {
   private readonly exits: Promise<void>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
   private readonly token = `bench-${process.pid}-${Date.now()}`;
 
-  /** Ports: client base+i, peer base+10+i. */
-  constructor(private readonly bin: string, readonly dataDir: string, private readonly portBase: number) {}
+  /**
+   * Ports: client base+i, peer base+10+i. `profiling` adds --enable-pprof: HTTP handlers for
+   * etcd's own CPU profiler, idle until a profile is asked for (etcd-profile.ts).
+   */
+  constructor(private readonly bin: string, readonly dataDir: string, private readonly portBase: number, private readonly profiling = false) {}
 
   clientPort(i: number): number {
     return this.portBase + i;
@@ -111,6 +114,7 @@ export class EtcdCluster implements KvTarget {
       '--listen-peer-urls', this.peerUrl(i), '--initial-advertise-peer-urls', this.peerUrl(i),
       '--initial-cluster', this.names.map((n, j) => `${n}=${this.peerUrl(j)}`).join(','),
       '--initial-cluster-state', existing ? 'existing' : 'new', '--initial-cluster-token', this.token,
+      ...(this.profiling ? ['--enable-pprof'] : []),
     ];
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD')));
     const log = fs.openSync(path.join(this.dataDir, `${name}.log`), 'a');

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 export interface HttpAnswer {
   status: number;
   body: string;
+  raw: Buffer;
 }
 
 /** Enough sockets for the largest client count, so no request waits for a connection. */
@@ -23,7 +24,10 @@ export function httpRequest(port: number, method: string, pathAndQuery: string, 
     const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery, agent, headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: raw.toString('utf8'), raw });
+      });
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -39,7 +39,7 @@ export interface Systems {
   close(): Promise<void>;
 }
 
-export async function startSystems(say: (line: string) => void): Promise<Systems> {
+export async function startSystems(say: (line: string) => void, options: { etcdProfiling?: boolean } = {}): Promise<Systems> {
   const etcdBin = ensureEtcd(say);
   const version = etcdVersion(etcdBin);
   const base = await freePortBase([0, 1, 2, 1000, 1001, 1002, 2000, 2001, 2002, 10, 11, 12, 20, 21, 22]);
@@ -49,7 +49,7 @@ export async function startSystems(say: (line: string) => void): Promise<Systems
   fs.mkdirSync(ourDir);
   fs.mkdirSync(etcdDir);
   const ours = new OurCluster(ourDir, base);
-  const etcd = new EtcdCluster(etcdBin, etcdDir, base + 10);
+  const etcd = new EtcdCluster(etcdBin, etcdDir, base + 10, options.etcdProfiling ?? false);
   const killAll = (): void => {
     ours.killNow();
     etcd.killNow();
