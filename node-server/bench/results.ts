@@ -27,8 +27,10 @@ export interface SectionRecord {
 export function gitCommit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', '../src', '../../core/src'], { cwd: here, encoding: 'utf8' }).trim();
-    return dirty ? `${head} (with uncommitted changes)` : head;
+    // Uncommitted code (not the results files themselves) makes the commit an approximation.
+    const changed = execFileSync('git', ['status', '--porcelain', '--', '.', '../src', '../../core/src'], { cwd: here, encoding: 'utf8' })
+      .split('\n').filter((line) => /\.tsx?$/.test(line.trim()));
+    return changed.length > 0 ? `${head} (with uncommitted changes)` : head;
   } catch {
     return 'unknown';
   }
