@@ -32,6 +32,8 @@ interface Measurement {
   clients: number;
   ok: number;
   errors: number;
+  /** Failed operations by what went wrong (an HTTP status or a transport error code). */
+  errorKinds: Record<string, number>;
   opsPerSec: number;
   p50: number;
   p99: number;
@@ -57,6 +59,7 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
   const order = [leader, ...[0, 1, 2].filter((i) => i !== leader)];
   const latencies = new Latencies();
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
   const counters0 = await counters();
   const cpu0 = memberCpu(cluster);
   const own0 = process.cpuUsage();
@@ -71,7 +74,11 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
     const t0 = performance.now();
     const outcome = op === 'write' ? await cluster.put(leader, key, value256(key)) : await cluster.get(leader, key);
     if (outcome.ok) latencies.add(since(t0));
-    else errors++;
+    else {
+      errors++;
+      const kind = outcome.error ?? 'unknown';
+      errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+    }
     return true;
   });
   const elapsed = since(start) / 1000;
@@ -88,7 +95,7 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
   const [p50, p99] = latencies.percentiles(0.5, 0.99);
   const ownSeconds = (own.user + own.system) / 1e6;
   return {
-    system: cluster.system, op, clients, ok: latencies.length, errors, opsPerSec: latencies.length / elapsed, p50: p50!, p99: p99!, seconds: elapsed,
+    system: cluster.system, op, clients, ok: latencies.length, errors, errorKinds, opsPerSec: latencies.length / elapsed, p50: p50!, p99: p99!, seconds: elapsed,
     cpuMsPerOp: {
       leader: (cpu[order[0]!]! * 1000) / ok,
       followers: [(cpu[order[1]!]! * 1000) / ok, (cpu[order[2]!]! * 1000) / ok],
@@ -102,15 +109,21 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
 
 const f = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
+/** "0", or the count with its kinds: "51 (504: 50, 409: 1)". */
+function errorText(m: Measurement): string {
+  if (m.errors === 0) return '0';
+  return `${m.errors} (${Object.entries(m.errorKinds).map(([k, n]) => `${k}: ${n}`).join(', ')})`;
+}
+
 function mainTable(pairs: [Measurement, Measurement][]): string {
   const rows = pairs.map(([o, e]) => [
     o.op === 'write' ? 'write' : 'linearizable read', String(o.clients),
     f(o.opsPerSec, 0), f(e.opsPerSec, 0), `**${f(o.opsPerSec / e.opsPerSec)}x**`,
     f(o.p50), f(e.p50), f(o.p50 / e.p50), f(o.p99), f(e.p99), f(o.p99 / e.p99),
-    String(o.errors + e.errors),
+    `${errorText(o)} / ${errorText(e)}`,
   ]);
   return markdownTable(
-    ['workload', 'clients', 'ours ops/s', 'etcd ops/s', 'ours/etcd', 'ours p50 ms', 'etcd p50 ms', 'p50 ours/etcd', 'ours p99 ms', 'etcd p99 ms', 'p99 ours/etcd', 'errors (both)'],
+    ['workload', 'clients', 'ours ops/s', 'etcd ops/s', 'ours/etcd', 'ours p50 ms', 'etcd p50 ms', 'p50 ours/etcd', 'ours p99 ms', 'etcd p99 ms', 'p99 ours/etcd', 'errors: ours / etcd'],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], rows);
 }
 
