@@ -59,10 +59,10 @@ export function saveSection(section: Section, record: SectionRecord): void {
 }
 
 /** The markdown lines that say when, where and on what a section was measured. */
-export function provenance(h: Omit<SectionRecord, 'markdown' | 'data'>): string[] {
+export function provenance(h: Omit<SectionRecord, 'markdown' | 'data'>, compared = 'both systems measured back to back'): string[] {
   return [
     `Run ${h.at} on ${h.machine}; commit ${h.commit}.`,
-    `Load average at the start: ${h.loadAtStart}. The machine is shared: other work slows every number here, so read the ratios of one run (both systems measured back to back) before the absolute figures.`,
+    `Load average at the start: ${h.loadAtStart}. The machine is shared: other work slows every number here, so read the ratios of one run (${compared}) before the absolute figures.`,
   ];
 }
 

@@ -271,7 +271,7 @@ function main(): void {
   const md = [
     '# State-machine representation study (`npm run bench:kv`)',
     '',
-    ...provenance(header),
+    ...provenance(header, 'representations measured one after the other'),
     `8-byte keys, 256-byte values (${liveBytesPerKey} bytes of live data per key). Snapshots are serialized as JSON arrays of [key, value] in ~1 MiB chunks, with ${setsBetweenChunks.toLocaleString('en')} sets of random existing keys between chunks; every snapshot is checked to hold exactly the state at the moment it was taken. ` +
       'A "step" is one synchronous piece of work (taking the snapshot, or producing one chunk): the event loop of a node can do nothing else meanwhile; the goal is under ~10 ms at 1M keys (bold: over). ' +
       'Times are CPU time of the process (user + system, all threads, so a step pays for the garbage collection it causes), not wall-clock time, which on a shared machine also counts the time the process waits for a core; the longest step is also shown in wall-clock time. ' +
