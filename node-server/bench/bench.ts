@@ -1,249 +1,228 @@
 /**
- * `npm run bench:cluster`: starts a 3-node cluster (fsync on) on free local ports, then runs
- * closed-loop writes against the leader at 1, 16 and 64 concurrent clients for 10 s each (8-byte
- * keys, 256-byte values), then linearizable reads; prints a table and writes
- * node-server/bench/results.json and results.md.
+ * `npm run bench:cluster`: our 3-node cluster at its defaults against a 3-member etcd at its
+ * defaults, side by side in one run on this machine: closed-loop writes and linearizable reads at
+ * 1, 16 and 64 clients, 8-byte keys and 256-byte values, the same load generator (http-load.ts)
+ * against our KV API and etcd's v3 JSON gateway, each system's leader as the endpoint. Each
+ * workload runs on our cluster and then on etcd, back to back, so a ratio compares the two under
+ * the same background load. Under the table: what limits each number (CPU per operation per
+ * process, durable writes and batching, event-loop stalls).
  *
- * Knobs (environment): BENCH_SECONDS (default 10), BENCH_CLIENTS (default 1,16,64),
- * BENCH_SNAPSHOT_THRESHOLD (default 10000; see the note in results.md), BENCH_NODE_ARGS, BENCH_KEEP_DATA.
+ * Knobs (environment): BENCH_SECONDS (default 10 per row), BENCH_CLIENTS (default 1,16,64),
+ * BENCH_KEEP_DATA=1 keeps the data directories and logs. Results: results.md / results.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import type { ProfileShares } from './etcd-profile';
+import { profileEtcd } from './etcd-profile';
+import type { KvTarget } from './http-load';
+import { Latencies, closedLoop, key8, since, value256 } from './http-load';
+import type { Counters, Cluster, Systems } from './systems';
+import { diff, etcdCounters, memberCpu, ourCounters, startSystems } from './systems';
+import { markdownTable, provenance, runHeader, saveSection } from './results';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const clientCounts = (process.env.BENCH_CLIENTS ?? '1,16,64').split(',').map(Number);
-const snapshotThreshold = process.env.BENCH_SNAPSHOT_THRESHOLD ?? '10000';
-// Below Linux's ephemeral port range (32768 and up), and apart from the tests' ports (10000-28999).
-const base = 30_000 + Math.floor(Math.random() * 150) * 10;
-const ids = ['n1', 'n2', 'n3'];
-/** Extra node flags for the cluster, e.g. BENCH_NODE_ARGS=--cpu-prof to profile the nodes. */
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const kvPort = (i: number) => base + 1 + i;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-bench-'));
-const children: ChildProcess[] = [];
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function startNodes(): void {
-  ids.forEach((id, i) => {
-    const peers = ids.map((_, j) => j).filter((j) => j !== i);
-    const out = fs.openSync(path.join(dataDir, `${id}.log`), 'w');
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'node-server/src/main.ts')], {
-      cwd: root,
-      stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        NODE_ID: id,
-        KVSTORE_PORT: String(kvPort(i)),
-        PEERS: peers.map((j) => `http://127.0.0.1:${kvPort(j) + 1000}`).join(','),
-        PEER_IDS: peers.map((j) => ids[j]).join(','),
-        RAFT_DATA_DIR: dataDir,
-        RAFT_FSYNC: 'on',
-        RAFT_SNAPSHOT_THRESHOLD: snapshotThreshold,
-        LOG_FORMAT: 'json',
-      },
-    });
-    children.push(child);
-  });
-}
+type Op = 'write' | 'read';
 
-function signalNodes(signal: NodeJS.Signals): void {
-  for (const child of children) {
-    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** SIGTERM (a clean stop), then SIGKILL for any node still running after 5 s. */
-async function stopNodes(): Promise<void> {
-  signalNodes('SIGTERM');
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && children.some((c) => c.exitCode === null && c.signalCode === null)) await new Promise((r) => setTimeout(r, 50));
-  signalNodes('SIGKILL');
-}
-process.on('exit', () => signalNodes('SIGKILL'));
-process.on('SIGINT', () => process.exit(130));
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-function request(port: number, method: string, pathAndQuery: string, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery, agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Milliseconds from spawning the nodes until each one answers /health. */
-async function startupTimes(spawnedAt: number): Promise<number[]> {
-  return Promise.all(ids.map(async (_, i) => {
-    while (Date.now() - spawnedAt < 30_000) {
-      try {
-        if ((await request(kvPort(i), 'GET', '/health')).status === 200) return Date.now() - spawnedAt;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`${ids[i]} did not serve within 30 s`);
-  }));
-}
-
-async function findLeader(timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (let i = 0; i < ids.length; i++) {
-      try {
-        const r = await request(kvPort(i), 'GET', '/health');
-        if ((JSON.parse(r.body) as { state: string }).state === 'leader') return i;
-      } catch {
-        // not up yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no leader within 30 s');
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-function clusterCpu(): number[] {
-  return children.map((c) => cpuSeconds(c.pid!));
-}
-
-interface Row {
-  workload: string;
+interface Measurement {
+  system: string;
+  op: Op;
   clients: number;
-  ops: number;
+  ok: number;
   errors: number;
+  /** Failed operations by what went wrong (an HTTP status or a transport error code). */
+  errorKinds: Record<string, number>;
   opsPerSec: number;
   p50: number;
-  p90: number;
   p99: number;
-  /** CPU milliseconds per operation: the leader, the two followers together, the load generator. */
-  leaderCpuMsPerOp: number;
-  followersCpuMsPerOp: number;
-  clientCpuMsPerOp: number;
+  seconds: number;
+  /** CPU ms per successful operation: the leader, the two followers, the load generator. */
+  cpuMsPerOp: { leader: number; followers: [number, number]; loadGenerator: number };
+  /** Cores busy on average (all three members and the load generator). */
+  coresBusy: number;
+  /** Counter differences over the run, by `<member>.<name>`; member 0 is the leader here. */
+  counters: Counters;
+  /** etcd: where its leader's CPU went during the row (its own profiler). */
+  profile: ProfileShares | null;
 }
 
-const value = 'v'.repeat(256);
+/** Each client writes its own key sequence; reads go over the keys already written. */
+const written: number[] = Array.from({ length: 256 }, () => 0);
+const keyOf = (client: number, n: number): string => key8(client * 2 ** 20 + n);
 
-let leaderIndex = 0;
+type Profiler = (leader: number, seconds: number) => Promise<ProfileShares>;
 
-async function run(workload: 'write' | 'read', clients: number, port: number): Promise<Row> {
-  const latencies: number[] = [];
+async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Counters>, op: Op, clients: number, profiler?: Profiler): Promise<Measurement> {
+  const leader = await cluster.waitForLeader(30_000);
+  const order = [leader, ...[0, 1, 2].filter((i) => i !== leader)];
+  const latencies = new Latencies();
   let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  const client = async (c: number) => {
-    for (let i = 0; performance.now() < end; i++) {
-      // 8-byte keys: two digits of client number and six of a counter.
-      const key = `${String(c).padStart(2, '0')}${String(i % 1_000_000).padStart(6, '0')}`.slice(0, 8);
-      const start = performance.now();
-      const r = workload === 'write'
-        ? await request(port, 'PUT', '/set', JSON.stringify({ key, value }))
-        : await request(port, 'GET', `/get?key=${key}`);
-      if (r.status === 200 || (workload === 'read' && r.status === 404)) latencies.push(performance.now() - start);
-      else errors++;
-    }
-  };
-  const t0 = performance.now();
-  const cpu0 = clusterCpu();
+  const errorKinds: Record<string, number> = {};
+  const counters0 = await counters();
+  const cpu0 = memberCpu(cluster);
   const own0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = clusterCpu().map((v, i) => v - cpu0[i]!);
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  // The profile covers the row but its last second (it must be answered before the row ends).
+  const profile = profiler ? profiler(leader, Math.max(1, Math.floor(seconds) - 1)).catch(() => null) : Promise.resolve(null);
+  await closedLoop(clients, async (c) => {
+    if (performance.now() >= end) return false;
+    const n = op === 'write' ? written[c]!++ : Math.floor(Math.random() * Math.max(1, written[c]!));
+    const key = keyOf(c, n);
+    const t0 = performance.now();
+    const outcome = op === 'write' ? await cluster.put(leader, key, value256(key)) : await cluster.get(leader, key);
+    if (outcome.ok) latencies.add(since(t0));
+    else {
+      errors++;
+      const kind = outcome.error ?? 'unknown';
+      errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+    }
+    return true;
+  });
+  const elapsed = since(start) / 1000;
   const own = process.cpuUsage(own0);
-  const ops = Math.max(1, latencies.length);
-  const leaderCpu = cpu[leaderIndex]!;
-  const followersCpu = cpu.reduce((a, b) => a + b, 0) - leaderCpu;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  const cpu = memberCpu(cluster).map((v, i) => v - cpu0[i]!);
+  const delta = diff(await counters(), counters0);
+  // Renumber the counters so that member 0 is the leader, 1 and 2 the followers.
+  const renumbered: Counters = {};
+  for (const [k, v] of Object.entries(delta)) {
+    const dot = k.indexOf('.');
+    renumbered[`${order.indexOf(Number(k.slice(0, dot)))}${k.slice(dot)}`] = v;
+  }
+  const ok = Math.max(1, latencies.length);
+  const [p50, p99] = latencies.percentiles(0.5, 0.99);
+  const ownSeconds = (own.user + own.system) / 1e6;
   return {
-    workload, clients, ops: latencies.length, errors, opsPerSec: latencies.length / elapsed, p50: pct(0.5), p90: pct(0.9), p99: pct(0.99),
-    leaderCpuMsPerOp: (leaderCpu * 1000) / ops, followersCpuMsPerOp: (followersCpu * 1000) / ops, clientCpuMsPerOp: (own.user + own.system) / 1000 / ops,
+    system: cluster.system, op, clients, ok: latencies.length, errors, errorKinds, opsPerSec: latencies.length / elapsed, p50: p50!, p99: p99!, seconds: elapsed,
+    cpuMsPerOp: {
+      leader: (cpu[order[0]!]! * 1000) / ok,
+      followers: [(cpu[order[1]!]! * 1000) / ok, (cpu[order[2]!]! * 1000) / ok],
+      loadGenerator: (ownSeconds * 1000) / ok,
+    },
+    coresBusy: (cpu.reduce((a, b) => a + b, 0) + ownSeconds) / elapsed,
+    counters: renumbered,
+    profile: await profile,
   };
 }
 
-function table(rows: Row[]): string {
-  const lines = [
-    '| workload | clients | ops/s | p50 ms | p90 ms | p99 ms | ok | errors | CPU ms/op: leader | followers | load generator |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const r of rows) {
-    lines.push(`| ${r.workload} | ${r.clients} | ${r.opsPerSec.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p90.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.ops} | ${r.errors} | ` +
-      `${r.leaderCpuMsPerOp.toFixed(3)} | ${r.followersCpuMsPerOp.toFixed(3)} | ${r.clientCpuMsPerOp.toFixed(3)} |`);
-  }
-  return lines.join('\n');
+const f = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** "0", or the count with its kinds: "51 (504: 50, 409: 1)". */
+function errorText(m: Measurement): string {
+  if (m.errors === 0) return '0';
+  return `${m.errors} (${Object.entries(m.errorKinds).map(([k, n]) => `${k}: ${n}`).join(', ')})`;
+}
+
+function mainTable(pairs: [Measurement, Measurement][]): string {
+  const rows = pairs.map(([o, e]) => [
+    o.op === 'write' ? 'write' : 'linearizable read', String(o.clients),
+    f(o.opsPerSec, 0), f(e.opsPerSec, 0), `**${f(o.opsPerSec / e.opsPerSec)}x**`,
+    f(o.p50), f(e.p50), f(o.p50 / e.p50), f(o.p99), f(e.p99), f(o.p99 / e.p99),
+    `${errorText(o)} / ${errorText(e)}`,
+  ]);
+  return markdownTable(
+    ['workload', 'clients', 'ours ops/s', 'etcd ops/s', 'ours/etcd', 'ours p50 ms', 'etcd p50 ms', 'p50 ours/etcd', 'ours p99 ms', 'etcd p99 ms', 'p99 ours/etcd', 'errors: ours / etcd'],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'], rows);
+}
+
+/** The share of a profile that the JSON gateway adds (HTTP/JSON serving and its loopback gRPC call). */
+function gatewayShare(p: ProfileShares): number {
+  return Object.entries(p.shares).filter(([k]) => k.includes('gateway')).reduce((a, [, v]) => a + v, 0);
+}
+
+/** The whole breakdown of etcd's leader CPU for one row. */
+function profileLine(m: Measurement): string {
+  if (!m.profile) return `etcd ${m.op} x${m.clients}: no profile`;
+  const parts = Object.entries(m.profile.shares).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(100 * v, 0)}%`);
+  return `etcd leader, ${m.op} x${m.clients} (${f(m.profile.cpuSeconds, 1)} CPU s profiled): ${parts.join(', ')}.`;
+}
+
+/** What limits each row: CPU per operation per process, cores busy, durable writes and batching. */
+function limitsTable(all: Measurement[]): string {
+  const rows = all.map((m) => {
+    const c = m.counters;
+    const ops = Math.max(1, m.ok);
+    let durable: string, batching: string, stall: string;
+    if (m.system === 'etcd') {
+      const fsyncs = c['0.walFsyncs'] ?? NaN;
+      durable = `${f(fsyncs / ops, 3)} fsync/op, ${f(((c['0.walFsyncSeconds'] ?? NaN) * 1000) / fsyncs)} ms each; followers ${f(((c['1.walFsyncSeconds'] ?? NaN) * 1000) / (c['1.walFsyncs'] ?? NaN))} ms`;
+      batching = `${f((c['0.proposalsCommitted'] ?? NaN) / fsyncs, 1)} entries/fsync; ${f((c['0.backendCommits'] ?? NaN) / ops, 3)} bbolt commits/op`;
+      const p = m.profile;
+      stall = p ? `${f(100 * gatewayShare(p), 0)}% of the leader's CPU in the JSON gateway` : '-';
+    } else {
+      const writes = c['0.walWrites.count'] ?? NaN;
+      durable = `${f(writes / ops, 3)} fsync/op, ${f((c['0.walWrites.ms'] ?? NaN) / writes)} ms each; followers ${f((c['1.walWrites.ms'] ?? NaN) / (c['1.walWrites.count'] ?? NaN))} ms`;
+      batching = `${f((c['0.entriesPersisted'] ?? NaN) / (c['0.persists'] ?? NaN), 1)} entries/fsync, ${f((c['0.entriesSent'] ?? NaN) / (c['0.messagesSent'] ?? NaN), 1)} entries/AppendEntries; ` +
+        `${c['0.snapshotFiles.count'] ?? 0} snapshots (${f(c['0.snapshotFiles.ms'] ?? NaN, 0)} ms writing)`;
+      stall = [0, 1, 2].map((i) => f(c[`${i}.stallMaxMs`] ?? NaN, 0)).join(' / ');
+    }
+    return [
+      m.system, m.op, String(m.clients), f(m.cpuMsPerOp.leader, 3), `${f(m.cpuMsPerOp.followers[0], 3)} / ${f(m.cpuMsPerOp.followers[1], 3)}`, f(m.cpuMsPerOp.loadGenerator, 3),
+      f(m.coresBusy, 2), durable, batching, stall,
+    ];
+  });
+  return markdownTable(
+    ['system', 'workload', 'clients', 'CPU ms/op leader', 'followers', 'load gen', `cores busy (of ${os.cpus().length})`, 'durable writes (leader)', 'batching (leader)', 'ours: longest event-loop stall ms (L / F / F); etcd: its profile'],
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'r'], rows);
 }
 
 async function main(): Promise<void> {
-  const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(', ');
-  const spawnedAt = Date.now();
-  startNodes();
-  const startup = await startupTimes(spawnedAt);
-  process.stdout.write(`startup to serving: ${startup.map((ms, i) => `${ids[i]} ${ms} ms`).join(', ')}\n`);
-  const leader = await findLeader(30_000);
-  leaderIndex = leader;
-  const port = kvPort(leader);
-  process.stdout.write(`leader ${ids[leader]} on port ${port}; ${seconds} s per run; data and node logs in ${dataDir}\n`);
-  const rows: Row[] = [];
-  for (const clients of clientCounts) {
-    const row = await run('write', clients, port);
-    rows.push(row);
-    process.stdout.write(`write x${clients}: ${row.opsPerSec.toFixed(0)}/s p50 ${row.p50.toFixed(2)} ms\n`);
+  const header = runHeader();
+  say(`bench:cluster on ${header.machine}, commit ${header.commit}, load average ${header.loadAtStart}`);
+  const systems: Systems = await startSystems(say, { etcdProfiling: true });
+  const { ours, etcd } = systems;
+  try {
+    ours.startAll();
+    etcd.startAll();
+    const [ol, el] = await Promise.all([ours.waitForLeader(60_000), etcd.waitForLeader(60_000)]);
+    say(`raft-kv leader ${ours.ids[ol]}, etcd ${systems.etcdVersion} leader ${etcd.names[el]}; ${seconds} s per row, each row on raft-kv then on etcd`);
+    const pairs: [Measurement, Measurement][] = [];
+    const workloads: [Op, number][] = [...clientCounts.map((n): [Op, number] => ['write', n]), ...clientCounts.map((n): [Op, number] => ['read', n])];
+    for (const [op, clients] of workloads) {
+      const saved = [...written];
+      const o = await measure(ours, () => ourCounters(ours), op, clients);
+      // etcd writes the same keys (and reads the same ones) as ours did.
+      const oursWrote = [...written];
+      if (op === 'write') written.splice(0, written.length, ...saved);
+      const e = await measure(etcd, () => etcdCounters(etcd), op, clients, (leader, s) => profileEtcd(etcd.clientPort(leader), s));
+      // Reads then go over keys that both systems hold.
+      if (op === 'write') written.forEach((n, c) => (written[c] = Math.min(n, oursWrote[c]!)));
+      pairs.push([o, e]);
+      say(`${op} x${clients}: raft-kv ${f(o.opsPerSec, 0)}/s p50 ${f(o.p50)} ms | etcd ${f(e.opsPerSec, 0)}/s p50 ${f(e.p50)} ms | ratio ${f(o.opsPerSec / e.opsPerSec)}x`);
+    }
+    const table = mainTable(pairs);
+    const limits = limitsTable(pairs.flat());
+    const md = [
+      '## Side by side with etcd (`npm run bench:cluster`)',
+      '',
+      ...provenance(header),
+      `raft-kv: 3 nodes at the defaults (no RAFT_*/KV_*/LOG_* variables set: fsync on, RAFT_SNAPSHOT_THRESHOLD 50, access log on). etcd ${systems.etcdVersion}: 3 members at etcd's defaults (fsync on, --snapshot-count 100000), plus --enable-pprof (its profiler's HTTP handlers, used for the breakdown below; sampling costs etcd about 1% while a profile runs).`,
+      `One load generator for both (node-server/bench/http-load.ts): closed-loop HTTP/1.1 keep-alive clients, ${seconds} s per row, each system's leader as the endpoint; ours through PUT /set and GET /get, etcd through its v3 JSON gateway (POST /v3/kv/put, /v3/kv/range, linearizable). 8-byte keys, 256-byte values; etcd gets the same keys, base64-encoded as its gateway requires.`,
+      'Each row ran on raft-kv, then at once on etcd. The load generator runs on the same machine as the members and competes with them for the same cores.',
+      '',
+      table,
+      '',
+      '### What limits each number',
+      '',
+      'CPU ms/op: CPU time (user + system, from /proc/<pid>/stat) per successful operation, per process. "cores busy": all four processes together, in cores, averaged over the row; when it reaches the core count the row is CPU-bound. Durable writes: ours from the probe (each WAL write is one O_DSYNC write, i.e. a data sync), etcd from `etcd_disk_wal_fsync_duration_seconds`; entries per fsync: ours from /raft/status stats, etcd from proposals committed per WAL fsync. Stalls: the longest time our node\'s event loop could not run (perf_hooks histogram), in the row.',
+      '',
+      limits,
+      '',
+      'Where etcd\'s leader spends its CPU (its own profiler, `--enable-pprof`, 100 samples/s, over each row but its last second; stacks sorted into categories by node-server/bench/etcd-profile.ts). The first two categories are what the JSON gateway adds; a native gRPC client would not make etcd pay them:',
+      '',
+      ...pairs.map(([, e]) => `- ${profileLine(e)}`),
+      '',
+    ].join('\n');
+    saveSection('compare', { ...header, markdown: md, data: { seconds, clientCounts, etcdVersion: systems.etcdVersion, pairs } });
+    say(`\n${table}\n\n${limits}\n\nwritten to node-server/bench/results.md and results.json`);
+  } finally {
+    await systems.close();
   }
-  const stats = JSON.parse((await request(port + 1000, 'GET', '/raft/status')).body).stats as Record<string, number>;
-  process.stdout.write(`leader stats after the writes: ${JSON.stringify(stats)}\n`);
-  for (const clients of [1, Math.max(...clientCounts)]) {
-    const row = await run('read', clients, port);
-    rows.push(row);
-    process.stdout.write(`linearizable read x${clients}: ${row.opsPerSec.toFixed(0)}/s p50 ${row.p50.toFixed(2)} ms\n`);
-  }
-  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${os.platform()} ${os.release()}`;
-  const md = [
-    '# Cluster benchmark',
-    '',
-    `Run ${new Date().toISOString()} on ${machine}.`,
-    `3 nodes and the load generator on one machine, fsync on, ${seconds} s per run, closed loop against the leader,`,
-    `8-byte keys, 256-byte values, RAFT_SNAPSHOT_THRESHOLD=${snapshotThreshold}. Reads are linearizable (ReadIndex) on the leader.`,
-    `Load average at the start: ${loadAtStart} (other work on the machine slows every number here).`,
-    `Startup to serving /health (3 nodes started at once): ${startup.map((ms, i) => `${ids[i]} ${ms} ms`).join(', ')}.`,
-    `Leader batching after the write runs: ${JSON.stringify(stats)}.`,
-    'CPU ms/op is CPU time (user + system) per successful operation; it does not depend on how busy the machine is.',
-    '',
-    table(rows),
-    '',
-  ].join('\n');
-  fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify({ at: new Date().toISOString(), machine, loadAtStart, seconds, snapshotThreshold, startupMs: startup, leaderStats: stats, rows }, null, 2) + '\n');
-  fs.writeFileSync(path.join(here, 'results.md'), md);
-  process.stdout.write(`\n${table(rows)}\n\nwritten to node-server/bench/results.md and results.json\n`);
-  await stopNodes();
-  if (process.env.BENCH_KEEP_DATA) process.stdout.write(`node logs and data kept in ${dataDir}\n`);
-  else fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-main().catch((err) => {
-  process.stderr.write(`${String(err)}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:cluster failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,0 +1,106 @@
+/**
+ * The one load generator for every system the benchmarks measure: closed-loop clients over HTTP/1.1
+ * keep-alive connections, each sending its next request as soon as the previous one is answered.
+ * A KvTarget says how one system spells a write and a linearizable read (our KV API, etcd's v3 JSON
+ * gateway); everything else (connections, timing, percentiles) is shared, so the systems are
+ * measured the same way.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  raw: Buffer;
+}
+
+/** Enough sockets for the largest client count, so no request waits for a connection. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+const requestTimeoutMs = 10_000;
+
+export function httpRequest(port: number, method: string, pathAndQuery: string, body?: string, timeoutMs = requestTimeoutMs): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery, agent, headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: raw.toString('utf8'), raw });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The answer to one write or read, in terms both systems share. */
+export interface Outcome {
+  ok: boolean;
+  /** For a read: the value found (undefined: not found or failed). */
+  value?: string;
+  /** The endpoint the answer says leads (ours: a 409's hint), when it names one. */
+  leaderEndpoint?: number;
+  /** What went wrong, for the error tally (an HTTP status, or the transport error). */
+  error?: string;
+}
+
+/** One system's client API. Endpoints are member numbers 0..n-1. */
+export interface KvTarget {
+  readonly system: string;
+  readonly endpoints: number;
+  put(endpoint: number, key: string, value: string): Promise<Outcome>;
+  /** A linearizable read. */
+  get(endpoint: number, key: string): Promise<Outcome>;
+}
+
+/** Latencies in milliseconds, kept in a growing typed array (millions of samples, no boxing). */
+export class Latencies {
+  private samples = new Float64Array(1 << 16);
+  length = 0;
+
+  add(ms: number): void {
+    if (this.length === this.samples.length) {
+      const bigger = new Float64Array(this.samples.length * 2);
+      bigger.set(this.samples);
+      this.samples = bigger;
+    }
+    this.samples[this.length++] = ms;
+  }
+
+  /** Percentiles (0..1) of the samples so far, in one sort; NaN when there are none. */
+  percentiles(...ps: number[]): number[] {
+    const sorted = this.samples.slice(0, this.length).sort();
+    return ps.map((p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!));
+  }
+}
+
+/**
+ * Runs `clients` closed loops of `step` until every loop's step returns false. A step is one
+ * operation (with its own retries, if it makes any).
+ */
+export async function closedLoop(clients: number, step: (client: number) => Promise<boolean>): Promise<void> {
+  await Promise.all(Array.from({ length: clients }, async (_, client) => {
+    while (await step(client));
+  }));
+}
+
+/** Milliseconds since `start` (performance.now()). */
+export const since = (start: number): number => performance.now() - start;
+
+/** Keys of exactly 8 bytes for a number below 36^8: base 36, zero-padded. */
+export function key8(n: number): string {
+  return n.toString(36).padStart(8, '0');
+}
+
+/** A 256-byte value that differs per key (so a read can check it got this key's value). */
+export function value256(key: string): string {
+  return key.repeat(32);
+}
+
+export function describeError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code ?? (err instanceof Error ? err.message : String(err));
+}

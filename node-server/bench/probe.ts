@@ -1,0 +1,129 @@
+/**
+ * A measuring probe loaded into each benchmarked node (`node --import tsx --import probe.ts main.ts`)
+ * when BENCH_PROBE_PORT is set. It changes nothing the node does; it counts what the node cannot
+ * tell about itself yet, and answers GET http://127.0.0.1:<BENCH_PROBE_PORT>/ with:
+ *
+ * - durable writes: WAL segments are opened with O_DSYNC, so each write to one is a write plus a
+ *   data sync (the node's "fsync"); counted with bytes and time, sync and async;
+ * - explicit fsyncs (snapshot file, directories) with their time;
+ * - snapshot files written (snapshot.json.tmp opened -> renamed), with bytes and time;
+ * - the event loop's delay (perf_hooks histogram): how long the node could not answer anything;
+ * - the V8 heap.
+ *
+ * The delay histogram is reset by each GET, so the benchmark reads it per interval; the counters
+ * are cumulative. Its cost: two clock reads per write and fsync, and a 10 ms libuv timer.
+ * Needs: when a later node version exposes these counters itself (/raft/status), drop this file.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+interface Timed {
+  count: number;
+  bytes: number;
+  ms: number;
+  maxMs: number;
+}
+
+const timed = (): Timed => ({ count: 0, bytes: 0, ms: 0, maxMs: 0 });
+const counters = { walWrites: timed(), fsyncs: timed(), snapshotFiles: timed() };
+
+function note(t: Timed, ms: number, bytes: number): void {
+  t.count++;
+  t.bytes += bytes;
+  t.ms += ms;
+  if (ms > t.maxMs) t.maxMs = ms;
+}
+
+const walFds = new Set<number>();
+/** fd of an open snapshot.json.tmp -> when it was opened. */
+const snapshotFds = new Map<number, number>();
+let snapshotStartedAt = -1;
+let snapshotBytes = 0;
+
+function install(): void {
+  const original = { openSync: fs.openSync, closeSync: fs.closeSync, write: fs.write, writeSync: fs.writeSync, fsyncSync: fs.fsyncSync, renameSync: fs.renameSync };
+
+  fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+    const fd = (original.openSync as (...a: unknown[]) => number)(file, ...rest);
+    const name = String(file);
+    if (/wal-\d+\.log$/.test(name)) walFds.add(fd);
+    if (name.endsWith('snapshot.json.tmp')) {
+      snapshotFds.set(fd, performance.now());
+      snapshotStartedAt = performance.now();
+      snapshotBytes = 0;
+    }
+    return fd;
+  }) as typeof fs.openSync;
+
+  fs.closeSync = ((fd: number) => {
+    walFds.delete(fd);
+    snapshotFds.delete(fd);
+    return original.closeSync(fd);
+  }) as typeof fs.closeSync;
+
+  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+    const start = performance.now();
+    const n = (original.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+    if (walFds.has(fd)) note(counters.walWrites, performance.now() - start, n);
+    if (snapshotFds.has(fd)) snapshotBytes += n;
+    return n;
+  }) as typeof fs.writeSync;
+
+  fs.write = ((fd: number, ...rest: unknown[]) => {
+    if (!walFds.has(fd)) return (original.write as (...a: unknown[]) => void)(fd, ...rest);
+    const start = performance.now();
+    const callback = rest.pop() as (err: Error | null, n: number, ...more: unknown[]) => void;
+    return (original.write as (...a: unknown[]) => void)(fd, ...rest, (err: Error | null, n: number, ...more: unknown[]) => {
+      if (!err) note(counters.walWrites, performance.now() - start, n);
+      callback(err, n, ...more);
+    });
+  }) as typeof fs.write;
+
+  fs.fsyncSync = ((fd: number) => {
+    const start = performance.now();
+    original.fsyncSync(fd);
+    note(counters.fsyncs, performance.now() - start, 0);
+  }) as typeof fs.fsyncSync;
+
+  fs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
+    original.renameSync(from, to);
+    if (String(from).endsWith('snapshot.json.tmp') && snapshotStartedAt >= 0) {
+      note(counters.snapshotFiles, performance.now() - snapshotStartedAt, snapshotBytes);
+      snapshotStartedAt = -1;
+    }
+  }) as typeof fs.renameSync;
+
+  // Named imports of node:fs (import { openSync } from 'node:fs') see the wrappers too.
+  syncBuiltinESMExports();
+}
+
+function serve(port: number): void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const server = http.createServer((_req, res) => {
+    const body = {
+      ...counters,
+      eventLoopDelay: { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, meanMs: delay.mean / 1e6 },
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    };
+    delay.reset();
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  });
+  server.listen(port, '127.0.0.1');
+  // The probe must not keep a node alive that is shutting down.
+  server.unref();
+}
+
+const probePort = Number(process.env.BENCH_PROBE_PORT);
+if (Number.isInteger(probePort) && probePort > 0) {
+  install();
+  serve(probePort);
+}
+
+export type ProbeReading = typeof counters & {
+  eventLoopDelay: { maxMs: number; p99Ms: number; meanMs: number };
+  heapUsedBytes: number;
+};

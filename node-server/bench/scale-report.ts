@@ -1,0 +1,84 @@
+/**
+ * The scale probe's results and how they are printed: a row per window, and the summary against
+ * the goals of the scale issue (ours beside etcd).
+ */
+import { markdownTable } from './results';
+import { mib } from './proc';
+
+export const liveDataBytes = (n: number): number => n * (8 + 256);
+export const f = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+export interface WindowRow {
+  from: number;
+  to: number;
+  seconds: number;
+  writesPerSec: number;
+  p50: number;
+  p99: number;
+  elections: number;
+  retries: number;
+  rssBytes: number[];
+  diskBytes: number[];
+  /** Ours: the longest event-loop stall of each node in the window, snapshot files written in it (all nodes) and seconds spent writing them. */
+  stallMs: number[] | null;
+  snapshotFiles: number | null;
+  snapshotFileSeconds: number | null;
+}
+
+export interface ScaleResult {
+  system: string;
+  keysWritten: number;
+  stoppedEarly: boolean;
+  windows: WindowRow[];
+  restart: { lastKeyReadMs: number; perMemberMs: number[]; answeringMs: number[]; leaderMs: number } | null;
+  catchUp: { ms: number; targetIndex: number; snapshotIndex: number | undefined; writesPerSec: number; retries: number } | null;
+  errors: string[];
+}
+
+export function windowTable(r: ScaleResult): string {
+  const showStall = r.windows.some((w) => w.stallMs);
+  const rows = r.windows.map((w) => [
+    `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), String(w.elections), String(w.retries),
+    w.rssBytes.map(mib).join(' / '), w.diskBytes.map(mib).join(' / '),
+    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
+  ]);
+  return markdownTable(
+    ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
+      ...(showStall ? ['longest event-loop stall ms', 'snapshot files written (s writing)'] : [])],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const] : [])], rows);
+}
+
+interface Summary {
+  label: string;
+  value: (r: ScaleResult) => number;
+  digits: number;
+  goal: string;
+  met: (ours: number, etcd: number) => boolean | null;
+}
+
+const lastWindow = (r: ScaleResult): WindowRow | undefined => r.windows[r.windows.length - 1];
+const summaries = (requestedKeys: number): Summary[] => [
+  { label: 'keys written', value: (r) => r.keysWritten, digits: 0, goal: `${requestedKeys}`, met: (o) => o >= requestedKeys },
+  { label: 'writes/s, first window', value: (r) => r.windows[0]?.writesPerSec ?? NaN, digits: 0, goal: '', met: () => null },
+  { label: 'writes/s, last window', value: (r) => lastWindow(r)?.writesPerSec ?? NaN, digits: 0, goal: '', met: () => null },
+  { label: 'last / first window', value: (r) => (lastWindow(r)?.writesPerSec ?? NaN) / (r.windows[0]?.writesPerSec ?? NaN), digits: 2, goal: '>= 0.9', met: (o) => o >= 0.9 },
+  { label: 'elections during the load', value: (r) => r.windows.reduce((a, w) => a + w.elections, 0), digits: 0, goal: '0', met: (o) => o === 0 },
+  { label: 'client retries during the load', value: (r) => r.windows.reduce((a, w) => a + w.retries, 0), digits: 0, goal: '0', met: (o) => o === 0 },
+  { label: 'largest RSS at the end, MiB', value: (r) => Math.max(...(lastWindow(r)?.rssBytes ?? [NaN])) / 2 ** 20, digits: 0, goal: '', met: () => null },
+  { label: 'largest RSS / live data', value: (r) => Math.max(...(lastWindow(r)?.rssBytes ?? [NaN])) / liveDataBytes(r.keysWritten), digits: 2, goal: '<= 3', met: (o) => o <= 3 },
+  { label: 'largest disk at the end, MiB', value: (r) => Math.max(...(lastWindow(r)?.diskBytes ?? [NaN])) / 2 ** 20, digits: 0, goal: '', met: () => null },
+  { label: 'restart: last key reads, ms', value: (r) => r.restart?.lastKeyReadMs ?? NaN, digits: 0, goal: '<= 3000 and <= etcd', met: (o, e) => o <= 3000 && o <= e },
+  { label: 'restart: slowest member serves it, ms', value: (r) => Math.max(...(r.restart?.perMemberMs ?? [NaN])), digits: 0, goal: '', met: () => null },
+  { label: 'wiped follower caught up, ms', value: (r) => r.catchUp?.ms ?? NaN, digits: 0, goal: 'reported', met: (o) => Number.isFinite(o) },
+  { label: 'writes/s while it caught up', value: (r) => r.catchUp?.writesPerSec ?? NaN, digits: 0, goal: '', met: () => null },
+];
+
+export function summaryTable(ours: ScaleResult | undefined, etcd: ScaleResult | undefined, requestedKeys: number): string {
+  const rows = summaries(requestedKeys).map((s) => {
+    const o = ours ? s.value(ours) : NaN;
+    const e = etcd ? s.value(etcd) : NaN;
+    const met = ours ? s.met(o, e) : null;
+    return [s.label, f(o, s.digits), f(e, s.digits), s.goal, met === null ? '' : met ? 'yes' : '**no**'];
+  });
+  return markdownTable(['', 'raft-kv', 'etcd', 'goal (issue 9)', 'met'], ['l', 'r', 'r', 'l', 'l'], rows);
+}
