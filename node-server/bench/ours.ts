@@ -13,10 +13,10 @@ import type { HttpAnswer, KvTarget, Outcome } from './http-load';
 import { describeError, httpRequest } from './http-load';
 import type { ProbeReading } from './probe';
 import { waitFor } from './proc';
+import { nodeLauncher } from '../src/supervisor/node-processes';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const mainScript = path.join(root, 'node-server/src/main.ts');
 const probeScript = path.join(here, 'probe.ts');
 /** Extra Node.js flags for the nodes, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' for a CPU profile of each. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -77,7 +77,7 @@ export class OurCluster implements KvTarget {
       BENCH_PROBE_PORT: String(this.portBase + 2000 + i),
     });
     const log = fs.openSync(path.join(this.dataDir, `${this.ids[i]}.log`), 'a');
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', probeScript, mainScript], { cwd: root, env, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', probeScript, nodeLauncher], { cwd: root, env, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     this.children[i] = child;
     this.exits[i] = new Promise((resolve) => child.once('exit', () => {

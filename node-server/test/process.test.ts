@@ -7,13 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '@raft-kv/core/scenarios';
 import { describe, expect, it } from 'vitest';
+import { nodeLauncher } from '../src/supervisor/node-processes';
 import { clusterPerTest, startedProcesses } from './support/process-cluster';
 
 const startCluster = clusterPerTest();
 
 /** Runs main.ts with `env` until it exits; returns its exit code and output. */
 function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'node-server/src/main.ts'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [nodeLauncher], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   startedProcesses.add(child);
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));

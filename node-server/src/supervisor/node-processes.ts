@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { NodeId } from '@raft-kv/core';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const mainScript = path.join(repoRoot, 'node-server/src/main.ts');
+/** Runs one node from its bundle, built when the sources changed (node-server/bin/raft-node.mjs). */
+export const nodeLauncher = path.join(repoRoot, 'node-server/bin/raft-node.mjs');
 
 export interface NodeSpec {
   id: NodeId;
@@ -148,7 +149,7 @@ export class NodeProcesses {
   start(id: NodeId): void {
     const t = this.get(id);
     if (t.child) return;
-    const [file, ...args] = [...(this.options.launchPrefix?.(id) ?? []), process.execPath, '--import', 'tsx', mainScript];
+    const [file, ...args] = [...(this.options.launchPrefix?.(id) ?? []), process.execPath, nodeLauncher];
     const child = spawn(file!, args, { cwd: repoRoot, env: this.envFor(id), stdio: ['pipe', 'pipe', 'pipe'] });
     t.child = child;
     t.state = 'starting';

@@ -14,9 +14,9 @@ import type { ApiResponse, NodeId } from '@raft-kv/core';
 import type { ClusterDriver, ClusterOptions, NodeStatus } from '@raft-kv/core/scenarios';
 import { limits } from '@raft-kv/core/scenarios';
 import { afterAll, afterEach, expect } from 'vitest';
+import { nodeLauncher } from '../../src/supervisor/node-processes';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const mainScript = path.join(root, 'node-server/src/main.ts');
 
 /** Every child ever started by any cluster in this process, for the leak check. */
 export const startedProcesses = new Set<ChildProcess>();
@@ -152,7 +152,7 @@ export class ProcessCluster implements ClusterDriver {
   private async spawnNode(id: NodeId): Promise<void> {
     const node = this.node(id);
     if (node.child) throw new Error(`${id} is already running`);
-    const child = spawn(process.execPath, ['--import', 'tsx', mainScript], { cwd: root, env: this.envFor(id), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [nodeLauncher], { cwd: root, env: this.envFor(id), stdio: ['ignore', 'pipe', 'pipe'] });
     startedProcesses.add(child);
     node.child = child;
     node.applied = [];
