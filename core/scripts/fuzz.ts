@@ -41,7 +41,16 @@ function parseArgs(argv: string[]) {
 }
 
 function runJob(job: Job): FuzzResult {
-  return runFuzz({ seed: job.seed, nodes: job.nodes, faults: job.faults, ...(job.faultPhaseMs ? { faultPhaseMs: job.faultPhaseMs } : {}) });
+  try {
+    return runFuzz({ seed: job.seed, nodes: job.nodes, faults: job.faults, ...(job.faultPhaseMs ? { faultPhaseMs: job.faultPhaseMs } : {}) });
+  } catch (err) {
+    // A broken invariant inside a node (an assertion) is a failure of this seed, not of the sweep.
+    const where = err instanceof Error ? (err.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' < ') : '';
+    return {
+      seed: job.seed, nodes: job.nodes, ok: false, failures: [`crashed: ${err instanceof Error ? err.message : String(err)} (${where})`],
+      ops: 0, faultsInjected: {}, simulatedMs: 0, linearizability: 'unknown', snapshotsInstalled: 0, snapshotChunks: 0, configChanges: 0, transfers: 0,
+    };
+  }
 }
 
 async function main(): Promise<void> {

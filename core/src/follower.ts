@@ -106,7 +106,9 @@ export function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
   }
   let incoming = r.incoming;
   if (!incoming || !isSameSnapshot(incoming.meta, m.meta)) {
-    if (m.chunk !== 0) return r.send(snapshotResponse(r, m, { nextChunk: 0 }));
+    // A snapshot completed a moment ago is installed with the next Ready; a newer one starts after
+    // that (its chunk 0 would replace the other's chunks before they are installed).
+    if (m.chunk !== 0 || log.unstable.snapshot !== null) return r.send(snapshotResponse(r, m, { nextChunk: 0 }));
     incoming = r.incoming = { meta: m.meta, received: 0 };
   }
   if (m.chunk !== incoming.received) return r.send(snapshotResponse(r, m, { nextChunk: incoming.received }));

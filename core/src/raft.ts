@@ -76,6 +76,13 @@ export class Raft {
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
     this.incoming = initial.incoming ? { ...initial.incoming } : null;
+    // Every chunk of a snapshot was made durable, but a crash came before it was installed: install it now.
+    const held = this.incoming;
+    if (held && held.received === held.meta.chunkCount && held.meta.index > this.log.committed && !this.log.matchTerm(held.meta.index, held.meta.term)) {
+      this.log.restore(held.meta);
+      this.membership.noteRestored(held.meta.index, held.meta.config);
+      this.incoming = null;
+    }
     this.resetElectionTimer();
   }
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstallSnapshot, Message } from '../src/index';
 import { Simulation } from '../src/sim';
-import { TestCluster, newNode } from './harness';
+import { TestCluster, handleReady, newNode } from './harness';
 
 const voters = ['n1', 'n2', 'n3'];
 
@@ -157,5 +157,36 @@ describe('chunked snapshots in the simulator', () => {
     expect(chunkCount).toBeGreaterThan(5);
     expect(installs.length).toBeGreaterThan(0);
     expect(sim.violations).toEqual([]);
+  });
+});
+
+describe('chunked snapshots: the edges', () => {
+  it('chunk 0 of a newer snapshot right after the last chunk of another waits until that one is installed', () => {
+    const { c, n1 } = leaderAheadOfN3({ snapshotChunksInflightMax: 64 });
+    const n3 = c.node('n3');
+    const first = n1.storage.snapshot();
+    // Deliver every chunk of the first snapshot to n3 by hand, then chunk 0 of a newer one, before n3 takes a Ready.
+    for (let chunk = 0; chunk < first.chunkCount; chunk++) {
+      n3.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n3', term: n1.raft.term, meta: first, chunk, data: n1.storage.snapshotChunk(chunk), seq: chunk + 1 });
+    }
+    const newer = { ...first, index: first.index + 1, chunkCount: 1, bytes: 9 };
+    n3.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n3', term: n1.raft.term, meta: newer, chunk: 0, data: '{"kv":[]}', seq: 999 });
+    const rd = handleReady(n3);
+    expect(rd.snapshot?.index).toBe(first.index);
+    expect(n3.storage.snapshot().index).toBe(first.index);
+    expect(rd.messages.map((m) => m.message).at(-1)).toMatchObject({ type: 'InstallSnapshotResponse', snapshotIndex: newer.index, nextChunk: 0 });
+  });
+
+  it('a follower that made every chunk durable but crashed before installing installs it when it restarts', () => {
+    const { c, n1, chunkCount } = leaderAheadOfN3({ snapshotChunksInflightMax: 64 });
+    const n3 = c.node('n3');
+    const meta = n1.storage.snapshot();
+    // The chunks reach n3's disk; the install, in the same write, is lost (a torn write).
+    for (let chunk = 0; chunk < chunkCount; chunk++) n3.storage.receiveChunk({ meta, chunk, data: n1.storage.snapshotChunk(chunk) });
+    const restarted = newNode('n3', voters, {}, n3.storage);
+    const rd = handleReady(restarted);
+    expect(rd.snapshot).toEqual(meta);
+    expect(restarted.storage.snapshot().index).toBe(meta.index);
+    expect(restarted.kv.entries()).toEqual(n1.kv.entries());
   });
 });
