@@ -17,3 +17,4 @@ export * from './sim-scenario';
 export * from './sim-helpers';
 export * from './paper';
 export { figure8Safe, figure8Unsafe } from './figure8';
+export * from './protocol';
