@@ -133,7 +133,7 @@ export class Engine implements GuidedHost {
         this.travel('run until', () => playback.runUntil(this.world(), command.until));
         break;
       case 'setSpeed':
-        this.speed = clampSpeed(command.speed);
+        this.setSpeed(command.speed);
         break;
       case 'seek':
         this.travel('time travel', () => playback.seek(this.world(), command.at));
@@ -204,6 +204,8 @@ export class Engine implements GuidedHost {
 
   setSpeed(speed: number): void {
     this.speed = clampSpeed(speed);
+    // Time owed from frames at the old speed would otherwise run at once (a fast blink before a slow part).
+    this.debtMs = 0;
   }
 
   nextSeq(): number {

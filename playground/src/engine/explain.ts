@@ -49,6 +49,8 @@ export function whySent(flight: InFlightMessage): string {
 function decision(flight: InFlightMessage, log: readonly TimedEvent[]): string | null {
   const m = flight.message;
   const after = (e: TimedEvent) => e.at >= flight.deliverAt - 1e-9;
+  /** What happened at the moment it arrived. */
+  const delivered = log.filter((e) => Math.abs(e.at - flight.deliverAt) < 1e-9);
   const find = (ok: (e: Event) => boolean, from = 0): RaftEvent | null => {
     for (let i = from; i < log.length; i++) if (after(log[i]!) && ok(log[i]!.event)) return log[i]!.event as RaftEvent;
     return null;
@@ -65,6 +67,10 @@ function decision(flight: InFlightMessage, log: readonly TimedEvent[]): string |
       const e = find((x) => (x.type === 'appendAccepted' || x.type === 'appendRejected') && x.node === m.to && x.leader === m.from && x.prevLogIndex === m.prevLogIndex);
       if (e?.type === 'appendRejected') return `${m.to} refused: ${appendRejection(e)}.`;
       if (e?.type === 'appendAccepted') return `${m.to} accepted: its entry at ${m.prevLogIndex} has term ${m.prevLogTerm}, so it appended ${e.count} entr${e.count === 1 ? 'y' : 'ies'} (now matches up to ${e.matchIndex}).`;
+      // Accepting a heartbeat records no event (refusing one does): none at its arrival means accepted.
+      if (m.entries.length === 0 && !delivered.some(({ event: x }) => x.type === 'appendRejected' && x.node === m.to)) {
+        return `${m.to} accepted it: ${m.from} leads term ${m.term}, so ${m.to} starts its election timer over${m.leaderCommit > 0 ? ` and may commit up to ${m.leaderCommit}` : ''}.`;
+      }
       return null;
     }
     default:

@@ -1,6 +1,6 @@
 /**
  * "Start here": the first election, narrated, at a pace a newcomer can follow. The wait for the
- * first timeout passes quickly (1x); when a node's timer runs out the run slows to 0.02x, so the
+ * first timeout passes quickly (1x); when a node's timer runs out the run slows to 0.01x, so the
  * pre-vote, the vote and the leader's first entry each take seconds on screen.
  */
 import type { NodeId } from '@raft-kv/core';
@@ -10,8 +10,8 @@ import { playgroundSimConfig, withRulesOff } from './sim-config';
 
 /** Fast enough that the wait for the first timeout is short. */
 const waitingSpeed = 1;
-/** Slow enough that one message crossing a link (5-15 ms) takes a quarter to three quarters of a second. */
-const electionSpeed = 0.02;
+/** Slow enough that one message crossing a link (5-15 ms) takes half a second to a second and a half. */
+const electionSpeed = 0.01;
 
 export const startHere: GuidedScenario = {
   info: {

@@ -21,7 +21,7 @@ export function MessageLayer({ layout }: { layout: Record<string, Point> }) {
   const now = useSmoothNow(!reduced);
   if (!messages) return null;
   return (
-    <div className="messages" aria-label="Messages in flight" data-testid="messages" data-motion={reduced ? 'reduced' : 'glide'}>
+    <div className="messages" aria-label="Messages in flight" data-testid="wire" data-motion={reduced ? 'reduced' : 'glide'}>
       {messages.map((m) => {
         const from = layout[m.from];
         const to = layout[m.to];

@@ -30,9 +30,9 @@ function MessageInspector() {
       <h2>{m.type} {m.from} → {m.to}</h2>
       {story && (
         <div className="story">
-          <p data-testid="message-why">{story.why}</p>
-          {story.verdict && <p data-testid="message-verdict" className="verdict">{story.verdict}</p>}
-          <p className="fate" data-testid="message-fate">
+          <p data-testid="inspector-why">{story.why}</p>
+          {story.verdict && <p data-testid="inspector-verdict" className="verdict">{story.verdict}</p>}
+          <p className="fate" data-testid="inspector-fate">
             Fate: <strong>{story.fateText}</strong>
             {story.delayedMs > 0 ? ` · you delayed it ${Math.round(story.delayedMs)} ms` : ''}{story.copies > 0 ? ` · you duplicated it (${story.copies} extra cop${story.copies === 1 ? 'y' : 'ies'})` : ''}
           </p>

@@ -102,7 +102,7 @@ function LogViewport({ first, last, lo, hi, follow, children }: ViewportProps) {
     };
   }, [first, lo, hi, follow, setLogView]);
   return (
-    <div className="log-viewport" ref={ref} data-testid="log-viewport" role="rowgroup">
+    <div className="log-viewport" ref={ref} data-testid="logs-viewport" role="rowgroup">
       <div className="log-canvas" style={{ width }}>{children}</div>
     </div>
   );

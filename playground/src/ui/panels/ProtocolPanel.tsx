@@ -8,6 +8,7 @@ import type { ProtocolName } from '../../engine/protocol';
 import { toggleScenario } from '../../engine/scenario-ids';
 import { useActions, usePlayground } from '../context';
 import { Term } from '../learn/Term';
+import { usePendingChoice } from '../usePendingValue';
 import { showStage } from './ScenarioPanel';
 
 export const protocolIds: Record<ProtocolName, string> = {
@@ -39,7 +40,8 @@ export function ProtocolPanel() {
 }
 
 function Rule({ name, label, prevents }: (typeof rules)[number]) {
-  const on = usePlayground((s) => s.sim?.lab?.protocol[name] ?? true);
+  const actual = usePlayground((s) => s.sim?.lab?.protocol[name] ?? true);
+  const [on, choose] = usePendingChoice(actual);
   const scenario = toggleScenario[name];
   const status = usePlayground((s) => s.sim?.scenarioStatus[scenario] ?? 'idle');
   const ranHere = usePlayground((s) => s.sim?.scenarioRun?.id === scenario);
@@ -48,14 +50,17 @@ function Rule({ name, label, prevents }: (typeof rules)[number]) {
   return (
     <li className="rule">
       <label className="check">
-        <input type="checkbox" data-testid={`protocol-${id}`} checked={on} onChange={(e) => a.setProtocol(name, e.target.checked)} />
+        <input type="checkbox" data-testid={`protocol-${id}`} checked={on} onChange={(e) => {
+          choose(e.target.checked);
+          a.setProtocol(name, e.target.checked);
+        }} />
         {label}
       </label>
       <span className="quiet prevents">prevents {prevents}.</span>
       <span className="rule-run">
         <button type="button" data-testid={`protocol-with-${id}`} onClick={() => { a.runToggleScenario(name, true); showStage(); }} title={`Run ${scenario} with this rule`}>with</button>
         <button type="button" data-testid={`protocol-without-${id}`} onClick={() => { a.runToggleScenario(name, false); showStage(); }} title={`Run ${scenario} without this rule`}>without</button>
-        <span className={`status status-${ranHere ? status : 'idle'}`} data-testid={`protocol-result-${id}`} data-status={ranHere ? status : 'idle'} data-rule={on ? 'on' : 'off'}>
+        <span className={`status status-${ranHere ? status : 'idle'}`} data-testid={`protocol-result-${id}`} data-status={ranHere ? status : 'idle'} data-rule={actual ? 'on' : 'off'}>
           {ranHere ? (status === 'pass' ? '✓ pass' : status === 'fail' ? '✗ fail' : status === 'running' ? 'running…' : '') : ''}
         </span>
       </span>
