@@ -27,7 +27,7 @@ function CurrentRun() {
   }, [lines]);
   if (!run || !info) return null;
   return (
-    <div className={`current-run status-${status}`} data-testid="scenario-run" data-scenario={run.id} data-status={status}>
+    <div className={`current-run run-${status}`} data-testid="scenario-run" data-scenario={run.id} data-status={status}>
       <h3>{info.id === 'start-here' ? info.title : `${info.id}: ${info.title}`}</h3>
       <ol className="narration" ref={list} aria-live="polite">
         {run.narration.map((n, i) => <li key={i}><time>{(n.at / 1000).toFixed(2)} s</time> {n.text}</li>)}
@@ -42,7 +42,7 @@ function LoadedRun() {
   if (!loaded) return null;
   const verdict = loaded.status === 'pass' ? 'every check holds' : loaded.status === 'fail' ? 'a check failed' : 'replayed (nothing to check)';
   return (
-    <div className={`current-run status-${loaded.status}`} data-testid="loaded-run" data-status={loaded.status}>
+    <div className={`current-run run-${loaded.status}`} data-testid="loaded-run" data-status={loaded.status}>
       <h3>{loaded.title ?? 'A shared run'}: {verdict}</h3>
       {loaded.results.length > 0 && (
         <ul className="checks">
