@@ -105,6 +105,8 @@ test('the logs scroll over every index, draw the snapshot prefix, and their inde
   await openPlayground(page, { seed: 5, nodes: 3, speed: 50, extra: 'load=50' });
   await expect.poll(async () => Number(await page.getByTestId('log-grid').getAttribute('data-last')), { timeout: 60_000 }).toBeGreaterThan(1200);
   await page.getByTestId('play-pause').click();
+  // Read the log's end once the engine has stopped (the button flips with the snapshot that says so).
+  await expect(page.getByTestId('play-pause')).toHaveAccessibleName('Play');
   const grid = page.getByTestId('log-grid');
   const last = Number(await grid.getAttribute('data-last'));
   // The view follows the end; the snapshot block covers the compacted prefix.
