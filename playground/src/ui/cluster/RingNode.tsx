@@ -55,7 +55,7 @@ export function RingNode({ id, ids, layout, minority }: Props) {
       {!node.up && <path className="down-cross" d="M -14 -14 L 14 14 M 14 -14 L -14 14" />}
       <text className="node-role" y={nodeRadius + 20}>{roleLabel(node)}{node.up && node.votedFor && node.role === 'follower' ? ` · voted ${node.votedFor}` : ''}</text>
       {node.votes && <VoteDots node={node} ids={ids} />}
-      {minority && <text className="minority-label" y={-(nodeRadius + 30)}>minority</text>}
+      {minority && <text className="minority-label" y={nodeRadius + 34}>minority</text>}
       {node.persisting && <circle className="disk-dot" cx={nodeRadius - 6} cy={-nodeRadius + 6} r={4}><title>writing to disk</title></circle>}
     </g>
   );
