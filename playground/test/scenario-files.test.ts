@@ -52,5 +52,6 @@ describe('scenario files', () => {
       .toThrow(/out of order/);
     expect(() => parseScenario({ format: 'other', setup: {} })).toThrow(ScenarioFileError);
     expect(() => parseScenario({ setup: { seed: 1, nodeCount: 3 }, expect: [{ at: 1, check: 'magic' }] })).toThrow(/unknown check/);
+    expect(() => parseScenario({ setup: { seed: 1, nodeCount: 3 }, at: 1e12 })).toThrow(/an hour of simulated time/);
   });
 });

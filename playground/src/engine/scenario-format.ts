@@ -28,6 +28,9 @@ export interface ScenarioFile extends SharedRun {
   version: number;
 }
 
+/** The longest run a file or a link may ask for (it is replayed at once, in the page's worker). */
+export const simulatedTimeMax = 3_600_000;
+
 export class ScenarioFileError extends Error {
   override name = 'ScenarioFileError';
 }
@@ -38,6 +41,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const num = (v: unknown, what: string, min = 0): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ScenarioFileError(`${what} must be a number >= ${min}`);
   return v;
+};
+/** A simulated time: at most an hour. */
+const time = (v: unknown, what: string): number => {
+  const t = num(v, what);
+  if (t > simulatedTimeMax) throw new ScenarioFileError(`${what} is past ${simulatedTimeMax} ms (an hour of simulated time)`);
+  return t;
 };
 const str = (v: unknown, what: string): string => {
   if (typeof v !== 'string') throw new ScenarioFileError(`${what} must be a string`);
@@ -145,7 +154,7 @@ export function parseScript(v: unknown, nodeCount: number): ScriptEntry[] {
   let last = { step: 0, at: 0 };
   return v.map((e, i) => {
     if (!isObject(e)) throw new ScenarioFileError(`script[${i}] must be an object`);
-    const entry: ScriptEntry = { step: num(e.step, `script[${i}].step`), at: num(e.at, `script[${i}].at`), action: parseAction(e.action, ids, `script[${i}].action`) };
+    const entry: ScriptEntry = { step: num(e.step, `script[${i}].step`), at: time(e.at, `script[${i}].at`), action: parseAction(e.action, ids, `script[${i}].action`) };
     if (entry.step < last.step || entry.at < last.at) throw new ScenarioFileError(`script[${i}] is out of order (step and time never go back)`);
     last = entry;
     return entry;
@@ -155,7 +164,7 @@ export function parseScript(v: unknown, nodeCount: number): ScriptEntry[] {
 function parseExpectation(v: unknown, ids: readonly string[], i: number): Expectation {
   const what = `expect[${i}]`;
   if (!isObject(v)) throw new ScenarioFileError(`${what} must be an object`);
-  const at = num(v.at, `${what}.at`);
+  const at = time(v.at, `${what}.at`);
   const node = () => {
     const id = str(v.node, `${what}.node`);
     if (!ids.includes(id)) throw new ScenarioFileError(`${what}.node: no node ${id}`);
@@ -188,7 +197,7 @@ export function parseScenario(v: unknown): SharedRun {
   const script = parseScript(v.script ?? [], setup.nodeCount);
   const ids = nodeIdsFor(setup.nodeCount);
   const run: SharedRun = { setup, script };
-  if (v.at !== undefined) run.at = num(v.at, 'at');
+  if (v.at !== undefined) run.at = time(v.at, 'at');
   if (v.title !== undefined) run.title = str(v.title, 'title');
   if (v.expect !== undefined) {
     if (!Array.isArray(v.expect)) throw new ScenarioFileError('expect must be a list');

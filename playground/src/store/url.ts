@@ -8,7 +8,7 @@
 import type { ProtocolToggles, RunSetup, SharedRun } from '../engine/protocol';
 import { fullProtocol, protocolNames } from '../engine/protocol';
 import { fromBase64Url, toBase64Url } from '../engine/script';
-import { parseScenario, parseScript } from '../engine/scenario-format';
+import { parseScenario, parseScript, simulatedTimeMax } from '../engine/scenario-format';
 
 export interface UrlParams {
   seed: number;
@@ -62,7 +62,7 @@ function sharedFrom(q: URLSearchParams, setup: RunSetup): SharedRun | null {
   const t = num(q.get('t'));
   if (script === null && t === null) return null;
   const run: SharedRun = { setup, script: script === null ? [] : parseScript(JSON.parse(fromBase64Url(script)), setup.nodeCount) };
-  if (t !== null && t >= 0) run.at = t;
+  if (t !== null && t >= 0) run.at = Math.min(t, simulatedTimeMax);
   return run;
 }
 
