@@ -130,6 +130,23 @@ describe('challenges', () => {
     expect(challenge(s, 'snapshot').how).toContain(`sent ${follower} a snapshot`);
   });
 
+  it('a stale read: only once ReadIndex is off, and the old leader answers a read after a newer write', async () => {
+    const e = start({ speed: 20, setup: setupOf({ seed: 2, protocol: { ...fullProtocol, readIndex: false } }) });
+    const old = leaderOf(await e.until((s) => leaderOf(s) !== undefined && s.nodes.every((n) => n.commitIndex >= 1)))!.id;
+    e.engine.handle({ type: 'client', op: 'put', target: old, key: 'x', value: '1', stale: false });
+    await e.until((s) => s.client[0]?.status === 200 && s.nodes.every((n) => n.kv?.some(([k]) => k === 'x')));
+    e.engine.handle({ type: 'act', action: { type: 'isolate', node: old } });
+    const newLeader = (s: SimSnapshot) => s.nodes.find((n) => n.displayRole === 'leader' && n.id !== old);
+    const fresh = newLeader(await e.until((s) => newLeader(s) !== undefined))!.id;
+    e.engine.handle({ type: 'client', op: 'put', target: fresh, key: 'x', value: '2', stale: false, retry: true });
+    await e.until((s) => s.client[0]?.status === 200);
+    expect(challenge(e.last(), 'stale-read').achieved).toBe(false);
+    e.engine.handle({ type: 'client', op: 'get', target: old, key: 'x', value: '', stale: false });
+    const s = await e.until((x) => challenge(x, 'stale-read').achieved);
+    expect(s.client[0]).toMatchObject({ status: 200, body: { value: '1' } });
+    expect(s.linearizability.verdict).toBe('not_linearizable');
+  });
+
   it('guided runs do not count', async () => {
     const e = start({ speed: 100, setup: setupOf({ seed: 5 }) });
     e.engine.handle({ type: 'runScenario', id: 'partitioned-old-leader' });
