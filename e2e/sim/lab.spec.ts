@@ -192,6 +192,14 @@ test('scenario files: export a run, import it in a fresh page (same verdict), an
     await fresh.getByTestId('import-scenario').setInputFiles(file);
     await expect(fresh.getByTestId('loaded-run')).toHaveAttribute('data-status', 'pass');
     await expect(fresh.getByTestId('state-hash')).toHaveAttribute('data-hash', (await page.getByTestId('state-hash').getAttribute('data-hash'))!);
+    // The same run opened from a scenario link: the same verdict.
+    await page.getByTestId('scenario-link').click();
+    const link = (await page.getByTestId('share-link').getAttribute('href'))!;
+    expect(new URL(link).searchParams.get('scenario')).not.toBeNull();
+    const byLink = await browser.newPage();
+    await byLink.goto(link);
+    await expect(byLink.getByTestId('loaded-run')).toHaveAttribute('data-status', 'pass');
+    await byLink.close();
     // A changed expectation fails, in the page too.
     const wrong = { ...exported, expect: exported.expect.map((e: { check: string; node: string | null }) => (e.check === 'leader' ? { ...e, node: leader } : e)) };
     writeFileSync(join(dir, 'wrong.json'), JSON.stringify(wrong));
