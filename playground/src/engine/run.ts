@@ -15,7 +15,7 @@ import type { SimCheckpoint, SimConfigInput } from '@raft-kv/core/sim';
 import { Simulation, cloneState } from '@raft-kv/core/sim';
 import { assert } from '@raft-kv/core';
 import type { ClientsState } from './clients';
-import { emptyClients, leaderForClient, startRequest, tickClients } from './clients';
+import { emptyClients, startRequest, tickClients } from './clients';
 import type { LearnerAction, RunSetup, ScriptEntry } from './protocol';
 
 /** How often (simulated ms) the clients and the load generator act. */
@@ -173,11 +173,6 @@ export class Run {
 
   get loadOpsPerSec(): number {
     return this.state.load.opsPerSec;
-  }
-
-  /** "The leader" for a panel request, as it would be resolved now. */
-  leaderForClient(): string {
-    return leaderForClient(this.sim);
   }
 
   checkpoint(): RunCheckpoint {

@@ -4,11 +4,11 @@
  * there are three clients; one that retries follows a 409's leader hint and tries another node
  * after a failure, and each request shows its tries, its retries and its latency.
  */
+import { clientNames } from '../../engine/clients';
 import type { ClientRequestView } from '../../engine/protocol';
 import { explainResponse, formatTime, requestLine, responseLine, selectIsLive, selectNodeIds } from '../../store/selectors';
 import { useActions, usePlayground } from '../context';
 
-const clients = ['c1', 'c2', 'c3'];
 
 export function ClientPanel() {
   return (
@@ -32,7 +32,7 @@ function ClientForm() {
         <label>
           client
           <select data-testid="client-name" value={ui.clientName} onChange={(e) => a.setClientName(e.target.value)} aria-label="Client">
-            {clients.map((c) => <option key={c} value={c}>{c}</option>)}
+            {clientNames.map((c) => <option key={c} value={c}>{c}</option>)}
           </select>
         </label>
       )}
