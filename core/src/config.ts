@@ -40,6 +40,17 @@ export interface RaftConfig {
   electionTimeoutTicksMax: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /**
+   * A new leader appends a no-op entry of its term at once (Raft 8, etcd's empty entry): it commits
+   * the earlier terms' entries before it right away, and lets ReadIndex serve reads. Without it a
+   * new leader commits nothing (and holds reads back) until a client writes.
+   */
+  leaderNoop: boolean;
+  /**
+   * A leader uses a rejecting follower's conflict hints to skip a whole term per round trip (5.3's
+   * optimization). Without it nextIndex moves back one entry per rejection, as Figure 2 says.
+   */
+  fastBacktracking: boolean;
   /** Most entries carried by one AppendEntries. */
   entriesPerMessageMax: number;
   /** Most AppendEntries in flight to one follower in the replicate state (pipelining window). */
@@ -66,6 +77,8 @@ export const defaultRaftConfig: Omit<RaftConfig, 'id' | 'voters'> = {
   electionTimeoutTicksMax: 20,
   preVote: true,
   checkQuorum: true,
+  leaderNoop: true,
+  fastBacktracking: true,
   entriesPerMessageMax: 256,
   inflightMessagesMax: 64,
   uncommittedEntriesMax: 8192,

@@ -257,6 +257,18 @@ export class RaftNode {
     return result;
   }
 
+  /**
+   * Restarts the election timer with a chosen timeout instead of a random one: `share` 0 is the
+   * shortest configured timeout, 1 the longest (the simulator's "spread the timers" button; the
+   * next role change draws a random one again).
+   */
+  restartElectionTimer(share: number): void {
+    assert(share >= 0 && share <= 1, `timer share ${share} outside [0, 1]`);
+    const { electionTimeoutTicksMin: min, electionTimeoutTicksMax: max } = this.raft.config;
+    this.raft.electionElapsed = 0;
+    this.raft.randomizedElectionTimeout = min + Math.round(share * (max - min));
+  }
+
   /** Sends heartbeats now (used by hosts that want to refresh followers at once). */
   heartbeat(): void {
     if (this.raft.role === 'leader') sendHeartbeats(this.raft);

@@ -168,7 +168,9 @@ export class Raft {
     self.becomeReplicate();
     // Figure 2 only commits entries of the leader's own term (5.4.2); a no-op lets the leader commit
     // everything before it at once, which also makes old entries visible after a restart.
-    this.appendEntry({ op: 'noop' });
+    if (this.config.leaderNoop) this.appendEntry({ op: 'noop' });
+    // Without it, an empty round tells the followers who leads (the no-op's append would have).
+    else sendHeartbeats(this);
   }
 
   private setTerm(term: number, lead: NodeId | null): void {

@@ -195,6 +195,8 @@ function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesRes
  * we have that term, else the first index of that term in the follower's log, or just past its end.
  */
 function nextIndexHint(r: Raft, m: AppendEntriesResponse): number {
+  // Figure 2 without the optimization: one entry back per rejection.
+  if (!r.config.fastBacktracking) return m.rejectedIndex;
   let next = m.conflictIndex;
   if (m.conflictTerm > 0) {
     const i = r.log.lastIndexWithTermAtMost(m.conflictTerm, m.rejectedIndex);

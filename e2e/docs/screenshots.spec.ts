@@ -1,6 +1,7 @@
 /**
- * The README's pictures: an election, a partition and the Figure 8 violation, taken from the
- * real playground (`npm run -w e2e screenshots`; written to docs/).
+ * The pictures of the README and docs/playground.md: an election, a partition, the Figure 8
+ * violation, the first screen, two branches and the safety panel, taken from the real playground
+ * (`npm run -w e2e screenshots`; written to docs/).
  */
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
@@ -22,7 +23,14 @@ test('an election', async ({ page }) => {
   // Step event by event until a candidate has votes back and more RequestVote traffic on the wire.
   const caught = () => page.evaluate(() => document.querySelector('g[data-role="candidate"] .vote-granted') !== null
     && document.querySelectorAll('[data-type="RequestVote"], [data-type="RequestVoteResponse"]').length >= 2);
-  for (let i = 0; i < 400 && !(await caught()); i++) await page.getByTestId('step').click();
+  await page.getByTestId('until-election').click();
+  const clock = page.getByTestId('clock');
+  for (let i = 0; i < 400 && !(await caught()); i++) {
+    // Each step is drawn before it is looked at: the moment wanted lasts a single step.
+    const steps = await clock.getAttribute('data-steps');
+    await page.getByTestId('step').click();
+    await expect(clock).not.toHaveAttribute('data-steps', steps!);
+  }
   expect(await caught()).toBe(true);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: out('election.png') });
@@ -43,4 +51,39 @@ test('the Figure 8 violation', async ({ page }) => {
   await expect(page.getByTestId('scenario-result-figure8-unsafe')).toHaveAttribute('data-status', 'pass', { timeout: 60_000 });
   await expect(page.getByTestId('invariants')).toHaveAttribute('data-status', 'violated');
   await page.screenshot({ path: out('figure8-violation.png'), fullPage: true });
+});
+
+test.describe('at 1280x800', () => {
+  test.use({ viewport: { width: 1280, height: 800 } });
+
+  test('the first screen', async ({ page }) => {
+    await page.goto('/?seed=4&speed=0.1');
+    await page.getByTestId('start-here').click();
+    await expect(page.getByTestId('scenario-run')).toContainText('asks the others', { timeout: 60_000 });
+    await pause(page);
+    await page.screenshot({ path: out('first-screen.png') });
+  });
+});
+
+test('two branches', async ({ page }) => {
+  await openPlayground(page, { seed: 5, nodes: 5, speed: 10 });
+  await expect(page.locator('g[data-role="leader"]')).toHaveCount(1);
+  const leader = (await page.locator('g[data-role="leader"]').getAttribute('data-testid'))!.slice('node-'.length);
+  await page.getByTestId(`kill-${leader}`).click();
+  await expect(page.locator('g[data-role="leader"]')).toHaveCount(1);
+  await pause(page);
+  await page.getByTestId('time-scrubber').fill('1500');
+  await page.getByTestId(`isolate-${leader}`).click();
+  await page.getByTestId('play-pause').click();
+  await expect(page.locator('g[data-minority="true"]')).toHaveCount(1);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="clock"]')?.getAttribute('data-now')) > 4000);
+  await pause(page);
+  await page.locator('.stage').screenshot({ path: out('branch.png') });
+});
+
+test('the safety panel', async ({ page }) => {
+  await openPlayground(page, { seed: 1, nodes: 5, speed: 20 });
+  await page.getByTestId('protocol-without-commit-rule').click();
+  await expect(page.getByTestId('protocol-result-commit-rule')).toHaveAttribute('data-status', 'fail', { timeout: 60_000 });
+  await page.getByTestId('safety-panel').screenshot({ path: out('safety-panel.png') });
 });

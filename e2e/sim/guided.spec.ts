@@ -24,6 +24,8 @@ for (const id of [...checklist, ...paper]) {
     await expect(page.getByTestId(`scenario-result-${id}`), (await page.getByTestId('scenario-run').textContent()) ?? '').toHaveAttribute('data-status', 'pass');
     await expect(page.getByTestId('scenario-run')).toContainText('Verdict: passed');
     if (id === 'figure8-unsafe') {
+      // It runs without the commit rule, and the page shows it so (issue 11's bug: the box stayed ticked).
+      await expect(page.getByTestId('protocol-commit-rule')).not.toBeChecked();
       // The scenario passes because the checker catches the lost committed entry.
       await expect(page.getByTestId('invariants')).toHaveAttribute('data-status', 'violated');
       await expect(page.getByTestId('invariants')).toContainText('state machine safety');
@@ -33,11 +35,12 @@ for (const id of [...checklist, ...paper]) {
   });
 }
 
-test('Figure 8 with the unsafe toggle on fails and shows the violation', async ({ page }) => {
+test('Figure 8 with the commit rule off fails and shows the violation', async ({ page }) => {
   await openPlayground(page, { seed: 7, speed: 100 });
-  await page.getByTestId('unsafe-toggle').check();
-  await expect(page.getByTestId('unsafe-toggle')).toBeChecked();
+  await page.getByTestId('protocol-commit-rule').uncheck();
+  await expect(page.getByTestId('protocol-commit-rule')).not.toBeChecked();
   await runGuided(page, 'figure8');
+  await expect(page.getByTestId('protocol-commit-rule')).not.toBeChecked();
   await expect(page.getByTestId('scenario-result-figure8')).toHaveAttribute('data-status', 'fail');
   await expect(page.getByTestId('invariants')).toHaveAttribute('data-status', 'violated');
   await expect(page.getByTestId('invariants')).toContainText('state machine safety');

@@ -61,7 +61,7 @@ test('the same seed and node count reproduce the same run', async ({ page, conte
 test('node count and seed from the header, then reset', async ({ page }) => {
   await openPlayground(page, { seed: 1, nodes: 3, speed: 10 });
   await expect(page.locator('g[data-role]')).toHaveCount(3);
-  await page.getByTestId('node-count').selectOption('7');
+  await page.getByTestId('cluster-size').selectOption('7');
   await page.getByTestId('seed').fill('99');
   await page.getByTestId('reset').click();
   await expect(page.locator('g[data-role]')).toHaveCount(7);
@@ -133,8 +133,12 @@ test('inspect a message in flight and drop it', async ({ page }) => {
   const inspector = page.getByTestId('message-inspector');
   await expect(inspector).toContainText(type!);
   await expect(inspector).toContainText('term');
+  // The story names the sender: the title says "<type> <from>→<to>, ...".
+  const from = /\S+ (n\d)→/.exec((await message.getAttribute('title')) ?? '')![1]!;
+  await expect(page.getByTestId('inspector-why')).toContainText(from);
   await page.getByTestId('drop-message').click();
-  await expect(inspector).toContainText('no longer on the wire');
+  await expect(inspector).toHaveAttribute('data-fate', 'dropped by you');
+  await expect(page.getByTestId('inspector-fate')).toContainText('dropped by you');
   await expect(page.getByTestId('event-feed')).toContainText('you dropped it');
 });
 

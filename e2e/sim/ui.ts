@@ -110,8 +110,14 @@ export async function stableLeader(page: Page, ids: readonly string[] = ['n1', '
 
 export const others = (all: readonly string[], ...exclude: string[]): string[] => all.filter((id) => !exclude.includes(id));
 
-/** Sends one request from the client panel and waits for its answer on screen. */
-export async function client(page: Page, op: 'put' | 'get' | 'delete', target: string, key: string, value = ''): Promise<ClientAnswer> {
+/**
+ * Sends one request from the client panel and waits for its answer on screen. A single try, as an
+ * HTTP client would make it, unless `retry` (the simulator's clients can follow hints and retry;
+ * live mode has no such switch).
+ */
+export async function client(page: Page, op: 'put' | 'get' | 'delete', target: string, key: string, value = '', retry = false): Promise<ClientAnswer> {
+  const retryBox = page.getByTestId('client-retry');
+  if ((await retryBox.count()) > 0) await retryBox.setChecked(retry);
   await page.getByTestId('client-target').selectOption(target);
   await page.getByTestId('client-key').fill(key);
   if (op === 'put') await page.getByTestId('client-value').fill(value);

@@ -11,14 +11,15 @@ import { WorkerTransport } from './engine/transport';
 import { lazyLiveSession } from './live/lazy';
 import { createActions } from './store/actions';
 import { ModeSwitch } from './store/modes';
-import { createPlaygroundStore } from './store/store';
-import { parseUrl, runQuery } from './store/url';
+import { createPlaygroundStore, patchUi } from './store/store';
+import { parseUrl, runQuery, setupOf } from './store/url';
 import { App } from './ui/App';
 import { PlaygroundContext } from './ui/context';
 import './ui/styles.css';
 
 const params = parseUrl(window.location.search, Math.floor(Math.random() * 100_000));
-const store = createPlaygroundStore({ mode: params.mode, seed: params.seed, nodes: params.nodes, unsafe: params.unsafe });
+const store = createPlaygroundStore({ mode: params.mode, seed: params.seed, nodes: params.nodes });
+if (params.openError) patchUi(store, { notice: params.openError });
 const modes = new ModeSwitch(store, {
   sim: () => new WorkerTransport(),
   live: () => lazyLiveSession({
@@ -28,18 +29,19 @@ const modes = new ModeSwitch(store, {
     wallNow: () => Date.now(),
   }),
 }, {
-  setup: { seed: params.seed, nodeCount: params.nodes, unsafeCommitOldTerm: params.unsafe },
+  setup: setupOf(params),
   speed: params.speed,
-  playing: !params.paused,
-  loadOpsPerSec: params.load,
+  playing: !params.paused && !params.open,
+  ...(params.open ? { open: params.open } : {}),
 });
 const actions = createActions({ store, transport: modes, switchMode: (mode) => modes.setMode(mode) });
 modes.start();
 
-// Keep the address bar reproducing what is on screen: the simulator's run (seed and node
-// count), so a reload or a copied URL shows the same cluster, or `mode=live`. Other parameters
-// (speed, load) stay as the user typed them.
-let shown = '';
+// Keep the address bar starting what is on screen: the simulator's setup (seed, node count, and
+// rules, load and loss when not the defaults), or `mode=live`. A shared run stays in the address
+// until the setup changes. Other parameters (speed) stay as the user typed them.
+const sharedKeys = ['script', 't', 'scenario', 'unsafe', 'off', 'load', 'loss'];
+let shown = params.open ? runQuery(setupOf(params)) : '';
 store.subscribe((s) => {
   const live = s.mode === 'live';
   if (!live && (!s.sim || s.sim.live)) return;
@@ -49,8 +51,8 @@ store.subscribe((s) => {
   const q = new URLSearchParams(window.location.search);
   if (live) q.set('mode', 'live');
   else {
+    for (const k of sharedKeys) q.delete(k);
     for (const [k, v] of new URLSearchParams(key)) q.set(k, v);
-    if (!s.sim!.setup.unsafeCommitOldTerm) q.delete('unsafe');
     q.delete('mode');
   }
   window.history.replaceState(null, '', `${window.location.pathname}?${q.toString()}`);

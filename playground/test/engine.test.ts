@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, frameMs, publishEveryMs } from '../src/engine/engine';
-import type { EngineOptions } from '../src/engine/engine';
-import type { NodeSnapshot, SimSnapshot } from '../src/engine/protocol';
-import { ManualScheduler } from '../src/engine/scheduler';
-
-function start(options: Partial<EngineOptions> = {}) {
-  const scheduler = new ManualScheduler();
-  const snapshots: SimSnapshot[] = [];
-  const engine = new Engine(
-    { setup: { seed: 1, nodeCount: 3, unsafeCommitOldTerm: false }, speed: 1, playing: true, loadOpsPerSec: 0, ...options },
-    scheduler,
-    (s) => snapshots.push(s),
-  );
-  const last = () => snapshots[snapshots.length - 1]!;
-  /** Runs real time in frames until `done` holds on the latest snapshot. */
-  const until = async (done: (s: SimSnapshot) => boolean, realMsMax = 60_000) => {
-    for (let t = 0; t < realMsMax && !done(last()); t += frameMs) {
-      await scheduler.advanceAsync(frameMs);
-    }
-    expect(done(last())).toBe(true);
-    return last();
-  };
-  return { engine, scheduler, last, until };
-}
-
-const leaderOf = (s: SimSnapshot): NodeSnapshot | undefined => {
-  const leaders = s.nodes.filter((n) => n.displayRole === 'leader');
-  return leaders.length === 1 ? leaders[0] : undefined;
-};
+import { frameMs, publishEveryMs } from '../src/engine/engine';
+import { leaderOf, setupOf, start } from './engine-harness';
 
 describe('engine', () => {
   it('plays the cluster at the chosen speed until a leader is elected', async () => {
@@ -119,7 +92,7 @@ describe('engine', () => {
   });
 
   it('runs a guided checklist scenario at the UI pace and reports its verdict', async () => {
-    const { engine, until, last } = start({ speed: 100, setup: { seed: 3, nodeCount: 5, unsafeCommitOldTerm: false } });
+    const { engine, until, last } = start({ speed: 100, setup: setupOf({ seed: 3, nodeCount: 5 }) });
     engine.handle({ type: 'runScenario', id: 'E1' });
     expect(last().scenarioStatus.E1).toBe('running');
     expect(last().nodes).toHaveLength(3);
@@ -140,7 +113,7 @@ describe('engine', () => {
   });
 
   it('generates steady client load at the leader and checks the history for linearizability', async () => {
-    const { until } = start({ speed: 50, loadOpsPerSec: 20, setup: { seed: 2, nodeCount: 5, unsafeCommitOldTerm: false } });
+    const { until } = start({ speed: 50, setup: setupOf({ seed: 2, nodeCount: 5, loadOpsPerSec: 20 }) });
     const s = await until((x) => x.linearizability.ops > 50 && x.linearizability.verdict !== 'empty');
     expect(s.linearizability.verdict).toBe('linearizable');
     expect(s.violations).toEqual([]);

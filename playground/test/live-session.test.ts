@@ -13,10 +13,11 @@ import { createActions } from '../src/store/actions';
 import { ModeSwitch } from '../src/store/modes';
 import { createPlaygroundStore } from '../src/store/store';
 import { InlineTransport } from '../src/engine/inline-transport';
+import { fullProtocol } from '../src/engine/protocol';
 import { clusterNode, ids, kvUrl, raftUrl, status } from './live-fixtures';
 
 const origin = 'http://127.0.0.1:18080';
-const options = { setup: { seed: 1, nodeCount: 3, unsafeCommitOldTerm: false }, speed: 1, playing: true, loadOpsPerSec: 0 };
+const options = { setup: { seed: 1, nodeCount: 3, protocol: { ...fullProtocol }, loadOpsPerSec: 0, lossRate: 0 }, speed: 1, playing: true };
 
 interface Call {
   method: string;

@@ -26,6 +26,27 @@ describe('narration says why', () => {
     expect(narrate({ ...base, preVote: false, reason: 'stale_term', electionTerm: 4 })?.text).toContain("n3's term 4 is older than its own term 5");
   });
 
+  it('a leader refusing during its own lease says so, not that it heard from itself', () => {
+    const e: RaftEvent = {
+      node: 'n3', term: 4, type: 'voteRejected', candidate: 'n1', electionTerm: 5, preVote: false, reason: 'leader_lease', votedFor: 'n3', leaderId: 'n3',
+      candidateLast: { index: 1, term: 1 }, voterLast: { index: 1, term: 1 },
+    };
+    expect(narrate(e)?.text).toBe("n3 rejected n1's vote in term 5: it leads term 4 itself and a majority answered it less than an election timeout ago (CheckQuorum lease)");
+    expect(narrate(e)?.text).not.toContain('heard from leader n3');
+  });
+
+  it('does not claim that truncated entries were never committed (with the commit rule off they may have been)', () => {
+    const text = narrate({ ...at, type: 'entriesTruncated', fromIndex: 2, count: 1, leader: 'n5' })!.text;
+    expect(text).not.toContain('never committed');
+    expect(text).toContain("leader n5's log wins");
+  });
+
+  it('narrates the learner\'s message and timer controls', () => {
+    expect(narrate({ type: 'messageDelayed', node: 'n1', to: 'n2', id: 4, messageType: 'AppendEntries', ms: 200 })?.text).toBe('AppendEntries n1->n2 held back 200 ms longer (you delayed it)');
+    expect(narrate({ type: 'messageDuplicated', node: 'n1', to: 'n2', id: 4, copyId: 9, messageType: 'RequestVote' })?.text).toContain('will arrive twice');
+    expect(narrate({ type: 'electionTimersSet', node: 'n1', mode: 'align', nodes: ['n1', 'n2'] })?.text).toBe('Timers aligned: n1, n2 time out together now');
+  });
+
   it('explains rejected appends with the conflict hint', () => {
     const e: RaftEvent = {
       ...at, type: 'appendRejected', leader: 'n1', reason: 'term_mismatch', prevLogIndex: 7, prevLogTerm: 3, conflictIndex: 5, conflictTerm: 2, lastLogIndex: 9,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { frameMs } from '../src/engine/engine';
 import { InlineTransport } from '../src/engine/inline-transport';
+import { fullProtocol } from '../src/engine/protocol';
 import { ManualScheduler } from '../src/engine/scheduler';
 import { createActions } from '../src/store/actions';
 import { leaderOf, selectLeaderId, selectNode, selectNodeIds } from '../src/store/selectors';
@@ -13,7 +14,7 @@ function setup(seed = 3, nodes = 3) {
   const store = createPlaygroundStore({ mode: 'sim', seed, nodes });
   const transport = new InlineTransport(scheduler);
   const actions = createActions({ store, transport });
-  transport.start({ setup: { seed, nodeCount: nodes, unsafeCommitOldTerm: false }, speed: 10, playing: true, loadOpsPerSec: 0 }, (s) => receiveSnapshot(store, s));
+  transport.start({ setup: { seed, nodeCount: nodes, protocol: { ...fullProtocol }, loadOpsPerSec: 0, lossRate: 0 }, speed: 10, playing: true }, (s) => receiveSnapshot(store, s));
   const until = async (done: (s: PlaygroundState) => boolean, realMsMax = 30_000) => {
     for (let t = 0; t < realMsMax && !done(store.getState()); t += frameMs) await scheduler.advanceAsync(frameMs);
     expect(done(store.getState())).toBe(true);
@@ -25,7 +26,7 @@ describe('store and actions', () => {
   it('holds the latest snapshot and the UI choices', async () => {
     const { store, until } = setup();
     expect(selectNodeIds(store.getState())).toBe('n1,n2,n3');
-    expect(store.getState().ui).toMatchObject({ clientTarget: 'leader', draftSeed: '3', draftNodes: 3, unsafe: false });
+    expect(store.getState().ui).toMatchObject({ clientTarget: 'leader', draftSeed: '3', draftNodes: 3, clientRetry: true, helpOpen: false });
     await until((s) => selectLeaderId(s) !== null);
   });
 
@@ -88,19 +89,41 @@ describe('store and actions', () => {
     actions.setDraftSeed('77');
     actions.setDraftNodes(9);
     actions.reset();
-    expect(store.getState().sim!.setup).toEqual({ seed: 77, nodeCount: 7, unsafeCommitOldTerm: false });
+    expect(store.getState().sim!.setup).toEqual({ seed: 77, nodeCount: 7, protocol: fullProtocol, loadOpsPerSec: 0, lossRate: 0 });
     expect(store.getState().sim!.nodes).toHaveLength(7);
     actions.setDraftSeed('not a number');
     actions.reset();
     expect(store.getState().sim!.setup.seed).toBe(77);
-    actions.setUnsafe(true);
-    expect(store.getState().ui.unsafe).toBe(true);
-    expect(store.getState().sim!.setup.unsafeCommitOldTerm).toBe(true);
+    actions.setProtocol('commitRule', false);
+    expect(store.getState().sim!.setup.protocol.commitRule).toBe(false);
+    expect(store.getState().sim!.lab!.protocol.commitRule).toBe(false);
+    expect(store.getState().sim!.setup.seed).toBe(77);
   });
 
-  it('builds the share link from the run on screen', () => {
-    const { actions } = setup(12, 5);
-    expect(actions.shareLink('http://localhost:5173', '/')).toBe('http://localhost:5173/?seed=12&nodes=5');
+  it('builds the share link from the run on screen: its setup, its actions, and the moment shown', async () => {
+    const { actions, store, until } = setup(12, 5);
+    await until((s) => s.sim!.clock.now > 1000);
+    actions.pause();
+    actions.crash('n2');
+    const now = store.getState().sim!.clock.now;
+    const link = new URL(actions.shareLink('http://localhost:5173', '/'));
+    expect(link.searchParams.get('seed')).toBe('12');
+    expect(link.searchParams.get('nodes')).toBe('5');
+    expect(Number(link.searchParams.get('t'))).toBe(now);
+    expect(link.searchParams.get('script')).not.toBeNull();
+  });
+
+  it('partitions by sides in one step: the links between the sides are cut, the rest heal', async () => {
+    const { actions, store, until } = setup(4, 5);
+    await until((s) => selectLeaderId(s) !== null);
+    actions.setSide('n4', 'B');
+    actions.setSide('n5', 'B');
+    actions.partition();
+    const cut = store.getState().sim!.cutLinks;
+    expect(cut).toContain('n1>n4');
+    expect(cut).toContain('n5>n3');
+    expect(cut).not.toContain('n4>n5');
+    expect(cut).toHaveLength(12);
   });
 
   it('selects, inspects and switches mode as plain UI state', () => {

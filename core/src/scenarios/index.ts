@@ -18,3 +18,4 @@ export * from './sim-helpers';
 export * from './paper';
 export { figure8Safe, figure8Unsafe } from './figure8';
 export * from './membership';
+export * from './protocol';

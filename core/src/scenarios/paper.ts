@@ -16,7 +16,7 @@ import { membershipScenarios } from './membership';
 const without = (ids: readonly NodeId[], ...exclude: NodeId[]) => ids.filter((id) => !exclude.includes(id));
 
 /** Runs `ms` and checks that `leader` kept leading in the same term throughout. */
-async function leaderStaysFor(ctx: SimScenarioContext, leader: NodeId, ms: number): Promise<void> {
+export async function leaderStaysFor(ctx: SimScenarioContext, leader: NodeId, ms: number): Promise<void> {
   const term = termOf(ctx, leader);
   const end = ctx.sim.now + ms;
   let changed = false;

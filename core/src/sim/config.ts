@@ -36,6 +36,12 @@ export interface SimConfig {
   clientLatencyMs: number;
   writeTimeoutMs: number;
   readTimeoutMs: number;
+  /**
+   * Answer every GET from the node's own state machine, without ReadIndex's leadership check (the
+   * playground's "local reads" toggle; like the real node's RAFT_UNSAFE_LOCAL_READS). Unsafe: a
+   * deposed leader or a lagging follower serves stale values as if they were linearizable.
+   */
+  localReads: boolean;
   /** Check the safety invariants after every step. */
   checkInvariants: boolean;
   /** How many recent events the simulation keeps for observers. */
@@ -58,6 +64,7 @@ export const defaultSimConfig: SimConfig = {
   clientLatencyMs: 1,
   writeTimeoutMs: 2000,
   readTimeoutMs: 3000,
+  localReads: false,
   checkInvariants: true,
   eventLogMax: 5000,
 };

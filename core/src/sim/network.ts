@@ -83,4 +83,26 @@ export class Network {
   drop(id: number): InFlightMessage | undefined {
     return this.arrive(id);
   }
+
+  /** Holds a message in flight `ms` longer; the caller schedules its delivery at the new time. */
+  delay(id: number, ms: number): InFlightMessage | undefined {
+    const flight = this.inFlight.get(id);
+    if (!flight || !(ms > 0)) return undefined;
+    flight.deliverAt += ms;
+    return flight;
+  }
+
+  /**
+   * Puts a second copy of a message on the wire; it arrives one maximum latency after the
+   * original (a retransmission the network made). The caller schedules its delivery.
+   */
+  duplicate(id: number): InFlightMessage | undefined {
+    const flight = this.inFlight.get(id);
+    if (!flight) return undefined;
+    const copy: InFlightMessage = {
+      id: this.nextId++, message: flight.message, sentAt: flight.sentAt, deliverAt: flight.deliverAt + this.config.latencyMaxMs, duplicate: true,
+    };
+    this.inFlight.set(copy.id, copy);
+    return copy;
+  }
 }

@@ -26,6 +26,7 @@ import { InvariantChecker } from './invariants';
 import type { DropReason, InFlightMessage } from './network';
 import { Network } from './network';
 import { SimNode } from './sim-node';
+import { StateHasher, hashNode } from './state-hash';
 
 export type SimAction =
   | { type: 'crash'; node: NodeId }
@@ -37,6 +38,14 @@ export type SimAction =
   | { type: 'healAll' }
   | { type: 'setNetwork'; network: Partial<NetworkConfig> }
   | { type: 'dropMessage'; id: number }
+  | { type: 'delayMessage'; id: number; ms: number }
+  | { type: 'duplicateMessage'; id: number }
+  /**
+   * Split votes on demand (RaftScope's buttons): `align` makes every node that does not lead time
+   * out now, together; `spread` restarts their election timers at timeouts spread evenly over the
+   * configured range, so they fire far apart.
+   */
+  | { type: 'electionTimers'; mode: 'align' | 'spread' }
   | { type: 'campaign'; node: NodeId }
   /** A new, empty server starts and waits to be added to the cluster (it never campaigns until it is a voter). */
   | { type: 'addNode' }
@@ -76,6 +85,9 @@ export type SimEvent =
   | { type: 'nodeAdded'; node: NodeId }
   | { type: 'messageDropped'; node: NodeId; to: NodeId; id: number; messageType: Message['type']; reason: DropReason }
   | { type: 'networkChanged'; node: NodeId; description: string }
+  | { type: 'messageDelayed'; node: NodeId; to: NodeId; id: number; messageType: Message['type']; ms: number }
+  | { type: 'messageDuplicated'; node: NodeId; to: NodeId; id: number; copyId: number; messageType: Message['type'] }
+  | { type: 'electionTimersSet'; node: NodeId; mode: 'align' | 'spread'; nodes: NodeId[] }
   | { type: 'clientReplied'; node: NodeId; requestId: number; op: SimClientOp; key: string; status: number }
   | { type: 'invariantViolated'; node: NodeId; property: string; message: string };
 
@@ -350,6 +362,22 @@ export class Simulation {
         if (flight) this.recordDrop(flight.message, flight.id, 'dropped_by_user');
         return;
       }
+      case 'delayMessage': {
+        const flight = net.delay(action.id, action.ms);
+        if (!flight) return;
+        this.schedule(flight.deliverAt, 'deliver', flight.message.to, 0, flight.id);
+        const m = flight.message;
+        return void this.record(m.from, { type: 'messageDelayed', node: m.from, to: m.to, id: flight.id, messageType: m.type, ms: action.ms });
+      }
+      case 'duplicateMessage': {
+        const copy = net.duplicate(action.id);
+        if (!copy) return;
+        this.schedule(copy.deliverAt, 'deliver', copy.message.to, 0, copy.id);
+        const m = copy.message;
+        return void this.record(m.from, { type: 'messageDuplicated', node: m.from, to: m.to, id: action.id, copyId: copy.id, messageType: m.type });
+      }
+      case 'electionTimers':
+        return void this.setElectionTimers(action.mode);
       case 'campaign':
         this.node(action.node).replica?.campaign();
         return void this.pump(this.node(action.node));
@@ -371,6 +399,18 @@ export class Simulation {
     node.replica = null;
     this.failRequestsOn(node);
     this.record(node.id, { type: 'nodeCrashed', node: node.id, tornWrite: torn, lostWrite: rd !== null && !torn });
+  }
+
+  private setElectionTimers(mode: 'align' | 'spread'): void {
+    const waiting = [...this.w.nodes.values()].filter((n) => n.raft && n.raft.role !== 'leader');
+    if (waiting.length === 0) return;
+    waiting.forEach((node, i) => {
+      if (mode === 'spread') node.raft!.restartElectionTimer(i / Math.max(1, waiting.length - 1));
+      else node.raft!.campaign();
+    });
+    const ids = waiting.map((n) => n.id);
+    this.record(ids[0]!, { type: 'electionTimersSet', node: ids[0]!, mode, nodes: ids });
+    for (const node of waiting) this.pump(node);
   }
 
   private partition(groups: NodeId[][]): void {
@@ -399,7 +439,7 @@ export class Simulation {
         entries: this.config.snapshotThreshold, logBytesMin: Number.POSITIVE_INFINITY, logToSnapshotRatio: 0,
         retainEntries: 0, chunkBytes: this.config.snapshotChunkBytes,
       },
-      localReads: false,
+      localReads: this.config.localReads,
       readContextPrefix: `${node.id}.${node.incarnation}`,
     });
     node.applyLog = [];
@@ -435,6 +475,8 @@ export class Simulation {
   }
 
   private onDeliver(flightId: number): void {
+    // A delayed message has a later delivery scheduled: this earlier one is stale.
+    if ((this.w.network.inFlight.get(flightId)?.deliverAt ?? -Infinity) > this.w.now) return;
     const flight = this.w.network.arrive(flightId);
     if (!flight) return;
     const m = flight.message;
@@ -623,6 +665,21 @@ export class Simulation {
     log.push(timed);
     if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
     for (const listener of this.listeners) listener(timed);
+  }
+
+  /**
+   * A fingerprint of the whole world: clock, PRNG, every node's memory and disk, the messages on
+   * the wire, the links, the clients' history and the checker's findings.
+   */
+  stateHash(): string {
+    const w = this.w;
+    // The PRNG's state is private: the number it would draw next (from a copy) stands for it.
+    const h = new StateHasher().add(w.now).add(w.steps).add(cloneState(w.prng).next());
+    for (const id of this.nodeIds) hashNode(h, this.node(id));
+    for (const f of w.network.inFlight.values()) h.add(f.id).add(f.deliverAt).add(f.message.type).add(f.message.from).add(f.message.to);
+    for (const link of [...w.network.cutLinks].sort()) h.add(link);
+    h.add(JSON.stringify(w.network.config)).add(w.nextRequestId).add(w.history.length).add(w.checker.violations.length);
+    return h.hex();
   }
 
   // ---- time travel ----------------------------------------------------------------------------

@@ -1,24 +1,31 @@
 /**
- * The engine owns the simulation: it plays it at the chosen speed, applies the user's commands,
- * keeps the timeline for time travel, runs guided scenarios at the UI's pace, and posts plain
- * snapshots. It knows nothing of the DOM or of workers: the worker (worker.ts) and the tests wire
- * it to a Scheduler and a post function.
+ * The engine owns the run on screen and answers the page's commands. It knows nothing of the DOM
+ * or of workers: the worker (worker.ts) and the tests wire it to a Scheduler and a post function.
+ * Each job has its own module:
+ *
+ *   run.ts        the simulation, its script, and the clients and load derived from it
+ *   timeline.ts   checkpoints and branches (time travel)
+ *   playback.ts   playing at a speed, stepping forward and back, run until, seek
+ *   clients.ts    the panel's clients, following leader hints and retrying
+ *   checks.ts     safety panel, linearizability, challenges
+ *   guided.ts     guided scenarios at the page's pace
+ *   publish.ts    the snapshot the page draws
  */
-import { checkLinearizability } from '@raft-kv/core/check';
-import type { NodeId } from '@raft-kv/core';
-import type { SimAction } from '@raft-kv/core/sim';
-import { Simulation } from '@raft-kv/core/sim';
+import type { InFlightMessage, SimAction } from '@raft-kv/core/sim';
+import { ChallengeWatch, LinearizabilityWatch } from './checks';
+import { clientNames } from './clients';
 import { Feed } from './feed';
-import type { ScenarioNote } from './feed';
-import { Pacer, ScenarioAborted } from './pacer';
-import type { PacedWorld } from './paced-driver';
-import type {
-  ClientOp, ClientRequestView, ClientTarget, EngineCommand, LinearizabilityView, RunSetup, ScenarioRun, ScenarioStatus, SimSnapshot,
-} from './protocol';
-import { guidedScenario, guidedScenarios } from './scenarios';
+import { GuidedRuns } from './guided';
+import type { GuidedHost } from './guided';
+import { Pacer } from './pacer';
+import * as playback from './playback';
+import type { EngineCommand, LearnerAction, LoadedRun, RunSetup, SharedRun, SimSnapshot } from './protocol';
+import { buildSnapshot } from './publish';
+import { Run } from './run';
+import { replayShared } from './replay';
+import { guidedScenario } from './scenarios';
 import type { GuidedScenario } from './scenarios';
 import { playgroundSimConfig } from './sim-config';
-import { logWindow, messageView, nodeSnapshot } from './snapshot';
 import { Timeline } from './timeline';
 
 /** Real time, and timers: the browser's in the worker, a manual clock in tests. */
@@ -32,7 +39,8 @@ export interface EngineOptions {
   setup: RunSetup;
   speed: number;
   playing: boolean;
-  loadOpsPerSec: number;
+  /** A link's run or a scenario file to open instead of a fresh cluster. */
+  open?: SharedRun;
   /**
    * Wait for ack() after each snapshot before posting the next (the page applies at most one per
    * animation frame; without this a busy page would fall behind a queue of stale snapshots).
@@ -48,49 +56,31 @@ export const frameMs = 16;
 export const publishEveryMs = 50;
 /** A frame never catches up more real time than this (a background tab must not jump minutes). */
 const frameRealMaxMs = 100;
-/** Steps a single "step" may take while looking for something visible to happen. */
-const stepSearchMax = 10_000;
-const clientRequestsShown = 12;
-/** The check reads the whole history; it waits at least this long, and 10 times its last duration. */
-const linearizabilityEveryRealMs = 1000;
-const linearizabilityStepBudgetPerKey = 200_000;
-
-interface PanelRequest {
-  id: number;
-  via: 'leader' | 'node';
-  stale: boolean;
-}
 
 export const clampSpeed = (speed: number): number => Math.min(speedMax, Math.max(speedMin, Number.isFinite(speed) ? speed : 1));
 
-export class Engine implements PacedWorld {
-  sim!: Simulation;
+export class Engine implements GuidedHost {
+  run!: Run;
+  timeline!: Timeline;
   readonly pacer = new Pacer();
-  private timeline!: Timeline;
-  private setup!: RunSetup;
   private playing: boolean;
   private speed: number;
-  private loadOpsPerSec: number;
-  private lastLoadSlot = 0;
-  private verbose = false;
   private debtMs = 0;
   private lastReal: number;
   private timer: unknown = null;
   private seq = 0;
-  private eventCount = 0;
-  private panel: PanelRequest[] = [];
+  private verbose = false;
   private readonly feed = new Feed();
-  private notes: ScenarioNote[] = [];
-  private scenarioStatus: Record<string, ScenarioStatus> = {};
-  private scenarioRun: ScenarioRun | null = null;
-  private scenarioToken = 0;
+  private readonly guided = new GuidedRuns();
+  private readonly lin = new LinearizabilityWatch();
+  private readonly challenges = new ChallengeWatch();
+  private inspected: InFlightMessage | null = null;
+  private logLo: number | null = null;
+  private loaded: LoadedRun | null = null;
   private readonly backPressure: boolean;
   private awaitingAck = false;
   private publishPending = false;
   private lastPublishReal = -Infinity;
-  private lin: LinearizabilityView = { verdict: 'empty', ops: 0, explanation: null };
-  private linCheckedAtReal = -Infinity;
-  private linCostMs = 0;
   private readonly scheduler: Scheduler;
   private readonly post: (snapshot: SimSnapshot) => void;
 
@@ -99,13 +89,16 @@ export class Engine implements PacedWorld {
     this.post = post;
     this.playing = options.playing;
     this.speed = clampSpeed(options.speed);
-    this.loadOpsPerSec = Math.max(0, options.loadOpsPerSec);
     this.lastReal = scheduler.now();
     this.backPressure = options.backPressure ?? false;
-    for (const s of guidedScenarios) this.scenarioStatus[s.info.id] = 'idle';
-    this.startRun(options.setup, new Simulation(playgroundSimConfig(options.setup)));
+    if (options.open) this.open(options.open);
+    else this.startRun(options.setup);
     this.publish(true);
     if (this.playing) this.schedule(frameMs);
+  }
+
+  get sim() {
+    return this.run.sim;
   }
 
   /** The page applied the last snapshot: the next may go. */
@@ -119,8 +112,8 @@ export class Engine implements PacedWorld {
   handle(command: EngineCommand): void {
     switch (command.type) {
       case 'reset':
-        this.abortScenario('reset');
-        this.startRun(command.setup, new Simulation(playgroundSimConfig(command.setup)));
+        this.guided.abort('reset', (r) => this.pacer.abort(r), true);
+        this.startRun(command.setup);
         break;
       case 'play':
         this.playing = true;
@@ -131,87 +124,149 @@ export class Engine implements PacedWorld {
         break;
       case 'step':
         this.playing = false;
-        this.stepOnce();
+        playback.stepForward(this.world());
+        break;
+      case 'stepBack':
+        this.travel('time travel', () => playback.stepBack(this.world()));
+        break;
+      case 'runUntil':
+        this.travel('run until', () => playback.runUntil(this.world(), command.until));
         break;
       case 'setSpeed':
-        this.speed = clampSpeed(command.speed);
+        this.setSpeed(command.speed);
         break;
       case 'seek':
-        this.seek(command.at);
+        this.travel('time travel', () => playback.seek(this.world(), command.at));
+        break;
+      case 'seekViolation': {
+        const v = this.sim.violations[command.index];
+        if (v) this.travel('time travel', () => playback.seekViolation(this.world(), command.index, v.at));
+        break;
+      }
+      case 'switchBranch':
+        this.switchBranch(command.id);
         break;
       case 'act':
-        this.act(command.action);
+        this.record({ type: 'sim', action: command.action });
         break;
       case 'client':
-        this.client(command.op, command.target, command.key, command.value, command.stale);
+        this.record({
+          type: 'request', client: command.client ?? clientNames[0], op: command.op, key: command.key, value: command.value,
+          target: command.target, stale: command.stale, retry: command.retry ?? false,
+        });
         break;
       case 'setLoad':
-        this.loadOpsPerSec = Math.max(0, command.opsPerSec);
-        this.lastLoadSlot = this.loadSlot(this.sim.now);
+        this.record({ type: 'setLoad', opsPerSec: command.opsPerSec });
         break;
       case 'setVerboseFeed':
         this.verbose = command.verbose;
         break;
       case 'runScenario':
-        this.runScenario(command.id);
+        this.runScenario(command.id, command.protocol);
         break;
       case 'stopScenario':
-        this.abortScenario('stopped');
+        this.guided.abort('stopped', (r) => this.pacer.abort(r), true);
+        break;
+      case 'load':
+        this.guided.abort('another run opened', (r) => this.pacer.abort(r), true);
+        this.open(command.run);
+        break;
+      case 'setLogView':
+        this.logLo = command.lo;
+        break;
+      case 'inspect':
+        this.inspected = command.id === null ? null : (this.sim.network.inFlight.get(command.id) ?? (this.inspected?.id === command.id ? this.inspected : null));
         break;
     }
     this.publish(true);
     // Scenario continuations run after this task; a prompt frame publishes what they did.
-    if (this.playing || this.scenarioRun) this.schedule(this.playing ? frameMs : 0);
+    if (this.playing || this.guided.running) this.schedule(this.playing ? frameMs : 0);
   }
 
-  /** Every change to the world goes through here; acting in the past forks a new future. */
-  act(action: SimAction): number | undefined {
-    this.timeline.fork(this.sim);
-    return this.sim.act(action);
-  }
-
-  private startRun(setup: RunSetup, sim: Simulation): void {
-    this.setup = setup;
-    this.sim = sim;
-    this.eventCount = 0;
-    sim.subscribe(() => this.eventCount++);
-    this.timeline = new Timeline(sim);
-    this.panel = [];
-    this.notes = [];
-    this.debtMs = 0;
-    this.lastLoadSlot = this.loadSlot(sim.now);
-    this.lin = { verdict: 'empty', ops: 0, explanation: null };
-    this.linCheckedAtReal = -Infinity;
-  }
-
-  private client(op: ClientOp, target: ClientTarget, key: string, value: string, stale: boolean): void {
-    const node = target === 'leader' ? this.leaderForClient() : target;
-    const id = this.act({
-      type: 'client',
-      request: { clientId: 'panel', node, op, key, ...(op === 'put' ? { value } : {}), ...(op === 'get' && stale ? { consistency: 'stale' as const } : {}) },
-    })!;
-    const request: PanelRequest = { id, via: target === 'leader' ? 'leader' : 'node', stale: op === 'get' && stale };
-    this.panel = [request, ...this.panel].slice(0, clientRequestsShown);
-  }
-
-  /** "The leader" as a client finds it: the live leader, else the first live node (which answers as the API does). */
-  private leaderForClient(): NodeId {
-    const leader = this.sim.leader();
-    if (leader) return leader;
-    return this.sim.nodeIds.find((id) => this.sim.node(id).up) ?? this.sim.nodeIds[0]!;
-  }
-
-  private seek(at: number): void {
-    this.abortScenario('time travel');
+  /** Moves in time: stops playing, and a scenario under way ends (its script belongs to the moment it was at). */
+  private travel(reason: string, move: () => void): void {
+    this.guided.abort(reason, (r) => this.pacer.abort(r), false);
     this.playing = false;
-    // The scrubber moves in whole milliseconds: its right end means the horizon itself.
-    const horizon = this.timeline.horizon;
-    const target = at >= horizon - 1 ? horizon : Math.max(0, at);
-    this.timeline.rewindTo(this.sim, target);
-    this.eventCount = 0;
-    this.advanceTo(target);
-    this.lastLoadSlot = this.loadSlot(this.sim.now);
-    this.linCheckedAtReal = -Infinity;
+    move();
+    this.lin.reset();
+  }
+
+  /** Every change to the world goes through here: recorded in the script (a new branch when in the past), then applied. */
+  private record(action: LearnerAction): number | undefined {
+    const entry = this.timeline.append(this.run, action);
+    return this.run.applyEntry(entry);
+  }
+
+  /** Guided scenarios act through here (PacedWorld). */
+  act(action: SimAction): number | undefined {
+    return this.record({ type: 'sim', action });
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = clampSpeed(speed);
+    // Time owed from frames at the old speed would otherwise run at once (a fast blink before a slow part).
+    this.debtMs = 0;
+  }
+
+  nextSeq(): number {
+    return this.feed.seq();
+  }
+
+  finished(): void {
+    // Stop on the verdict, so the final state stays on screen to be looked at.
+    this.playing = false;
+    this.publish(true);
+  }
+
+  private world(): playback.PlaybackWorld {
+    return { run: this.run, timeline: this.timeline, pacer: this.pacer, realNow: () => this.scheduler.now() };
+  }
+
+  private startRun(setup: RunSetup, config = playgroundSimConfig(setup), watchChallenges = true): void {
+    this.adopt(new Run(setup, config), undefined);
+    if (watchChallenges) this.challenges.watch(this.run, () => this.timeline.current.script);
+    else this.challenges.unwatch();
+  }
+
+  /** Shows `run` (with its timeline), forgetting what the previous run's views held. */
+  private adopt(run: Run, timeline: Timeline | undefined): void {
+    this.run = run;
+    this.timeline = timeline ?? new Timeline(run);
+    this.guided.clearNotes();
+    this.inspected = null;
+    this.loaded = null;
+    this.debtMs = 0;
+    this.lin.reset();
+  }
+
+  private switchBranch(id: number): void {
+    const at = this.sim.now;
+    this.guided.abort('time travel', (r) => this.pacer.abort(r), false);
+    if (!this.timeline.switchTo(this.run, id)) return;
+    this.playing = false;
+    playback.seek(this.world(), Math.min(at, this.timeline.horizon));
+    this.lin.reset();
+  }
+
+  /** Opens a link's run or a scenario file: replays it to its moment, paused there, with its verdict. */
+  private open(shared: SharedRun): void {
+    const replayed = replayShared(shared);
+    this.adopt(replayed.run, replayed.timeline);
+    this.challenges.watch(this.run, () => this.timeline.current.script);
+    this.playing = false;
+    this.loaded = { title: shared.title ?? null, status: replayed.verdict, results: replayed.results };
+  }
+
+  private runScenario(id: string, protocol: RunSetup['protocol'] | undefined): void {
+    const scenario: GuidedScenario | undefined = guidedScenario(id);
+    if (!scenario) return;
+    this.guided.abort('another scenario started', (r) => this.pacer.abort(r), true);
+    const setup = { ...this.run.setup, protocol: protocol ?? this.run.setup.protocol };
+    const config = scenario.simConfig(setup);
+    this.startRun({ ...setup, nodeCount: config.nodeCount ?? setup.nodeCount, loadOpsPerSec: 0, lossRate: 0 }, config, false);
+    this.playing = true;
+    this.lastReal = this.scheduler.now();
+    this.guided.start(scenario, this);
   }
 
   // ---- time -----------------------------------------------------------------------------------
@@ -230,151 +285,29 @@ export class Engine implements PacedWorld {
     this.lastReal = real;
     let yielded = false;
     if (this.playing) {
-      const target = this.sim.now + this.debtMs + dt * this.speed;
-      yielded = !this.advanceTo(target);
-      this.debtMs = yielded ? Math.max(0, target - this.sim.now) : 0;
+      const target = this.run.now + this.debtMs + dt * this.speed;
+      yielded = !this.advance(target);
+      this.debtMs = yielded ? Math.max(0, target - this.run.now) : 0;
     }
     this.publish(!this.playing || real - this.lastPublishReal >= publishEveryMs);
     // After a scenario wait settles, its script must run before time moves on: come back at once.
     if (this.playing) this.schedule(yielded ? 0 : frameMs);
   }
 
-  /**
-   * Runs the simulation to `target` (simulated ms): re-applies the recorded future at its exact
-   * step, fires the background client load, and stops early when a scenario wait settles (returns
-   * false then).
-   */
-  private advanceTo(target: number): boolean {
-    const sim = this.sim;
-    while (sim.now < target) {
-      const next = this.timeline.nextPending(sim);
-      if (next && sim.steps >= next.afterStep) {
-        // Nothing is scheduled before next.at (the action first ran after every task due by then).
-        if (next.at > target) {
-          sim.runUntilTime(target);
-          break;
-        }
-        if (next.at > sim.now) sim.runUntilTime(next.at);
-        sim.act(next.action);
-        continue;
-      }
-      const stopAt = Math.min(target, this.pacer.nextDeadline(), this.nextLoadAt());
-      if (stopAt > sim.now) {
-        sim.runUntil(() => (next !== undefined && sim.steps >= next.afterStep) || this.pacer.anyConditionHolds(), stopAt - sim.now);
-      }
-      this.maybeFireLoad();
-      if (this.pacer.settle(sim.now)) return false;
+  /** Runs toward `target`; returns false when it stopped early because a scenario wait settled. */
+  private advance(target: number): boolean {
+    const pacer = this.pacer;
+    let done: boolean;
+    if (!pacer.waiting) {
+      done = this.run.advance(target);
+    } else {
+      const deadline = pacer.nextDeadline();
+      const reached = this.run.advance(Math.min(target, deadline), () => pacer.anyConditionHolds());
+      done = reached && deadline > target;
+      if (pacer.settle(this.run.now)) done = false;
     }
-    this.timeline.record(sim, () => this.scheduler.now());
-    return true;
-  }
-
-  /** One step that shows something: runs until a message is sent or delivered, or an event happens. */
-  private stepOnce(): void {
-    const sim = this.sim;
-    const signature = () => `${this.eventCount}:${sim.network.inFlight.size}:${lastKey(sim.network.inFlight)}`;
-    const before = signature();
-    for (let i = 0; i < stepSearchMax; i++) {
-      const next = this.timeline.nextPending(sim);
-      if (next && sim.steps >= next.afterStep) {
-        if (next.at > sim.now) sim.runUntilTime(next.at);
-        sim.act(next.action);
-        break;
-      }
-      if (!sim.step()) break;
-      this.maybeFireLoad();
-      this.pacer.settle(sim.now);
-      if (signature() !== before) break;
-    }
-    this.timeline.record(sim, () => this.scheduler.now());
-  }
-
-  // ---- background client load -----------------------------------------------------------------
-
-  private loadSlot(now: number): number {
-    return this.loadOpsPerSec > 0 ? Math.floor((now * this.loadOpsPerSec) / 1000 + 1e-9) : 0;
-  }
-
-  private nextLoadAt(): number {
-    if (this.loadOpsPerSec <= 0) return Infinity;
-    return ((this.lastLoadSlot + 1) * 1000) / this.loadOpsPerSec;
-  }
-
-  /**
-   * A steady stream of client operations (3 writes, then a read) over eight keys, sent to the
-   * leader. Replaying the past re-applies the recorded requests instead, so the generator waits
-   * until the run is back at its horizon.
-   */
-  private maybeFireLoad(): void {
-    if (this.loadOpsPerSec <= 0) return;
-    const slot = this.loadSlot(this.sim.now);
-    if (slot <= this.lastLoadSlot) return;
-    this.lastLoadSlot = slot;
-    if (this.timeline.isInPast(this.sim)) return;
-    const leader = this.sim.leader();
-    if (!leader) return;
-    const key = `load${slot % 8}`;
-    const request = slot % 4 === 3
-      ? { clientId: 'load', node: leader, op: 'get' as const, key }
-      : { clientId: 'load', node: leader, op: 'put' as const, key, value: String(slot) };
-    this.sim.act({ type: 'client', request });
-  }
-
-  // ---- guided scenarios -----------------------------------------------------------------------
-
-  private runScenario(id: string): void {
-    const scenario = guidedScenario(id);
-    if (!scenario) return;
-    this.abortScenario('another scenario started');
-    const setup = { ...this.setup };
-    const sim = new Simulation(scenario.simConfig(setup));
-    this.startRun({ ...setup, nodeCount: sim.nodeIds.length }, sim);
-    const token = ++this.scenarioToken;
-    this.scenarioStatus[id] = 'running';
-    this.scenarioRun = { id, narration: [], error: null };
-    this.playing = true;
-    this.lastReal = this.scheduler.now();
-    this.execute(scenario, token);
-  }
-
-  private execute(scenario: GuidedScenario, token: number): void {
-    const id = scenario.info.id;
-    const narrate = (text: string) => {
-      if (token !== this.scenarioToken || !this.scenarioRun) return;
-      const note = { seq: this.feed.seq(), at: this.sim.now, text: `${id}: ${text}` };
-      this.notes.push(note);
-      this.scenarioRun = { ...this.scenarioRun, narration: [...this.scenarioRun.narration, { at: note.at, text }] };
-    };
-    scenario.run(this, narrate).then(
-      () => this.finishScenario(token, id, 'pass', null),
-      (error: unknown) => {
-        if (error instanceof ScenarioAborted) return;
-        this.finishScenario(token, id, 'fail', error instanceof Error ? error.message : String(error));
-      },
-    );
-  }
-
-  private finishScenario(token: number, id: string, status: 'pass' | 'fail', error: string | null): void {
-    if (token !== this.scenarioToken) return;
-    this.scenarioStatus[id] = status;
-    // Stop on the verdict, so the final state stays on screen to be looked at; play continues.
-    this.playing = false;
-    const verdict = status === 'pass' ? 'passed' : `failed: ${error}`;
-    this.notes.push({ seq: this.feed.seq(), at: this.sim.now, text: `${id} ${verdict}` });
-    this.scenarioRun = this.scenarioRun && { ...this.scenarioRun, error, narration: [...this.scenarioRun.narration, { at: this.sim.now, text: `Verdict: ${verdict}` }] };
-    this.scenarioToken++;
-    this.publish(true);
-  }
-
-  private abortScenario(reason: string): void {
-    const run = this.scenarioRun;
-    if (!run) return;
-    if (this.scenarioStatus[run.id] === 'running') {
-      this.scenarioStatus[run.id] = 'idle';
-      this.scenarioToken++;
-      this.pacer.abort(reason);
-    }
-    this.scenarioRun = null;
+    this.timeline.record(this.run, () => this.scheduler.now());
+    return done;
   }
 
   // ---- snapshots ------------------------------------------------------------------------------
@@ -388,81 +321,34 @@ export class Engine implements PacedWorld {
     }
     this.publishPending = false;
     this.lastPublishReal = this.scheduler.now();
-    this.maybeCheckLinearizability();
     if (this.backPressure) this.awaitingAck = true;
     this.post(this.snapshot());
   }
 
-  private maybeCheckLinearizability(): void {
-    const history = this.sim.history;
-    if (history.length === this.lin.ops && this.lin.verdict !== 'empty') return;
-    if (history.length === 0) {
-      this.lin = { verdict: 'empty', ops: 0, explanation: null };
-      return;
-    }
-    const real = this.scheduler.now();
-    if (real - this.linCheckedAtReal < Math.max(linearizabilityEveryRealMs, 10 * this.linCostMs)) return;
-    this.linCheckedAtReal = real;
-    const result = checkLinearizability(history, { stepBudgetPerKey: linearizabilityStepBudgetPerKey });
-    this.linCostMs = this.scheduler.now() - real;
-    this.lin = { verdict: result.verdict, ops: history.length, explanation: result.failure?.explanation ?? (result.unknownKeys.length ? `search budget exceeded for ${result.unknownKeys.join(', ')}` : null) };
-  }
-
-  private clientViews(): ClientRequestView[] {
-    const views: ClientRequestView[] = [];
-    for (const p of this.panel) {
-      const r = this.sim.request(p.id);
-      if (!r) continue; // made after the moment now shown (time travel)
-      views.push({
-        id: r.id, op: r.op, key: r.key, value: r.value ?? null, node: r.node, via: p.via, stale: p.stale, sentAt: r.sentAt,
-        status: r.repliedAt !== null && r.response ? r.response.status : null,
-        body: r.repliedAt !== null && r.response ? r.response.body : null,
-        repliedAt: r.repliedAt,
-      });
-    }
-    return views;
-  }
-
   snapshot(): SimSnapshot {
-    const sim = this.sim;
-    const window = logWindow(sim);
-    return {
-      seq: ++this.seq,
-      setup: { ...this.setup },
-      clock: {
-        now: sim.now,
-        steps: sim.steps,
-        playing: this.playing,
-        speed: this.speed,
-        horizon: Math.max(this.timeline.horizon, sim.now),
-        inPast: this.timeline.isInPast(sim),
-      },
-      nodes: sim.nodeIds.map((id) => nodeSnapshot(sim, id, window)),
-      cutLinks: [...sim.network.cutLinks].sort(),
-      network: { ...sim.network.config },
-      messages: sim.inFlight().map(messageView),
-      logWindow: window,
-      feed: this.feed.build(sim.eventLog, this.notes, this.verbose),
-      verboseFeed: this.verbose,
-      violations: sim.violations.map((v) => ({ at: v.at, node: v.node, property: v.property, message: v.message })),
-      linearizability: this.lin,
-      client: this.clientViews(),
-      loadOpsPerSec: this.loadOpsPerSec,
-      scenarios: guidedScenarios.map((s) => s.info),
-      scenarioStatus: { ...this.scenarioStatus },
-      scenarioRun: this.scenarioRun,
-    };
+    const lin = this.lin.update(this.sim, () => this.scheduler.now());
+    this.challenges.noteLinearizability(lin);
+    return buildSnapshot(++this.seq, {
+      run: this.run,
+      timeline: this.timeline,
+      playing: this.playing,
+      speed: this.speed,
+      feed: this.feed,
+      notes: this.guided.notes,
+      verbose: this.verbose,
+      linearizability: lin,
+      challenges: this.challenges.views(),
+      scenarioStatus: this.guided.status,
+      scenarioRun: this.guided.current,
+      inspected: this.inspected,
+      logLo: this.logLo,
+      loaded: this.loaded,
+    });
   }
 
   dispose(): void {
     if (this.timer !== null) this.scheduler.cancel(this.timer);
     this.timer = null;
-    this.abortScenario('disposed');
+    this.guided.abort('disposed', (r) => this.pacer.abort(r), true);
   }
-}
-
-function lastKey(map: Map<number, unknown>): number {
-  let last = 0;
-  for (const key of map.keys()) last = key;
-  return last;
 }

@@ -61,7 +61,7 @@ export function logComparison(candidate: LogPosition, voter: LogPosition): strin
 
 export function voteRejectionReason(
   reason: VoteRejectReason,
-  e: { candidate: string; votedFor: string | null; leaderId: string | null; candidateLast: LogPosition; voterLast: LogPosition; electionTerm: number; term: number },
+  e: { node: string; candidate: string; votedFor: string | null; leaderId: string | null; candidateLast: LogPosition; voterLast: LogPosition; electionTerm: number; term: number },
 ): string {
   switch (reason) {
     case 'log_behind':
@@ -73,6 +73,8 @@ export function voteRejectionReason(
       if (e.leaderId) return `it already follows leader ${e.leaderId} in this term`;
       return 'it already voted in this term';
     case 'leader_lease':
+      // A leader refuses too, while a majority has answered it within an election timeout.
+      if (e.leaderId === e.node) return `it leads term ${e.term} itself and a majority answered it less than an election timeout ago (CheckQuorum lease)`;
       return `it heard from leader ${e.leaderId ?? '(unknown)'} less than an election timeout ago, so the leader is alive (CheckQuorum lease)`;
   }
 }
@@ -122,7 +124,8 @@ function narrateRaft(e: RaftEvent): Narration | null {
     case 'appendRejected':
       return say(`${e.node} rejected ${e.leader}'s AppendEntries: ${appendRejection(e)}`, 'replication', 'bad');
     case 'entriesTruncated':
-      return say(`${e.node} deletes ${e.count} conflicting entr${e.count === 1 ? 'y' : 'ies'} from index ${e.fromIndex} on: leader ${e.leader}'s log wins (they were never committed)`, 'replication', 'bad');
+      // Not "they were never committed": with the commit rule off they may have been (Figure 8), and the checker says so.
+      return say(`${e.node} deletes ${e.count} conflicting entr${e.count === 1 ? 'y' : 'ies'} from index ${e.fromIndex} on: leader ${e.leader}'s log wins (Raft only ever replaces entries that are not committed)`, 'replication', 'bad');
     case 'followerBackedOff':
       return narrateBackOff(e);
     case 'commitAdvanced':
@@ -171,7 +174,7 @@ function narrateBackOff(e: Extract<RaftEvent, { type: 'followerBackedOff' }>): N
   return say(`${e.node} backs up for ${e.follower} to next index ${e.nextIndex} (${why}); they match up to ${e.matchIndex}`, 'replication');
 }
 
-function appendRejection(e: Extract<RaftEvent, { type: 'appendRejected' }>): string {
+export function appendRejection(e: Extract<RaftEvent, { type: 'appendRejected' }>): string {
   switch (e.reason) {
     case 'stale_term':
       return `its term ${e.term} is newer than the leader's`;
@@ -209,6 +212,14 @@ function narrateSim(e: SimEvent): Narration {
       return say(`client got ${e.status === 0 ? 'no answer' : e.status} for ${e.op.toUpperCase()} ${e.key} from ${e.node}`, 'client', e.status === 200 || (e.op === 'get' && e.status === 404) ? 'good' : 'bad', false);
     case 'invariantViolated':
       return say(`SAFETY VIOLATION (${e.property.replace(/_/g, ' ')}) at ${e.node}: ${e.message}`, 'safety', 'bad');
+    case 'messageDelayed':
+      return say(`${e.messageType} ${e.node}->${e.to} held back ${Math.round(e.ms)} ms longer (you delayed it)`, 'fault');
+    case 'messageDuplicated':
+      return say(`${e.messageType} ${e.node}->${e.to} will arrive twice (you duplicated it)`, 'fault');
+    case 'electionTimersSet':
+      return e.mode === 'align'
+        ? say(`Timers aligned: ${e.nodes.join(', ')} time out together now`, 'election')
+        : say(`Timers spread: ${e.nodes.join(', ')} restart their election timers far apart`, 'election');
   }
 }
 
@@ -223,6 +234,9 @@ export function narrate(event: NarratedEvent): Narration | null {
     case 'networkChanged':
     case 'clientReplied':
     case 'invariantViolated':
+    case 'messageDelayed':
+    case 'messageDuplicated':
+    case 'electionTimersSet':
       return narrateSim(event);
     default:
       return narrateRaft(event);

@@ -13,6 +13,8 @@ export interface PacedWorld {
   readonly sim: Simulation;
   readonly pacer: Pacer;
   act(action: SimAction): number | undefined;
+  /** A guided run may change the playback speed (Start here slows down when the election begins). */
+  setSpeed?(speed: number): void;
 }
 
 export function pacedControl(world: PacedWorld): SimControl {

@@ -3,7 +3,7 @@
  * store on the page: commands go in, plain snapshots come out. Everything here is structured-clone
  * friendly data, so the same types serve the worker, the in-page transport used by tests, and
  * live mode, which builds the same snapshots from real nodes (src/live/). The optional `live`
- * fields are set only there.
+ * fields are set only there; the optional `lab` part only by the simulator.
  */
 import type { NodeId, Role } from '@raft-kv/core';
 import type { NetworkConfig, SimAction } from '@raft-kv/core/sim';
@@ -16,30 +16,118 @@ export type RequestOp = ClientOp | 'config' | 'transfer';
 /** A node id, or "whoever is leader when the request is sent". */
 export type ClientTarget = NodeId | 'leader';
 
-/** How the page sets up a run: the knobs a URL can carry. */
+// ---- a run: its setup and its script ---------------------------------------------------------------
+
+/**
+ * The protocol's rules the learner can switch off, each to see what it prevents (all on is the
+ * real protocol). `readIndex` off serves reads from the node's own state; `commitRule` off lets a
+ * leader commit old-term entries by counting replicas (Figure 8).
+ */
+export interface ProtocolToggles {
+  preVote: boolean;
+  checkQuorum: boolean;
+  leaderNoop: boolean;
+  fastBacktracking: boolean;
+  readIndex: boolean;
+  commitRule: boolean;
+}
+
+export type ProtocolName = keyof ProtocolToggles;
+export const protocolNames: readonly ProtocolName[] = ['preVote', 'checkQuorum', 'leaderNoop', 'fastBacktracking', 'readIndex', 'commitRule'];
+export const fullProtocol: Readonly<ProtocolToggles> = Object.freeze({
+  preVote: true, checkQuorum: true, leaderNoop: true, fastBacktracking: true, readIndex: true, commitRule: true,
+});
+
+/** How the page sets up a run: what a link carries besides the learner's actions. */
 export interface RunSetup {
   seed: number;
   nodeCount: number;
-  /** Leaders commit old-term entries by counting replicas (breaks Figure 8 on purpose). */
-  unsafeCommitOldTerm: boolean;
+  protocol: ProtocolToggles;
+  /** Background client operations per simulated second at the start (later changes are actions). */
+  loadOpsPerSec: number;
+  /** Message loss rate at the start (later changes are actions). */
+  lossRate: number;
 }
 
 /** User actions the engine accepts besides client requests (client requests carry a target). */
 export type UserAction = Exclude<SimAction, { type: 'client' }>;
+
+/**
+ * Everything that changes a run from outside, recorded with the moment it happened so that time
+ * travel, branches, links and scenario files replay it exactly: the learner's actions and a guided
+ * scenario's. Client retries and the background load are not here: the engine derives them from
+ * the run, the same way on every replay.
+ */
+export type LearnerAction =
+  | { type: 'sim'; action: SimAction }
+  | { type: 'request'; client: string; op: ClientOp; key: string; value: string; target: ClientTarget; stale: boolean; retry: boolean }
+  | { type: 'setLoad'; opsPerSec: number };
+
+export interface ScriptEntry {
+  /** Applied once the simulation has taken this many steps... */
+  step: number;
+  /** ...at this simulated time (ms). */
+  at: number;
+  action: LearnerAction;
+}
+
+/** A run as a link or a scenario file carries it (scenario-file.ts has the JSON format). */
+export interface SharedRun {
+  setup: RunSetup;
+  script: ScriptEntry[];
+  /** Simulated time to stop at (the moment the link was copied); the last action's when absent. */
+  at?: number;
+  title?: string;
+  /** A scenario file's checks; a plain link has none. */
+  expect?: Expectation[];
+}
+
+/** What a scenario file checks, at a moment of its run. */
+export type Expectation =
+  | { at: number; check: 'leader'; node: NodeId | null }
+  | { at: number; check: 'role'; node: NodeId; role: DisplayRole }
+  | { at: number; check: 'term'; node: NodeId; term: number }
+  | { at: number; check: 'commitIndexAtLeast'; node: NodeId; index: number }
+  | { at: number; check: 'value'; node: NodeId; key: string; value: string | null }
+  | { at: number; check: 'safety'; violated: string[] }
+  | { at: number; check: 'stateHash'; hash: string };
+
+export interface ExpectationResult {
+  expectation: Expectation;
+  ok: boolean;
+  /** What the run showed, in words. */
+  actual: string;
+}
+
+export type RunUntil = 'election' | 'commit' | 'violation';
 
 export type EngineCommand =
   | { type: 'reset'; setup: RunSetup }
   | { type: 'play' }
   | { type: 'pause' }
   | { type: 'step' }
+  | { type: 'stepBack' }
+  | { type: 'runUntil'; until: RunUntil }
   | { type: 'setSpeed'; speed: number }
   | { type: 'seek'; at: number }
+  /** Jumps to the step that caused violation number `index` of the run. */
+  | { type: 'seekViolation'; index: number }
+  | { type: 'switchBranch'; id: number }
   | { type: 'act'; action: UserAction }
-  | { type: 'client'; op: ClientOp; target: ClientTarget; key: string; value: string; stale: boolean }
+  | { type: 'client'; op: ClientOp; target: ClientTarget; key: string; value: string; stale: boolean; client?: string; retry?: boolean }
   | { type: 'setLoad'; opsPerSec: number }
   | { type: 'setVerboseFeed'; verbose: boolean }
-  | { type: 'runScenario'; id: string }
-  | { type: 'stopScenario' };
+  /** Runs a guided scenario on a fresh cluster; `protocol` replaces the page's toggles first (a protocol scenario's "with" and "without"). */
+  | { type: 'runScenario'; id: string; protocol?: ProtocolToggles }
+  | { type: 'stopScenario' }
+  /** Opens a shared run or a scenario file: replays it to its moment (and checks what it expects). */
+  | { type: 'load'; run: SharedRun }
+  /** Which log index the log view starts at; null follows the newest entries. */
+  | { type: 'setLogView'; lo: number | null }
+  /** The message the inspector shows (the engine tells its story and its fate). */
+  | { type: 'inspect'; id: number | null };
+
+// ---- what the views show ------------------------------------------------------------------------------
 
 export interface EntryView {
   index: number;
@@ -159,12 +247,22 @@ export interface FeedItem {
 
 export type FeedKind = 'election' | 'vote' | 'replication' | 'commit' | 'client' | 'fault' | 'snapshot' | 'safety' | 'scenario' | 'read' | 'membership';
 
+/** One try of a client request: where it went and what came back. */
+export interface AttemptView {
+  node: NodeId;
+  sentAt: number;
+  status: number | null;
+  repliedAt: number | null;
+  /** The leader a 409 pointed to. */
+  hint: NodeId | null;
+}
+
 export interface ClientRequestView {
   id: number;
   op: RequestOp;
   key: string;
   value: string | null;
-  /** The node the request went to. */
+  /** The node the request went to (its last try, for a client that retries). */
   node: NodeId;
   /** How the target was chosen ("the leader" resolved at send time). */
   via: 'leader' | 'node';
@@ -175,13 +273,19 @@ export interface ClientRequestView {
   repliedAt: number | null;
   /** Live mode: the real URL the request went to. */
   url?: string;
+  /** Simulator: which client sent it, every try (following 409 hints, retrying), and the time from first send to final answer. */
+  client?: string;
+  attempts?: AttemptView[];
+  latencyMs?: number | null;
 }
 
 export interface ScenarioInfo {
   id: string;
   title: string;
   summary: string;
-  group: 'checklist' | 'paper' | 'lab' | 'persistence';
+  group: 'start' | 'checklist' | 'paper' | 'protocol' | 'lab' | 'persistence';
+  /** A protocol scenario's rule: it passes with the rule on and fails with it off. */
+  toggle?: ProtocolName;
 }
 
 export interface ScenarioRun {
@@ -201,6 +305,80 @@ export interface LinearizabilityView {
   verdict: 'linearizable' | 'not_linearizable' | 'unknown' | 'empty';
   ops: number;
   explanation: string | null;
+}
+
+// ---- the simulator's extras ---------------------------------------------------------------------------
+
+export interface BranchView {
+  id: number;
+  name: string;
+  /** When it split from the branch it came from (0 for the first). */
+  forkAt: number;
+  horizon: number;
+  actions: number;
+  current: boolean;
+}
+
+/** An action of the learner's (or a scenario's) on the time scrubber. */
+export interface MarkView {
+  at: number;
+  label: string;
+}
+
+export interface SafetyProperty {
+  id: 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order';
+  title: string;
+  /** What it promises, in a sentence. */
+  rule: string;
+  /** Indexes into `violations`. */
+  violations: number[];
+}
+
+export interface ChallengeView {
+  id: string;
+  title: string;
+  hint: string;
+  achieved: boolean;
+  /** How the engine saw it done. */
+  how: string | null;
+}
+
+/** A message's fate once it left the wire, and the sentences the inspector shows. */
+export interface MessageStory {
+  id: number;
+  /** Why it was sent, with the values compared. */
+  why: string;
+  /** What the receiver decided and why (replies; requests once answered). */
+  verdict: string | null;
+  fate: 'in flight' | 'delivered' | 'dropped by you' | 'lost by the network' | 'cut link' | 'receiver down';
+  fateText: string;
+  delayedMs: number;
+  copies: number;
+}
+
+export interface LoadedRun {
+  title: string | null;
+  status: 'running' | 'pass' | 'fail' | 'replayed';
+  results: ExpectationResult[];
+}
+
+export interface LabView {
+  /** The run's fingerprint (core's Simulation.stateHash). */
+  stateHash: string;
+  /** The rules this run uses (a guided scenario may set its own). */
+  protocol: ProtocolToggles;
+  branches: BranchView[];
+  marks: MarkView[];
+  safety: SafetyProperty[];
+  challenges: ChallengeView[];
+  /** The inspected message's story, when the page asked for one. */
+  story: MessageStory | null;
+  /** The script of the current branch up to now, for "Copy link" and "Export". */
+  script: ScriptEntry[];
+  loaded: LoadedRun | null;
+  /** Every index any node holds or held: the log view scrolls over [first, last]. */
+  logRange: { first: number; last: number };
+  followLog: boolean;
 }
 
 export interface SimSnapshot {
@@ -236,4 +414,6 @@ export interface SimSnapshot {
   scenarioRun: ScenarioRun | null;
   /** Set in live mode only (the snapshot then describes real nodes; clock.now is ms since the session started). */
   live?: LiveClusterInfo;
+  /** Set by the simulator only: branches, the state hash, the safety panel, challenges... */
+  lab?: LabView;
 }

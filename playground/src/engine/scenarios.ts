@@ -1,23 +1,35 @@
 /**
- * The guided scenarios: core's A-H, persistence and kill-leader scripts (written once for every
- * world) and the simulator-only scenarios from the Raft paper. Each becomes a GuidedScenario: the
- * simulation it needs plus a run over the page's paced world.
+ * The guided scenarios: a first run for newcomers ("Start here"), core's A-H, persistence and
+ * kill-leader scripts (written once for every world), the simulator-only scenarios from the Raft
+ * paper, and one scenario per protocol rule that passes with the rule and fails without it. Each
+ * becomes a GuidedScenario: the simulation it needs plus a run over the page's paced world.
+ *
+ * They stay TypeScript (a scenario file holds actions at fixed times, see scenario-file.ts): each
+ * of them waits for conditions ("until a leader is elected") and picks its targets from the state
+ * it finds ("kill whoever leads"), which fixed times cannot express.
  */
 import type { Scenario, SimScenario } from '@raft-kv/core/scenarios';
-import { allScenarios } from '@raft-kv/core/scenarios';
+import { allScenarios, protocolScenarios } from '@raft-kv/core/scenarios';
 import type { SimConfigInput } from '@raft-kv/core/sim';
 import { pacedContext, pacedDriver } from './paced-driver';
 import type { PacedWorld } from './paced-driver';
 import { guidedPaperScenarios, morePaperScenarios } from './paper-catalog';
-import type { RunSetup, ScenarioInfo } from './protocol';
-import { playgroundSimConfig } from './sim-config';
+import type { ProtocolName, RunSetup, ScenarioInfo } from './protocol';
+import { toggleScenario } from './scenario-ids';
+import { playgroundSimConfig, withRulesOff } from './sim-config';
+import { startHere } from './start-here';
 
 export interface GuidedScenario {
   info: ScenarioInfo;
-  /** The simulation to build, from the page's setup (seed, unsafe toggle). */
+  /** The simulation to build, from the page's setup (seed, node count, the rules switched off). */
   simConfig(setup: RunSetup): SimConfigInput;
   run(world: PacedWorld, narrate: (text: string) => void): Promise<void>;
 }
+
+const toggleOf = (id: string): ProtocolName | undefined => (Object.keys(toggleScenario) as ProtocolName[]).find((name) => toggleScenario[name] === id);
+
+/** A guided run starts without the page's background load and message loss: the script decides. */
+const quiet = (setup: RunSetup): RunSetup => ({ ...setup, loadOpsPerSec: 0, lossRate: 0 });
 
 const checklistIds = new Set(['A1', 'A2', 'B1', 'B2', 'C1', 'C2', 'D1', 'E1', 'F1', 'F2', 'G1', 'H1']);
 
@@ -25,30 +37,33 @@ export function fromClusterScenario(s: Scenario): GuidedScenario {
   return {
     info: { id: s.id, title: s.title, summary: s.summary, group: checklistIds.has(s.id) ? 'checklist' : 'persistence' },
     simConfig: (setup) => {
-      const config = playgroundSimConfig({ ...setup, nodeCount: s.cluster.nodes });
+      const config = playgroundSimConfig({ ...quiet(setup), nodeCount: s.cluster.nodes });
       return s.cluster.snapshotThreshold ? { ...config, snapshotThreshold: s.cluster.snapshotThreshold } : config;
     },
     run: (world, narrate) => s.run({ d: pacedDriver(world), narrate }),
   };
 }
 
-export function fromSimScenario(s: SimScenario, group: 'paper' | 'lab'): GuidedScenario {
+export function fromSimScenario(s: SimScenario, group: ScenarioInfo['group']): GuidedScenario {
+  const toggle = toggleOf(s.id);
   return {
-    info: { id: s.id, title: s.title, summary: s.summary, group },
+    info: { id: s.id, title: s.title, summary: s.summary, group, ...(toggle ? { toggle } : {}) },
     simConfig: (setup) => {
-      // The scenario's own settings win (a scripted figure may depend on its seed); the page's
-      // unsafe toggle is added on top, so turning it on shows what the rule prevents.
-      const base = playgroundSimConfig({ ...setup, nodeCount: s.sim.nodeCount ?? setup.nodeCount });
-      const unsafe = { ...s.sim.raft?.unsafe, ...(setup.unsafeCommitOldTerm ? { commitOldTermByCount: true } : {}) };
-      return { ...base, ...s.sim, seed: s.sim.seed ?? setup.seed, eventLogMax: base.eventLogMax, raft: { ...s.sim.raft, unsafe } };
+      // The scenario's own settings win (a scripted figure may depend on its seed); the rules the
+      // learner switched off are switched off on top, so running it shows what the rule prevents.
+      const base = playgroundSimConfig({ ...quiet(setup), nodeCount: s.sim.nodeCount ?? setup.nodeCount });
+      const own = { ...base, ...s.sim, seed: s.sim.seed ?? setup.seed, eventLogMax: base.eventLogMax, network: { ...base.network, ...s.sim.network } };
+      return withRulesOff({ ...own, raft: { ...s.sim.raft }, localReads: s.sim.localReads ?? false }, setup.protocol);
     },
     run: (world, narrate) => s.run(pacedContext(world, narrate)),
   };
 }
 
 export const guidedScenarios: readonly GuidedScenario[] = [
+  startHere,
   ...allScenarios.map(fromClusterScenario),
   ...guidedPaperScenarios.map((s) => fromSimScenario(s, 'paper')),
+  ...protocolScenarios.map((s) => fromSimScenario(s, 'protocol')),
   ...morePaperScenarios.map((s) => fromSimScenario(s, 'lab')),
 ];
 

@@ -7,25 +7,34 @@ import type { InFlightMessage, Simulation } from '@raft-kv/core/sim';
 import { describeCommand } from './narrate';
 import type { DisplayRole, EntryView, MessageView, NodeSnapshot } from './protocol';
 
-/** How many log indexes the aligned log view shows (the newest ones). */
-export const logWindowSize = 30;
+/** How many log indexes a snapshot carries for the aligned log view (the view scrolls over all of them). */
+export const logWindowSize = 60;
 /** How many `[apply]` lines of a node's life the snapshot carries. */
 const applyLinesMax = 20;
-/** How far back the vote marks look for the current election's answers. */
-const voteScanEventsMax = 600;
 
 export function displayRoleOf(role: NodeSnapshot['role']): DisplayRole {
   return role === 'preCandidate' ? 'follower' : role;
 }
 
-/** The newest `size` indexes held by any node, durable or not: the columns every log row shares. */
-export function logWindow(sim: Simulation, size = logWindowSize): { lo: number; hi: number } {
+/** The highest index any node holds, durable or not. */
+export function lastIndexOfAll(sim: Simulation): number {
   let hi = 0;
   for (const id of sim.nodeIds) {
     const node = sim.node(id);
     hi = Math.max(hi, node.raft ? node.raft.lastIndex : node.storage.lastIndex());
   }
-  return { lo: Math.max(1, hi - size + 1), hi };
+  return hi;
+}
+
+/**
+ * The indexes every log row shows, aligned: `size` of them from `lo`, or the newest `size` when
+ * `lo` is null (the view follows the end of the logs).
+ */
+export function logWindow(sim: Simulation, lo: number | null = null, size = logWindowSize): { lo: number; hi: number } {
+  const last = lastIndexOfAll(sim);
+  if (lo === null) return { lo: Math.max(1, last - size + 1), hi: last };
+  const from = Math.max(1, Math.min(lo, last - size + 1));
+  return { lo: from, hi: Math.min(last, from + size - 1) };
 }
 
 function entryView(entry: Entry, durable: boolean): EntryView {
@@ -49,18 +58,13 @@ function windowEntries(sim: Simulation, id: NodeId, lo: number, hi: number): Ent
   return storage.entries(from, to + 1).map((e) => entryView(e, true));
 }
 
-/** The answers a candidate (or pre-candidate) has collected in the election it is running now. */
-export function electionVotes(sim: Simulation, id: NodeId, preVote: boolean, electionTerm: number): Record<NodeId, 'granted' | 'rejected'> {
+/**
+ * The answers a candidate (or pre-candidate) has received in the election it is running now: its
+ * own record of them, so a refusal shows only once it has arrived (not when the voter decided).
+ */
+export function electionVotes(received: Record<NodeId, boolean> | null, self: NodeId): Record<NodeId, 'granted' | 'rejected'> {
   const votes: Record<NodeId, 'granted' | 'rejected'> = {};
-  const log = sim.eventLog;
-  const stop = Math.max(0, log.length - voteScanEventsMax);
-  for (let i = log.length - 1; i >= stop; i--) {
-    const e = log[i]!.event;
-    if (e.type === 'electionStarted' && e.node === id && e.preVote === preVote) break;
-    if ((e.type === 'voteGranted' || e.type === 'voteRejected') && e.candidate === id && e.preVote === preVote && e.electionTerm === electionTerm) {
-      votes[e.node] ??= e.type === 'voteGranted' ? 'granted' : 'rejected';
-    }
-  }
+  for (const [peer, granted] of Object.entries(received ?? {})) if (peer !== self) votes[peer] = granted ? 'granted' : 'rejected';
   return votes;
 }
 
@@ -98,7 +102,7 @@ export function nodeSnapshot(sim: Simulation, id: NodeId, window: { lo: number; 
     logLength: view.logLength,
     durable,
     timer: status && status.role !== 'leader' ? { elapsed: status.electionElapsed, timeout: status.electionTimeout } : null,
-    votes: campaigning ? electionVotes(sim, id, preVote, preVote ? view.term + 1 : view.term) : null,
+    votes: campaigning ? electionVotes(status?.votes ?? null, id) : null,
     preVote,
     progress,
     entries: windowEntries(sim, id, window.lo, window.hi),

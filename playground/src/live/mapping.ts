@@ -7,7 +7,10 @@
 import type { LiveClusterNode, LiveFaults, LiveNodeStatus, NodeId } from '@raft-kv/core';
 import { describeCommand } from '../engine/narrate';
 import type { EntryView, FollowerProgressView, LiveDownReason, NodeSnapshot } from '../engine/protocol';
-import { displayRoleOf, logWindowSize } from '../engine/snapshot';
+import { displayRoleOf } from '../engine/snapshot';
+
+/** How many of the newest indexes live mode aligns (a status carries a few more entries than this). */
+export const liveLogWindowSize = 30;
 
 /** The page's line to one node: its status stream (socket.io) and the newest status it sent. */
 export interface NodeLink {
@@ -45,7 +48,7 @@ export function downReason(process: LiveClusterNode['state'] | 'unknown', link: 
 }
 
 /** The newest `size` indexes any node holds (durable only, for a node that is down): the columns all rows share. */
-export function liveLogWindow(nodes: readonly Pick<NodeSnapshot, 'up' | 'lastIndex' | 'durable'>[], size = logWindowSize): { lo: number; hi: number } {
+export function liveLogWindow(nodes: readonly Pick<NodeSnapshot, 'up' | 'lastIndex' | 'durable'>[], size = liveLogWindowSize): { lo: number; hi: number } {
   let hi = 0;
   for (const n of nodes) hi = Math.max(hi, n.up ? n.lastIndex : n.durable.lastIndex);
   return { lo: Math.max(1, hi - size + 1), hi };

@@ -20,6 +20,7 @@ import { Feed } from '../engine/feed';
 import type { FeedEvent } from '../engine/feed';
 import type { PageNote } from '../engine/narrate';
 import type { ClientOp, ClientRequestView, ClientTarget, EngineCommand, FeedItem, SimSnapshot, UserAction } from '../engine/protocol';
+import { fullProtocol } from '../engine/protocol';
 import type { Transport } from '../engine/transport';
 import type { Fetch } from './api';
 import { fetchCluster, killNode, kvRequest, kvRequestOf, restartNode, sendFault } from './api';
@@ -392,7 +393,7 @@ export class LiveSession implements Transport {
     const now = this.now();
     return {
       seq: ++this.seq,
-      setup: { seed: 0, nodeCount: ids.length, unsafeCommitOldTerm: false },
+      setup: { seed: 0, nodeCount: ids.length, protocol: { ...fullProtocol }, loadOpsPerSec: 0, lossRate: 0 },
       // Real time: nothing to play, pause or scrub.
       clock: { now, steps: 0, playing: false, speed: 1, horizon: now, inPast: false },
       nodes,

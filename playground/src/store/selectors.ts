@@ -75,6 +75,41 @@ export function isIsolated(cutLinks: readonly string[], id: string, ids: readonl
   return ids.every((other) => other === id || (cutLinks.includes(`${id}>${other}`) && cutLinks.includes(`${other}>${id}`)));
 }
 
+/** The two sides of a partition being drawn: A (every node not put on B) and B; empty unless both have someone. */
+export function sideGroups(ids: readonly string[], sides: Readonly<Record<string, 'A' | 'B'>>): string[][] {
+  const b = ids.filter((id) => sides[id] === 'B');
+  const a = ids.filter((id) => sides[id] !== 'B');
+  return a.length > 0 && b.length > 0 ? [a, b] : [];
+}
+
+/** The groups of nodes that can talk both ways with each other (connected over links up in both directions). */
+export function networkSides(ids: readonly string[], cutLinks: readonly string[]): string[][] {
+  const cut = new Set(cutLinks);
+  const seen = new Set<string>();
+  const groups: string[][] = [];
+  for (const start of ids) {
+    if (seen.has(start)) continue;
+    const group = [start];
+    seen.add(start);
+    for (let i = 0; i < group.length; i++) {
+      for (const other of ids) {
+        if (seen.has(other) || cut.has(`${group[i]}>${other}`) || cut.has(`${other}>${group[i]}`)) continue;
+        seen.add(other);
+        group.push(other);
+      }
+    }
+    groups.push(group);
+  }
+  return groups;
+}
+
+/** Nodes cut off in a group without a majority of the cluster: they cannot elect a leader or commit. */
+export function minorityNodes(ids: readonly string[], cutLinks: readonly string[]): Set<string> {
+  const groups = networkSides(ids, cutLinks);
+  if (groups.length < 2) return new Set();
+  return new Set(groups.filter((g) => g.length * 2 <= ids.length).flat());
+}
+
 /** Every unordered pair once, in ring order. */
 export function linkPairs(ids: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [];

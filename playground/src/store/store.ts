@@ -15,16 +15,21 @@ export interface UiState {
   inspected: MessageView | null;
   /** The link whose menu is open, as [a, b]. */
   selectedLink: [string, string] | null;
+  clientName: string;
   clientTarget: ClientTarget;
   clientKey: string;
   clientValue: string;
   staleRead: boolean;
-  /** Toggles the page owns (and tells the engine about), so they answer a click at once. */
-  unsafe: boolean;
+  /** The client follows 409 hints and retries on failures. */
+  clientRetry: boolean;
   verboseFeed: boolean;
   /** The seed and node count typed in the header, applied on reset. */
   draftSeed: string;
   draftNodes: number;
+  /** Partition by sides: each node's side ('A' or 'B'), applied in one step. */
+  sides: Record<string, 'A' | 'B'>;
+  /** The keyboard overlay is open. */
+  helpOpen: boolean;
   notice: string | null;
 }
 
@@ -44,25 +49,28 @@ export interface PlaygroundState {
 
 export type PlaygroundStore = StoreApi<PlaygroundState>;
 
-export function initialUi(seed: number, nodes: number, unsafe = false): UiState {
+export function initialUi(seed: number, nodes: number): UiState {
   return {
     selectedNode: null,
     inspected: null,
     selectedLink: null,
+    clientName: 'c1',
     clientTarget: 'leader',
     clientKey: 'x',
     clientValue: '1',
     staleRead: false,
-    unsafe,
+    clientRetry: true,
     verboseFeed: false,
     draftSeed: String(seed),
     draftNodes: nodes,
+    sides: {},
+    helpOpen: false,
     notice: null,
   };
 }
 
-export function createPlaygroundStore(initial: { mode: Mode; seed: number; nodes: number; unsafe?: boolean }): PlaygroundStore {
-  return createStore<PlaygroundState>()(() => ({ mode: initial.mode, sim: null, parked: null, ui: initialUi(initial.seed, initial.nodes, initial.unsafe) }));
+export function createPlaygroundStore(initial: { mode: Mode; seed: number; nodes: number }): PlaygroundStore {
+  return createStore<PlaygroundState>()(() => ({ mode: initial.mode, sim: null, parked: null, ui: initialUi(initial.seed, initial.nodes) }));
 }
 
 /**
@@ -86,7 +94,7 @@ export function showMode(store: PlaygroundStore, mode: Mode): void {
     mode,
     sim: parked?.mode === mode ? parked.snapshot : null,
     parked: sim ? { mode: was, snapshot: sim } : null,
-    ui: { ...store.getState().ui, selectedNode: null, inspected: null, selectedLink: null, notice: null },
+    ui: { ...store.getState().ui, selectedNode: null, inspected: null, selectedLink: null, notice: null, helpOpen: false },
   });
 }
 

@@ -1,8 +1,8 @@
 /**
- * The safety verdicts: Raft's invariants after every step, and the client history's
- * linearizability (the simulator checks both; it sees every node's state at every step). On a
- * real cluster the page sees statuses only, so it shows what those can tell: how many nodes are
- * up, and whether every node applies each index once, in order.
+ * The verdicts at a glance: the safety properties (the simulator checks them after every step;
+ * the safety panel has each one) and the client history's linearizability. On a real cluster the
+ * page sees statuses only, so it shows what those can tell: how many nodes are up, and whether
+ * every node applies each index once, in order.
  */
 import { useShallow } from 'zustand/shallow';
 import { selectIsLive } from '../store/selectors';
@@ -32,18 +32,18 @@ function InvariantBadge() {
   const first = violations[0];
   const properties = [...new Set(violations.map((v) => v.property.replace(/_/g, ' ')))];
   return (
-    <div className={`badge ${first ? 'bad' : 'good'}`} data-testid="invariants" data-status={first ? 'violated' : 'ok'}
-      title="Election safety, log matching, leader completeness, state machine safety, commit never goes back, apply in order: checked after every step.">
-      {first ? `✗ Safety violated: ${properties.join(', ')}` : '✓ Safety invariants hold'}
+    <a href="#safety" className={`badge ${first ? 'bad' : 'good'}`} data-testid="invariants" data-status={first ? 'violated' : 'ok'}
+      title="Election safety, log matching, leader completeness, state machine safety, commit monotonicity, apply order: checked after every step. The safety panel has each one.">
+      {first ? `✗ Safety violated: ${properties.join(', ')}` : '✓ Safety holds'}
       {first && <span className="badge-detail">first at {first.node}, t={(first.at / 1000).toFixed(3)} s: {first.message}{violations.length > 1 ? ` (${violations.length} violations in all)` : ''}</span>}
-    </div>
+    </a>
   );
 }
 
 const verdictText = {
   empty: 'No client history yet',
-  linearizable: 'Client history is linearizable',
-  not_linearizable: 'Client history is NOT linearizable',
+  linearizable: 'Linearizable',
+  not_linearizable: 'NOT linearizable',
   unknown: 'Linearizability: undecided (search budget)',
 } as const;
 

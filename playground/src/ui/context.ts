@@ -25,3 +25,8 @@ export function usePlayground<T>(selector: (s: PlaygroundState) => T): T {
 export function useActions(): Actions {
   return usePlaygroundContext().actions;
 }
+
+/** The store itself, for the few hooks that read it outside rendering (the keyboard). */
+export function useStoreApi(): PlaygroundStore {
+  return usePlaygroundContext().store;
+}

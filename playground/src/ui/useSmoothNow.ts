@@ -11,7 +11,8 @@ import { usePlayground } from './context';
 /** Never run ahead of the last snapshot by more than this much real time (a late snapshot must not let messages overshoot). */
 const leadMaxMs = 120;
 
-export function useSmoothNow(): number {
+/** `animate` false: the snapshot's own time, no extrapolation (reduced motion). */
+export function useSmoothNow(animate = true): number {
   const clock = usePlayground(useShallow((s) => ({ now: s.sim?.clock.now ?? 0, speed: s.sim?.clock.speed ?? 1, playing: s.sim?.clock.playing ?? false })));
   const base = useRef({ now: clock.now, at: 0 });
   const [now, setNow] = useState(clock.now);
@@ -22,14 +23,14 @@ export function useSmoothNow(): number {
   }, [clock.now]);
 
   useEffect(() => {
-    if (!clock.playing) return;
+    if (!clock.playing || !animate) return;
     let id = requestAnimationFrame(function tick() {
       const b = base.current;
       setNow(b.now + Math.min(leadMaxMs, performance.now() - b.at) * clock.speed);
       id = requestAnimationFrame(tick);
     });
     return () => cancelAnimationFrame(id);
-  }, [clock.playing, clock.speed]);
+  }, [clock.playing, clock.speed, animate]);
 
   return now;
 }

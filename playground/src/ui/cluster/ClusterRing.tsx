@@ -3,7 +3,8 @@
  * the nodes. Layers are separate components so each re-renders only for its own data.
  */
 import { useMemo } from 'react';
-import { ringLayout, selectNodeIds } from '../../store/selectors';
+import { useShallow } from 'zustand/shallow';
+import { minorityNodes, ringLayout, selectNodeIds } from '../../store/selectors';
 import { usePlayground } from '../context';
 import { ringCenter, ringRadius, ringSize } from './geometry';
 import { LinkMenu } from './LinkMenu';
@@ -17,6 +18,7 @@ export function ClusterRing({ messages = true }: { messages?: boolean }) {
   const idList = usePlayground(selectNodeIds);
   const ids = useMemo(() => idList.split(','), [idList]);
   const layout = useMemo(() => ringLayout(ids, ringCenter, ringRadius), [ids]);
+  const minority = usePlayground(useShallow((s) => [...minorityNodes(ids, s.sim?.cutLinks ?? [])]));
   return (
     <div className="ring-area">
       <div className="ring-wrap">
@@ -27,7 +29,7 @@ export function ClusterRing({ messages = true }: { messages?: boolean }) {
           </marker>
         </defs>
         <Links ids={ids} layout={layout} />
-        {ids.map((id) => <RingNode key={id} id={id} ids={ids} layout={layout} />)}
+        {ids.map((id) => <RingNode key={id} id={id} ids={ids} layout={layout} minority={minority.includes(id)} />)}
       </svg>
       {messages && <MessageLayer layout={layout} />}
       <LinkMenu layout={layout} />

@@ -10,8 +10,9 @@ export function Legend() {
       <ul>
         <li><span className="sw role-leader" /> leader (thick ring) · <span className="sw role-candidate" /> candidate · <span className="sw role-precandidate" /> pre-vote (dashed; reported as follower) · <span className="sw role-follower" /> follower · <span className="sw role-down" /> {live ? 'down (stopped, starting or unreachable)' : 'crashed'}</li>
         <li>Node fill = its current term (same colours as log entries). The thin arc around a follower is its election timer: when it closes, the node starts an election.</li>
-        <li>Dots above a candidate: one per peer, green when it granted its vote, red when it refused, hollow while the answer is on its way.</li>
-        {!live && <li><span className="msg-sw vote" /> RequestVote (hollow: pre-vote) · <span className="msg-sw append" /> AppendEntries (small: heartbeat; box: carries entries) · <span className="msg-sw snapshot" /> InstallSnapshot · <span className="msg-sw read" /> ReadIndex. Replies are green (yes) or red (no). Click a message to inspect or drop it.</li>}
+        <li>Dots above a candidate: one per peer, green when its vote arrived, red when its refusal arrived, hollow while no answer has arrived.</li>
+        {!live && <li>A red dashed halo and &ldquo;minority&rdquo;: the node is cut off with less than a majority, so it can neither elect a leader nor commit.</li>}
+        {!live && <li><span className="msg-sw vote" /> RequestVote (hollow: pre-vote) · <span className="msg-sw append" /> AppendEntries (small: heartbeat; box: carries entries) · <span className="msg-sw snapshot" /> InstallSnapshot · <span className="msg-sw read" /> ReadIndex. Replies are green (yes) or red (no). Click a message: why it was sent, its fate; drop, delay or duplicate it.</li>}
         <li>Click a link to cut it (both ways or one way) or heal it. A red arrow shows the direction that is blocked.</li>
       </ul>
     </details>

@@ -9,16 +9,19 @@ import type { MessageView } from '../../engine/protocol';
 import type { Point } from '../../store/selectors';
 import { messagePoint } from '../../store/selectors';
 import { useActions, usePlayground } from '../context';
+import { useReducedMotion } from '../useReducedMotion';
 import { useSmoothNow } from '../useSmoothNow';
 import { messageLane, nodeRadius, ringSize } from './geometry';
 
 export function MessageLayer({ layout }: { layout: Record<string, Point> }) {
   const messages = usePlayground((s) => s.sim?.messages);
   const inspected = usePlayground((s) => s.ui.inspected?.id ?? null);
-  const now = useSmoothNow();
+  // With reduced motion, messages jump from snapshot to snapshot instead of gliding between them.
+  const reduced = useReducedMotion();
+  const now = useSmoothNow(!reduced);
   if (!messages) return null;
   return (
-    <div className="messages" aria-label="Messages in flight">
+    <div className="messages" aria-label="Messages in flight" data-testid="wire" data-motion={reduced ? 'reduced' : 'glide'}>
       {messages.map((m) => {
         const from = layout[m.from];
         const to = layout[m.to];
@@ -49,7 +52,8 @@ function Message({ m, x, y, selected }: { m: MessageView; x: number; y: number; 
   return (
     <button type="button" className={cls} style={style} data-testid={`message-${m.id}`} data-type={m.type} title={label} aria-label={`${label}. Inspect.`}
       onClick={() => inspectMessage(m)}>
-      {m.entryCount > 0 ? m.entryCount : ''}
+      {/* The button is the (larger) hit area; the dot inside is what is drawn. */}
+      <span className="dot">{m.entryCount > 0 ? m.entryCount : ''}</span>
     </button>
   );
 }

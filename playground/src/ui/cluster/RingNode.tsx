@@ -16,9 +16,11 @@ interface Props {
   id: string;
   ids: string[];
   layout: Record<string, Point>;
+  /** Cut off with less than a majority: it can neither elect a leader nor commit. */
+  minority: boolean;
 }
 
-export function RingNode({ id, ids, layout }: Props) {
+export function RingNode({ id, ids, layout, minority }: Props) {
   const node = usePlayground(selectNode(id));
   const selected = usePlayground((s) => s.ui.selectedNode === id);
   const { selectNode: select } = useActions();
@@ -37,12 +39,14 @@ export function RingNode({ id, ids, layout }: Props) {
       data-last-applied={node.lastApplied}
       data-log-length={node.logLength}
       data-leader-id={node.leaderId ?? ''}
+      data-minority={minority ? 'true' : 'false'}
       onClick={() => select(selected ? null : id)}
       onKeyDown={onActivateKey(() => select(selected ? null : id))}
       tabIndex={0}
       role="button"
-      aria-label={`${id}: ${roleLabel(node)}, term ${node.term}. Click for details.`}
+      aria-label={`${id}: ${roleLabel(node)}, term ${node.term}${minority ? ', in a minority' : ''}. Click for details.`}
     >
+      {minority && <circle className="minority-halo" r={nodeRadius + 14}><title>in a minority: it cannot elect a leader or commit</title></circle>}
       <title>{`${id}: ${roleLabel(node)} in term ${node.term}; commit ${node.commitIndex}, applied ${node.lastApplied}, log ${node.logLength}`}</title>
       <TimerArc node={node} />
       <circle className="node-body" r={nodeRadius} fill={node.up ? termColor(node.term) : '#e5e7eb'} />
@@ -51,6 +55,7 @@ export function RingNode({ id, ids, layout }: Props) {
       {!node.up && <path className="down-cross" d="M -14 -14 L 14 14 M 14 -14 L -14 14" />}
       <text className="node-role" y={nodeRadius + 20}>{roleLabel(node)}{node.up && node.votedFor && node.role === 'follower' ? ` · voted ${node.votedFor}` : ''}</text>
       {node.votes && <VoteDots node={node} ids={ids} />}
+      {minority && <text className="minority-label" y={nodeRadius + 34}>minority</text>}
       {node.persisting && <circle className="disk-dot" cx={nodeRadius - 6} cy={-nodeRadius + 6} r={4}><title>writing to disk</title></circle>}
     </g>
   );

@@ -11,7 +11,7 @@ export function NodeDetails({ id }: { id: string }) {
   const { selectNode: select } = useActions();
   if (!node) return null;
   return (
-    <section className="panel inspector node-details" aria-label={`Node ${id}`} data-testid={`node-details-${id}`}>
+    <section className="panel inspector node-details" aria-label={`Node ${id}`} data-testid={`details-${id}`}>
       <h2>{id} {node.up ? `(${node.role === 'preCandidate' ? 'pre-vote' : node.role})` : `(${downLabel(node)})`}</h2>
       {node.live && <ProcessInfo node={node} />}
       <div className="state-split">

@@ -5,6 +5,7 @@
 import { useShallow } from 'zustand/shallow';
 import { canKill, canRestart, isIsolated, roleLabel, selectIsLive, selectNodeIds } from '../../store/selectors';
 import { useActions, usePlayground } from '../context';
+import { Term } from '../learn/Term';
 
 export function NodesPanel() {
   const ids = usePlayground(selectNodeIds).split(',');
@@ -13,7 +14,7 @@ export function NodesPanel() {
       <h2>Nodes</h2>
       <table>
         <thead>
-          <tr><th scope="col">node</th><th scope="col">role</th><th scope="col">term</th><th scope="col">commit</th><th scope="col">actions</th></tr>
+          <tr><th scope="col">node</th><th scope="col">role</th><th scope="col"><Term word="term" /></th><th scope="col"><Term word="commit" /></th><th scope="col">actions</th></tr>
         </thead>
         <tbody>{ids.map((id) => <NodeRow key={id} id={id} ids={ids} />)}</tbody>
       </table>

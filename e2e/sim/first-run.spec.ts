@@ -1,0 +1,74 @@
+/**
+ * The first screen explains itself (issue 11): at 1280x800 the ring, the narration and feed, and
+ * the time controls are in view without scrolling; "Start here" runs the first election slowly
+ * enough to watch; the words are explained where they appear; a guided scenario keeps the ring
+ * and its narration in view.
+ */
+import { expect, test } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+/** Entirely inside the first screen, without scrolling. */
+async function expectAboveTheFold(page: Page, locator: Locator, what: string): Promise<void> {
+  const box = await locator.boundingBox();
+  expect(box, what).not.toBeNull();
+  const scrollY = await page.evaluate(() => window.scrollY);
+  expect(scrollY, 'the page did not scroll').toBe(0);
+  expect(box!.y, `${what} starts on screen`).toBeGreaterThanOrEqual(0);
+  expect(box!.y + box!.height, `${what} ends above the fold`).toBeLessThanOrEqual(800);
+  expect(box!.x + box!.width, `${what} fits the width`).toBeLessThanOrEqual(1280);
+}
+
+test('at 1280x800 the ring, the narration and feed, and the time controls show without scrolling', async ({ page }) => {
+  await page.goto('/?seed=4');
+  await expect(page.getByTestId('node-n1')).toBeVisible();
+  await expectAboveTheFold(page, page.locator('svg.ring'), 'the ring');
+  await expectAboveTheFold(page, page.getByTestId('start-here'), 'Start here');
+  await expectAboveTheFold(page, page.getByTestId('play-pause'), 'play/pause');
+  await expectAboveTheFold(page, page.getByTestId('step'), 'step');
+  await expectAboveTheFold(page, page.getByTestId('step-back'), 'step back');
+  await expectAboveTheFold(page, page.getByTestId('time-scrubber'), 'the scrubber');
+  await expectAboveTheFold(page, page.getByTestId('speed'), 'the speed');
+  await expectAboveTheFold(page, page.locator('.feed-head'), 'the feed');
+  await expect(page.locator('.feed-item').first()).toBeVisible({ timeout: 60_000 });
+  await expectAboveTheFold(page, page.locator('.feed-item').first(), 'the newest feed line');
+});
+
+test('Start here: the first election, narrated, takes several seconds on screen', async ({ page }) => {
+  await page.goto('/?seed=4&speed=0.1');
+  await page.getByTestId('start-here').click();
+  const run = page.getByTestId('scenario-run');
+  await expect(run).toHaveAttribute('data-scenario', 'start-here');
+  await expectAboveTheFold(page, run, 'the narration');
+  await expect(run).toContainText('election timer');
+  // From the first timeout to the leader: measured in real time on the page.
+  await page.waitForFunction(() => document.querySelector('g[data-testid^="node-"][data-precandidate="true"], g[data-role="candidate"]') !== null, null, { timeout: 30_000, polling: 20 });
+  const started = Date.now();
+  await expect(page.locator('g[data-role="leader"]')).toHaveCount(1, { timeout: 60_000 });
+  expect(Date.now() - started, 'the election takes seconds, not a blink').toBeGreaterThan(2000);
+  await expect(run).toContainText('is the leader of term 1');
+  await expect(run).toHaveAttribute('data-status', 'pass', { timeout: 60_000 });
+  await expect(run).toContainText('Your turn');
+});
+
+test('the words are explained where they appear, and in a glossary', async ({ page }) => {
+  await page.goto('/?seed=4');
+  const term = page.locator('.start-here .term[data-term-word="term"]');
+  await expect(term).toHaveAttribute('title', /at most one leader/);
+  await expect(page.locator('.term[data-term-word="commit"]').first()).toHaveAttribute('title', /majority/);
+  await expect(page.locator('.term[data-term-word="pre-vote"]').first()).toHaveAttribute('title', /before raising its term/);
+  await page.getByTestId('glossary').locator('summary').click();
+  for (const word of ['term', 'pre-vote', 'commit', 'CheckQuorum', 'snapshot']) await expect(page.getByTestId('glossary')).toContainText(word);
+});
+
+test('a guided scenario started from the list brings the ring and its narration into view', async ({ page }) => {
+  await page.goto('/?seed=7&speed=1');
+  const button = page.getByTestId('scenario-partitioned-old-leader');
+  await button.scrollIntoViewIfNeeded();
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(400);
+  await button.click();
+  await expect(page.locator('svg.ring')).toBeInViewport({ ratio: 0.9 });
+  await expect(page.getByTestId('scenario-run')).toBeInViewport();
+  await expect(page.getByTestId('scenario-run')).toContainText('Partition', { timeout: 30_000 });
+});
