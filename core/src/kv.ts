@@ -8,6 +8,7 @@
  * same way, chunk by chunk (KvRestorer), and swapped in at once when the last chunk is in.
  */
 import { fail } from './assert';
+import { decodeChunk, encodeChunk } from './kv-chunk';
 import type { SortedMap } from './sorted-map';
 import { emptySortedMap, sortedMapFromSorted } from './sorted-map';
 import type { Command, Entry } from './types';
@@ -21,10 +22,6 @@ export type ApplyResult =
 /** The default size of a snapshot chunk (bytes of JSON, approximately). */
 export const snapshotChunkBytesDefault = 256 * 1024;
 
-/** One chunk of a snapshot: the next pairs of the map, in key order. */
-interface ChunkData {
-  kv: [string, string][];
-}
 
 export class KvStateMachine {
   private data: SortedMap;
@@ -116,19 +113,7 @@ export class KvStateMachine {
 
 /** Whether `data` is a well-formed snapshot chunk (pairs of strings in strictly ascending key order). */
 export function isKvSnapshotChunk(data: string): boolean {
-  try {
-    const parsed = JSON.parse(data) as Partial<ChunkData>;
-    if (!Array.isArray(parsed.kv)) return false;
-    let previous: string | null = null;
-    for (const pair of parsed.kv as unknown[]) {
-      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return false;
-      if (previous !== null && !(pair[0] > previous)) return false;
-      previous = pair[0];
-    }
-    return true;
-  } catch {
-    return false;
-  }
+  return decodeChunk(data, [], [], null) === null;
 }
 
 /** The chunks of a snapshot written by the first version, whose data was one JSON object. */
@@ -161,7 +146,8 @@ export class KvSnapshotReader {
   /** The next chunk, or null when the whole view was read. */
   next(): string | null {
     if (this.done) return null;
-    const kv: [string, string][] = [];
+    const keys: string[] = [];
+    const values: string[] = [];
     let bytes = 0;
     while (bytes < this.chunkBytes) {
       const step = this.iterator.next();
@@ -170,13 +156,13 @@ export class KvSnapshotReader {
         break;
       }
       const [key, value] = step.value;
-      kv.push([key, value]);
-      bytes += key.length + value.length + 8;
+      keys.push(key);
+      values.push(value);
+      bytes += key.length + value.length + 2;
     }
-    if (kv.length === 0 && this.started) return null;
+    if (keys.length === 0 && this.started) return null;
     this.started = true;
-    const chunk: ChunkData = { kv };
-    return JSON.stringify(chunk);
+    return encodeChunk(keys, values);
   }
 }
 
@@ -187,23 +173,9 @@ export class KvRestorer {
   chunks = 0;
 
   add(chunk: string): void {
-    let parsed: ChunkData;
-    try {
-      parsed = JSON.parse(chunk) as ChunkData;
-    } catch (err) {
-      fail(`snapshot chunk ${this.chunks} is not JSON: ${(err as Error).message}`);
-    }
-    if (!Array.isArray(parsed.kv)) fail(`snapshot chunk ${this.chunks} has no kv pairs`);
-    const last = this.keys.length > 0 ? this.keys[this.keys.length - 1]! : null;
-    let previous = last;
-    for (const pair of parsed.kv) {
-      const [key, value] = pair;
-      if (typeof key !== 'string' || typeof value !== 'string') fail(`snapshot chunk ${this.chunks}: a pair is not two strings`);
-      if (previous !== null && !(key > previous)) fail(`snapshot chunk ${this.chunks}: keys out of order at ${JSON.stringify(key)}`);
-      this.keys.push(key);
-      this.values.push(value);
-      previous = key;
-    }
+    const previous = this.keys.length > 0 ? this.keys[this.keys.length - 1]! : null;
+    const error = decodeChunk(chunk, this.keys, this.values, previous);
+    if (error !== null) fail(`snapshot chunk ${this.chunks}: ${error}`);
     this.chunks++;
   }
 

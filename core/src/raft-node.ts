@@ -180,6 +180,13 @@ export class RaftNode {
     if (this.raft.role !== 'leader' && this.raft.isVoter()) campaign(this.raft, this.raft.config.preVote);
   }
 
+  /** Leader: some follower is receiving a snapshot from this node. */
+  isSendingSnapshot(): boolean {
+    if (this.raft.role !== 'leader') return false;
+    for (const pr of this.raft.progress.values()) if (pr.state === 'snapshot') return true;
+    return false;
+  }
+
   /** Leader: the voter leadership is being handed to, if any. */
   get leadTransferee(): NodeId | null {
     return this.raft.leadTransferee;

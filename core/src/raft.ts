@@ -75,6 +75,7 @@ export class Raft {
     if (from <= this.log.lastIndex()) this.membership.noteAppended(storage.entries(from, this.log.lastIndex() + 1));
     this.term = initial.hardState.term;
     this.vote = initial.hardState.vote;
+    if (config.fastFirstElection && config.preVote) this.electionElapsed = Math.max(0, config.electionTimeoutTicksMin - 2);
     this.incoming = initial.incoming ? { ...initial.incoming } : null;
     // Every chunk of a snapshot was made durable, but a crash came before it was installed: install it now.
     const held = this.incoming;

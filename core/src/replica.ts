@@ -104,6 +104,9 @@ export interface ReplicaOptions {
   readContextPrefix: string;
 }
 
+/** A leader defers a snapshot while a follower receives the previous one, until the log since grew this many times past due. */
+const snapshotDeferLimit = 4;
+
 /** The writes a client may send: the noop is the leader's own. */
 export type WriteCommand = Extract<Command, { op: 'set' | 'delete' }>;
 
@@ -323,8 +326,14 @@ export class Replica {
     const last = this.storage.snapshot();
     const applied = this.state.appliedIndex;
     if (applied <= last.index) return false;
-    if (policy.entries !== null && applied - last.index >= policy.entries) return true;
-    return this.bytesSinceSnapshot >= Math.max(policy.logBytesMin, policy.logToSnapshotRatio * last.bytes);
+    // How far past due: 1 means exactly due, by entries or by bytes, whichever comes first.
+    const byEntries = policy.entries === null ? 0 : (applied - last.index) / policy.entries;
+    const byBytes = this.bytesSinceSnapshot / Math.max(policy.logBytesMin, policy.logToSnapshotRatio * last.bytes);
+    const overdue = Math.max(byEntries, byBytes);
+    if (overdue < 1) return false;
+    // A follower is receiving our latest snapshot: a newer one would compact the entries it needs
+    // after that one and make its transfer start over. Wait for it, within a bound.
+    return !this.raft.isSendingSnapshot() || overdue >= snapshotDeferLimit;
   }
 
   private maybeSnapshot(io: ReplicaIo): void {

@@ -215,7 +215,7 @@ describe('snapshots (Figure 13)', () => {
     for (let i = 0; i < 10; i++) c.node('n1').raft.propose({ op: 'set', key: `k${i}`, value: String(i) });
     c.stabilize();
     const n1 = c.node('n1');
-    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(16), voters, 0);
+    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(10), voters, 0);
     return c;
   }
 

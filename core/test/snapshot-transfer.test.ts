@@ -19,7 +19,7 @@ function leaderAheadOfN3(config = {}) {
   const n1 = c.node('n1');
   for (let i = 0; i < 40; i++) n1.raft.propose({ op: 'set', key: `k${String(i).padStart(2, '0')}`, value: `value-${i}` });
   c.stabilize();
-  n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(40), voters, 0);
+  n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), voters, 0);
   return { c, n1, chunkCount: n1.storage.snapshot().chunkCount };
 }
 
@@ -117,7 +117,7 @@ describe('InstallSnapshot in chunks', () => {
     expect(c.node('n3').storage.initialState().incoming).toMatchObject({ meta: first, received: 2 });
     for (let i = 0; i < 5; i++) n1.raft.propose({ op: 'set', key: `late${i}`, value: 'x' });
     c.stabilize();
-    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(40), voters, 0);
+    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), voters, 0);
     c.filter = () => true;
     c.tickAll(60);
     expect(n1.storage.snapshot().index).toBeGreaterThan(first.index);
@@ -128,7 +128,7 @@ describe('InstallSnapshot in chunks', () => {
 
 describe('chunked snapshots in the simulator', () => {
   it('a crashed follower catches up by a multi-chunk snapshot, with crashes and loss during the transfer', () => {
-    const sim = new Simulation({ seed: 11, snapshotThreshold: 20, snapshotChunkBytes: 64, tornWriteRate: 1, network: { lossRate: 0.1 } });
+    const sim = new Simulation({ seed: 11, snapshotThreshold: 20, snapshotChunkBytes: 16, tornWriteRate: 1, network: { lossRate: 0.1 } });
     const installs: number[] = [];
     let chunkCount = 0;
     sim.subscribe(({ event }) => {

@@ -76,6 +76,8 @@ export class NodeHost {
         voters: this.voters,
         // Election jitter must differ between nodes and between starts of one node.
         seed: randomInt(0x7fffffff),
+        // After a restart of the whole cluster, the first election comes as soon as it safely can.
+        fastFirstElection: true,
         heartbeatTicks: config.heartbeatTicks,
         electionTimeoutTicksMin: config.electionTimeoutTicksMin,
         electionTimeoutTicksMax: config.electionTimeoutTicksMax,
