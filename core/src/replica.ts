@@ -85,6 +85,8 @@ export interface ReplicaIo {
   leaderUrl(id: NodeId): string | null;
   /** Sees each Ready before it is handled (events, invariant checks, counters). */
   observe?(rd: Ready): void;
+  /** Asked after each Ready: true makes pump() stop and return (a host that must not hold its event loop long). */
+  yieldNow?(): boolean;
   /** An entry was applied to the state machine (`[apply]` lines). */
   applied?(entry: Entry): void;
   /** A snapshot was taken and the log compacted up to it. */
@@ -260,6 +262,7 @@ export class Replica {
         return false;
       }
       this.finish(io, rd);
+      if (io.yieldNow?.()) break;
     }
     return this.hasWork();
   }

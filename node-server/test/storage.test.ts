@@ -10,6 +10,7 @@ import { KvStateMachine, configurationOf } from '@raft-kv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStorage } from '../src/storage/disk-storage';
 import { snapshotFileName } from '../src/storage/snapshot-file';
+import { encodeRecord } from '../src/storage/record';
 import { CorruptWalError } from '../src/storage/wal';
 import { captureLogger } from './support/capture-logger';
 
@@ -129,15 +130,25 @@ describe('DiskStorage', () => {
     expect(openStorage().entries(4, 5)).toEqual([entry(4, 2, 'new')]);
   });
 
-  it('drops a last record whose checksum does not match', () => {
+  it('drops a last record whose checksum does not match (a write is one record: all of it or none)', () => {
     const s = openStorage();
-    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 3, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 2, 1), mustSync: true });
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(3, 5, 1), mustSync: true });
     crash(s);
     const file = lastSegment();
     const buf = fs.readFileSync(file);
     buf[buf.length - 3] = buf[buf.length - 3]! ^ 0xff;
     fs.writeFileSync(file, buf);
     expect(openStorage().lastIndex()).toBe(2);
+  });
+
+  it('reads the one-entry records of earlier versions, and a batch with terms that differ', () => {
+    const s = openStorage();
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(3, null, 0), entries: [entry(1, 1), entry(2, 2), entry(3, 3)], mustSync: true });
+    crash(s);
+    fs.appendFileSync(lastSegment(), encodeRecord({ t: 'e', i: 4, m: 3, c: { op: 'set', key: 'old', value: 'format' } }));
+    const again = openStorage();
+    expect(again.entries(1, 5)).toEqual([entry(1, 1), entry(2, 2), entry(3, 3), { index: 4, term: 3, command: { op: 'set', key: 'old', value: 'format' } }]);
   });
 
   it('drops a zero-filled tail (a crash after the file grew but before the data landed)', () => {
@@ -155,7 +166,7 @@ describe('DiskStorage', () => {
     const file = lastSegment();
     const buf = fs.readFileSync(file);
     // Flip a byte in the payload of the record of entry 3 (of 5): its header starts 8 bytes earlier.
-    const recordStart = buf.indexOf('{"t":"e","i":3,') - 8;
+    const recordStart = buf.indexOf('{"t":"b","i":3,') - 8;
     buf[recordStart + 20] = buf[recordStart + 20]! ^ 0xff;
     fs.writeFileSync(file, buf);
     let error: unknown;

@@ -5,7 +5,7 @@
  */
 import type { Entry, RaftEvent } from '@raft-kv/core';
 import type { Logger } from '../logger';
-import { logValue } from '../logger';
+import { infoLine, logValue } from '../logger';
 
 export function logEvents(logger: Logger, events: readonly RaftEvent[]): void {
   for (const e of events) {
@@ -41,9 +41,14 @@ function lineOf(e: RaftEvent): string | null {
   }
 }
 
-export function logApplied(logger: Logger, entry: Entry): void {
-  const c = entry.command;
-  if (c.op === 'set') logger.info(`[apply] index=${entry.index} op=set key=${logValue(c.key)} value=${logValue(c.value)}`);
-  else if (c.op === 'delete') logger.info(`[apply] index=${entry.index} op=delete key=${logValue(c.key)}`);
-  else logger.info(`[apply] index=${entry.index} op=noop`);
+/** Writes one `[apply] index=N op=... key=... value=...` line per applied entry (the fast info line). */
+export function applyLine(logger: Logger): (entry: Entry) => void {
+  const line = infoLine(logger);
+  return (entry) => {
+    const c = entry.command;
+    if (c.op === 'set') line(`[apply] index=${entry.index} op=set key=${logValue(c.key)} value=${logValue(c.value)}`);
+    else if (c.op === 'delete') line(`[apply] index=${entry.index} op=delete key=${logValue(c.key)}`);
+    else if (c.op === 'config') line(`[apply] index=${entry.index} op=config voters=${c.config.voters.join(',')} learners=${c.config.learners.join(',') || '-'}`);
+    else line(`[apply] index=${entry.index} op=noop`);
+  };
 }

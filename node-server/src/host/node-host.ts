@@ -18,7 +18,7 @@ import { DiskStorage } from '../storage/disk-storage';
 import type { MessageSender } from '../transport/transport';
 import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
-import { logApplied, logEvents } from './event-log';
+import { applyLine, logEvents } from './event-log';
 import { RpcAnswers } from './rpc-answers';
 
 export interface NodeHostDeps {
@@ -29,8 +29,12 @@ export interface NodeHostDeps {
   onFatal: (error: unknown) => void;
 }
 
-/** Most Readies handled in one turn before yielding to I/O. */
+/** Most Readies handled in one turn before yielding to I/O... */
 const readiesPerTurnMax = 64;
+/** ...and at most about this long (a restart re-applies its log tail: timers and peers must not wait for all of it). */
+const turnBudgetMs = 5;
+/** Committed entries applied per Ready: about 5 ms of work, so one Ready stays within a turn's budget. */
+const applyEntriesPerReady = 1024;
 
 /** Receives the core's events of each Ready (live observers); set only while someone watches. */
 export type ReadyObserver = (events: readonly RaftEvent[]) => void;
@@ -54,6 +58,7 @@ export class NodeHost {
   private nextTicket = 1;
   private readyScheduled = false;
   private pumping = false;
+  private turnStartedAt = 0;
   /** Disk writes under way: the Ready's, and a snapshot's (they may outlive stop(); close storage only after them). */
   private writing = 0;
   private readonly idleWaiters: (() => void)[] = [];
@@ -78,6 +83,7 @@ export class NodeHost {
         seed: randomInt(0x7fffffff),
         // After a restart of the whole cluster, the first election comes as soon as it safely can.
         fastFirstElection: true,
+        applyEntriesPerReadyMax: applyEntriesPerReady,
         heartbeatTicks: config.heartbeatTicks,
         electionTimeoutTicksMin: config.electionTimeoutTicksMin,
         electionTimeoutTicksMax: config.electionTimeoutTicksMax,
@@ -94,6 +100,7 @@ export class NodeHost {
       localReads: config.unsafeLocalReads,
       readContextPrefix: `${config.nodeId}:${Date.now().toString(36)}${randomInt(1 << 30).toString(36)}`,
     });
+    const logApply = applyLine(deps.logger);
     this.io = {
       send: (message) => this.dispatch(message),
       flush: () => this.sender?.flush(),
@@ -102,9 +109,10 @@ export class NodeHost {
       answer: (ticket, response) => this.answer(ticket, response),
       leaderUrl: (id) => this.leaderUrl(id),
       observe: (rd) => this.observe(rd),
+      yieldNow: () => performance.now() - this.turnStartedAt > turnBudgetMs,
       applied: (entry) => {
         this.stats.applied++;
-        logApplied(this.deps.logger, entry);
+        logApply(entry);
       },
       snapshotTaken: (snap) => {
         this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes); log compacted to ${this.raft.firstIndex - 1}`);
@@ -250,6 +258,7 @@ export class NodeHost {
   private pump(): void {
     if (this.pumping || this.stopped) return;
     this.pumping = true;
+    this.turnStartedAt = performance.now();
     try {
       let more = false;
       this.guard(() => {

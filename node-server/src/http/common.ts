@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger';
+import { infoLine } from '../logger';
 
 export type ErrorBody = { ok: false; error: string; message: string };
 
@@ -20,6 +21,7 @@ const requestIdPattern = /^[\x21-\x7e]{1,128}$/;
  * request id, method, path, status, duration. (One middleware, not two: it runs on every request.)
  */
 export function requestIdAndLog(logger: Logger, log: boolean): RequestHandler {
+  const line = infoLine(logger);
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
@@ -29,7 +31,7 @@ export function requestIdAndLog(logger: Logger, log: boolean): RequestHandler {
       const start = performance.now();
       res.on('finish', () => {
         const ms = (performance.now() - start).toFixed(2);
-        logger.info(`[http] ${id} ${req.method} ${req.originalUrl} ${res.statusCode} ${ms}ms`);
+        line(`[http] ${id} ${req.method} ${req.originalUrl} ${res.statusCode} ${ms}ms`);
       });
     }
     next();

@@ -18,7 +18,7 @@ import type {
 import { MemoryStorage, configurationOf, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
-import { hardStateRecord } from './record';
+import { batchRecord, hardStateRecord } from './record';
 import type { SnapshotManifest } from './snapshot-file';
 import {
   SnapshotData, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, readChunkFrame,
@@ -197,7 +197,8 @@ export class DiskStorage implements ReplicaStorage {
   private stage(batch: PersistBatch): WalRecord[] {
     if (batch.snapshot) this.installIncoming(batch.snapshot);
     const records: WalRecord[] = [];
-    for (const entry of this.memory.append(batch.entries)) records.push({ t: 'e', i: entry.index, m: entry.term, c: entry.command });
+    const stored = this.memory.append(batch.entries);
+    if (stored.length > 0) records.push(batchRecord(stored));
     const hs = batch.hardState ?? this.memory.hardStateNow();
     this.memory.setHardState(hs);
     if (!batch.mustSync) return records;

@@ -11,7 +11,7 @@ import type { Entry, HardState } from '@raft-kv/core';
 import { emptyHardState } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
-import { decodeRecord, encodeRecord, hardStateRecord, hasValidRecordAfter } from './record';
+import { decodeRecord, encodeRecord, hardStateRecord, hasValidRecordAfter, recordEntries, recordLastIndex } from './record';
 import { fsyncDir } from './snapshot-file';
 
 export class CorruptWalError extends Error {
@@ -100,14 +100,14 @@ export class Wal {
           hardState = { term: record.term, vote: record.vote, commit: record.commit };
           continue;
         }
-        segment.maxIndex = Math.max(segment.maxIndex, record.i);
+        segment.maxIndex = Math.max(segment.maxIndex, recordLastIndex(record));
+        // Entries from index i on replace whatever was held there (a new leader overwrote them).
         const held = baseIndex + entries.length;
         if (record.i <= held) entries.length = Math.max(0, record.i - baseIndex - 1);
-        if (record.i <= baseIndex) continue;
-        if (record.i !== baseIndex + entries.length + 1) {
+        if (record.i > baseIndex + entries.length + 1) {
           throw new CorruptWalError(segment.file, offset, `entry ${record.i} does not follow ${baseIndex + entries.length}`);
         }
-        entries.push(Object.freeze({ term: record.m, index: record.i, command: Object.freeze(record.c) }));
+        for (const entry of recordEntries(record)) if (entry.index > baseIndex) entries.push(entry);
       }
     });
     return { hardState, entries };
@@ -179,8 +179,8 @@ export class Wal {
     const bufs: Buffer[] = [];
     for (const record of records) {
       bufs.push(encodeRecord(record));
-      if (record.t === 'e') active.maxIndex = Math.max(active.maxIndex, record.i);
-      else this.lastHardState = { term: record.term, vote: record.vote, commit: record.commit };
+      if (record.t === 'h') this.lastHardState = { term: record.term, vote: record.vote, commit: record.commit };
+      else active.maxIndex = Math.max(active.maxIndex, recordLastIndex(record));
     }
     return bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
   }
