@@ -36,7 +36,7 @@ describe('snapshot chunks', () => {
     const reader = kv.snapshotReader(64);
     const first = reader.next()!;
     for (let i = 0; i < 100; i += 2) kv.apply({ index: ++index, term: 1, command: { op: 'delete', key: `k${String(i).padStart(3, '0')}` } });
-    kv.apply({ index: ++index, term: 1, command: { op: 'set', key: 'k000a', value: 'new' } });
+    kv.apply({ index: index + 1, term: 1, command: { op: 'set', key: 'k000a', value: 'new' } });
     const chunks = [first];
     for (let c = reader.next(); c !== null; c = reader.next()) chunks.push(c);
     expect(chunks.length).toBeGreaterThan(5);
