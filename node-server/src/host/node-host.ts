@@ -29,6 +29,9 @@ export interface NodeHostDeps {
   onFatal: (error: unknown) => void;
 }
 
+/** Most ticks delivered by one timer callback: a small lateness is caught up, a stall is not. */
+const ticksPerTimerMax = 2;
+
 /** Most Readies handled in one turn before yielding to I/O... */
 const readiesPerTurnMax = 64;
 /** ...and at most about this long (a restart re-applies its log tail: timers and peers must not wait for all of it). */
@@ -154,12 +157,15 @@ export class NodeHost {
 
   /** Ticks the core once per elapsed tick; after a long stall, at most one election timeout's worth. */
   private onTimer(): void {
-    const { tickMs, electionTimeoutTicksMax } = this.deps.config;
+    const { tickMs } = this.deps.config;
     const now = performance.now();
     let due = Math.floor((now - this.lastTickAt) / tickMs);
     if (due <= 0) return;
-    if (due > electionTimeoutTicksMax) {
-      due = electionTimeoutTicksMax;
+    if (due > ticksPerTimerMax) {
+      // The process was stalled (starved of CPU, a long GC): drop the ticks it missed, as a Go
+      // ticker does for etcd. Delivered at once they would make a leader run CheckQuorum before it
+      // read the answers its followers sent meanwhile, and step down for nothing.
+      due = ticksPerTimerMax;
       this.lastTickAt = now;
     } else {
       this.lastTickAt += due * tickMs;

@@ -97,7 +97,7 @@ export class PeerConnection {
     }
     socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
     return new Promise((resolve, reject) => {
-      const extraMs = Math.floor(body.length / bytesPerExtraSecond) * 1000;
+      const extraMs = Math.ceil((body.length * 1000) / bytesPerExtraSecond);
       this.outstanding.push({ deadline: Date.now() + this.options.timeoutMs + extraMs, resolve, reject });
     });
   }
