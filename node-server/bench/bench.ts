@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       '## Side by side with etcd (`npm run bench:cluster`)',
       '',
       ...provenance(header),
-      `raft-kv: 3 nodes at the defaults (no RAFT_*/KV_*/LOG_* variables set: fsync on, RAFT_SNAPSHOT_THRESHOLD 50, access log on). etcd ${systems.etcdVersion}: 3 members at etcd's defaults (fsync on, --snapshot-count 100000), plus --enable-pprof (its profiler's HTTP handlers, used for the breakdown below; sampling costs etcd about 1% while a profile runs).`,
+      `raft-kv: 3 nodes at the defaults (no RAFT_*/KV_*/LOG_* variables set: fsync on, a snapshot once the log holds a tenth of the data and at least 16 MiB, access log on). etcd ${systems.etcdVersion}: 3 members at etcd's defaults (fsync on, --snapshot-count 100000), plus --enable-pprof (its profiler's HTTP handlers, used for the breakdown below; sampling costs etcd about 1% while a profile runs).`,
       `One load generator for both (node-server/bench/http-load.ts): closed-loop HTTP/1.1 keep-alive clients, ${seconds} s per row, each system's leader as the endpoint; ours through PUT /set and GET /get, etcd through its v3 JSON gateway (POST /v3/kv/put, /v3/kv/range, linearizable). 8-byte keys, 256-byte values; etcd gets the same keys, base64-encoded as its gateway requires.`,
       'Each row ran on raft-kv, then at once on etcd. The load generator runs on the same machine as the members and competes with them for the same cores.',
       '',
