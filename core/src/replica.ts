@@ -258,7 +258,9 @@ export class Replica {
     for (const read of rd.readStates) this.requests.confirmRead(read.context, read.index);
     for (const dropped of rd.droppedReads) this.readUnreachable(io, dropped.context, `read not confirmed: ${dropped.reason}`);
     this.raft.advance(rd);
-    for (const read of this.requests.takeServableReads(this.state.appliedIndex)) io.answer(read.ticket, this.readLocal(read.key, false));
+    // A read is served once this node has applied up to its read index (ReadIndex step 4).
+    const servableTo = this.options.raft.unsafe?.readBeforeApplied === true ? Number.POSITIVE_INFINITY : this.state.appliedIndex;
+    for (const read of this.requests.takeServableReads(servableTo)) io.answer(read.ticket, this.readLocal(read.key, false));
     this.maybeSnapshot(io);
   }
 
