@@ -9,20 +9,30 @@ import { checkLinearizability } from '../check/linearizability';
 import type { UnsafeOptions } from '../config';
 import { Prng } from '../prng';
 import type { NodeId } from '../types';
+import type { SimConfigInput } from './config';
+import type { Failpoint } from './failpoints';
+import { Failpoints } from './failpoints';
 import type { SimAction } from './simulation';
 import { Simulation } from './simulation';
 import { ClientWorkload, defaultWorkload } from './workload';
 
 export const faultTypes = [
   'crash', 'crashLeader', 'restart', 'isolate', 'partition', 'oneWay', 'cutLink', 'heal',
-  'loss', 'duplicate', 'reorder', 'calm',
+  'loss', 'duplicate', 'reorder', 'calm', 'crashAfterVote', 'crashAfterAppend', 'isolateNewLeader',
 ] as const;
 export type FaultType = (typeof faultTypes)[number];
 
 /** How often each fault is picked, relative to the others; heals and restarts keep the cluster alive. */
 const faultWeights: Record<FaultType, number> = {
   crash: 2, crashLeader: 2, restart: 4, isolate: 2, partition: 2, oneWay: 2, cutLink: 1, heal: 4,
-  loss: 1, duplicate: 1, reorder: 1, calm: 2,
+  loss: 1, duplicate: 1, reorder: 1, calm: 2, crashAfterVote: 1, crashAfterAppend: 1, isolateNewLeader: 1,
+};
+
+/** Faults that arm a failpoint (see failpoints.ts) rather than act at once: on a random live node, or on any node. */
+const failpointFaults: Partial<Record<FaultType, Omit<Failpoint, 'node'> & { anyNode: boolean }>> = {
+  crashAfterVote: { on: 'voteGranted', then: 'crash', anyNode: false },
+  crashAfterAppend: { on: 'appendAccepted', then: 'crash', anyNode: false },
+  isolateNewLeader: { on: 'electionWon', then: 'isolate', anyNode: true },
 };
 
 export interface FuzzOptions {
@@ -32,19 +42,30 @@ export interface FuzzOptions {
   faultPhaseMs: number;
   /** Mean time between faults. */
   faultIntervalMs: number;
-  /** After healing, a write must commit within this. */
+  /** After healing, a write must commit within this (and a new leader be elected within it after a crash). */
   progressBoundMs: number;
+  /** After healing: how many times the leader is crashed, each time to be replaced by a leader that keeps its term. */
+  failovers: number;
   faults: readonly FaultType[];
+  /** How often each fault is picked, over the default weights (a bug may need more of one fault). */
+  faultWeights?: Partial<Record<FaultType, number>>;
+  /** Cluster settings over the run's own (a bug may need small batches, classic elections or a slow disk). */
+  cluster?: FuzzCluster;
   /** Remove a safety rule, to show that the checks catch what it prevents. */
   unsafe?: UnsafeOptions;
   /** Clients read without ReadIndex (stale reads recorded as if linearizable), to show the checker fails. */
   staleReads?: boolean;
 }
 
+export type FuzzCluster = Pick<SimConfigInput, 'diskLatencyMinMs' | 'diskLatencyMaxMs' | 'snapshotThreshold'> & {
+  raft?: Omit<NonNullable<SimConfigInput['raft']>, 'unsafe'>;
+};
+
 export const defaultFuzzOptions: Omit<FuzzOptions, 'seed' | 'nodes'> = {
   faultPhaseMs: 20_000,
   faultIntervalMs: 700,
   progressBoundMs: 10_000,
+  failovers: 1,
   faults: faultTypes,
 };
 
@@ -62,9 +83,22 @@ export interface FuzzResult {
   snapshotChunks: number;
 }
 
+/**
+ * What a failure broke: a safety invariant (invariants.ts), linearizability of the client history,
+ * or progress (no write after healing, no stable leader after a leader crash, nodes that never agree).
+ */
+export type FailureKind = 'safety' | 'linearizability' | 'progress';
+
+export function failureKind(failure: string): FailureKind {
+  if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order)\b/.test(failure)) return 'safety';
+  if (failure.startsWith('history not linearizable')) return 'linearizability';
+  return 'progress';
+}
+
 export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions>): FuzzResult {
   const options: FuzzOptions = { ...defaultFuzzOptions, ...input };
   const prng = new Prng(options.seed * 7919 + options.nodes);
+  const { raft, ...cluster } = options.cluster ?? {};
   const sim = new Simulation({
     seed: options.seed,
     nodeCount: options.nodes,
@@ -74,7 +108,8 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     snapshotThreshold: prng.pick([10, 50, 200]),
     // Snapshots travel in chunks: one pair per chunk (1 byte), a few pairs, or all in one.
     snapshotChunkBytes: prng.pick([1, 24, 4096]),
-    raft: { unsafe: options.unsafe ?? {}, snapshotChunksInflightMax: prng.pick([1, 4]) },
+    raft: { snapshotChunksInflightMax: prng.pick([1, 4]), ...raft, unsafe: options.unsafe ?? {} },
+    ...cluster,
   });
   const snapshots = { installed: 0, chunks: 0 };
   sim.subscribe(({ event }) => {
@@ -83,20 +118,18 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
   });
   const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
   const faultsInjected: Record<string, number> = {};
+  const failpoints = new Failpoints(sim);
   let nextFaultAt = prng.int(200, 2 * options.faultIntervalMs);
   while (sim.now < options.faultPhaseMs) {
-    sim.runFor(5);
+    failpoints.runFor(5);
     workload.pump();
     if (sim.now >= nextFaultAt) {
-      const fault = pickFault(prng, options.faults);
-      const action = faultAction(sim, prng, fault);
-      if (action) {
-        sim.act(action);
-        faultsInjected[fault] = (faultsInjected[fault] ?? 0) + 1;
-      }
+      const fault = pickFault(prng, options.faults, options.faultWeights);
+      if (injectFault(sim, prng, failpoints, fault)) faultsInjected[fault] = (faultsInjected[fault] ?? 0) + 1;
       nextFaultAt = sim.now + prng.int(options.faultIntervalMs / 4, options.faultIntervalMs * 2);
     }
   }
+  failpoints.disarmAll();
   const failures = healAndCheck(sim, workload, options);
   const lin = checkLinearizability(sim.history);
   if (lin.verdict === 'not_linearizable') failures.push(`history not linearizable: ${lin.failure?.explanation}`);
@@ -123,9 +156,37 @@ function healAndCheck(sim: Simulation, workload: ClientWorkload, options: FuzzOp
     failures.push(`no write committed within ${options.progressBoundMs} ms after healing`);
     return failures;
   }
+  for (let i = 0; i < options.failovers; i++) {
+    const failure = checkFailover(sim, options.progressBoundMs);
+    if (failure) return [...failures, failure];
+  }
   const agreed = sim.runUntil(() => nodesAgree(sim), 10_000);
   if (!agreed) failures.push(`nodes disagree after healing: ${describeNodes(sim)}`);
   return failures;
+}
+
+/** How long a new leader must keep its term in a calm network: several election timeouts. */
+const stableLeadershipMs = 3_000;
+
+/**
+ * Liveness beyond one write: in a calm network, losing the leader costs one election, and the
+ * leader it elects keeps its term (no node disrupts it) while the old one restarts and follows.
+ * Returns what went wrong, or null.
+ */
+function checkFailover(sim: Simulation, boundMs: number): string | null {
+  const old = sim.leader();
+  if (old === null) return 'no leader before the failover check';
+  sim.act({ type: 'crash', node: old });
+  if (!sim.runUntil(() => sim.leader() !== null, boundMs)) return `no leader within ${boundMs} ms after the leader ${old} crashed (calm network)`;
+  const leader = sim.leader()!;
+  const term = sim.node(leader).raft!.term;
+  const electedAt = sim.now;
+  const disrupted = () => sim.nodeIds.some((id) => (sim.node(id).raft?.term ?? 0) > term) || sim.node(leader).raft?.role !== 'leader';
+  sim.act({ type: 'restart', node: old });
+  if (sim.runUntil(disrupted, stableLeadershipMs)) {
+    return `no stable leader after the leader ${old} crashed (calm network): ${leader} led term ${term} for only ${(sim.now - electedAt).toFixed(0)} ms (${describeNodes(sim)})`;
+  }
+  return null;
 }
 
 function commitsWithin(sim: Simulation, deadline: number): boolean {
@@ -157,14 +218,29 @@ function describeNodes(sim: Simulation): string {
   }).join(' ');
 }
 
-function pickFault(prng: Prng, allowed: readonly FaultType[]): FaultType {
-  const total = allowed.reduce((sum, f) => sum + faultWeights[f], 0);
+function pickFault(prng: Prng, allowed: readonly FaultType[], weights: Partial<Record<FaultType, number>> = {}): FaultType {
+  const weight = (f: FaultType) => weights[f] ?? faultWeights[f];
+  const total = allowed.reduce((sum, f) => sum + weight(f), 0);
   let r = prng.next() * total;
   for (const f of allowed) {
-    r -= faultWeights[f];
+    r -= weight(f);
     if (r < 0) return f;
   }
   return allowed[allowed.length - 1]!;
+}
+
+/** Acts out one fault now (or arms its failpoint); false when it had nothing to act on. */
+function injectFault(sim: Simulation, prng: Prng, failpoints: Failpoints, fault: FaultType): boolean {
+  const failpoint = failpointFaults[fault];
+  if (failpoint) {
+    const up = sim.nodeIds.filter((id) => sim.node(id).up);
+    if (up.length === 0) return false;
+    failpoints.arm({ node: failpoint.anyNode ? null : prng.pick(up), on: failpoint.on, then: failpoint.then });
+    return true;
+  }
+  const action = faultAction(sim, prng, fault);
+  if (action) sim.act(action);
+  return action !== null;
 }
 
 function faultAction(sim: Simulation, prng: Prng, fault: FaultType): SimAction | null {
@@ -193,6 +269,7 @@ function faultAction(sim: Simulation, prng: Prng, fault: FaultType): SimAction |
     case 'duplicate': return { type: 'setNetwork', network: { duplicateRate: prng.next() * 0.2 } };
     case 'reorder': return { type: 'setNetwork', network: { reorderRate: prng.next() * 0.3, reorderDelayMaxMs: prng.int(100, 3_000) } };
     case 'calm': return { type: 'setNetwork', network: { lossRate: 0, duplicateRate: 0, reorderRate: 0 } };
+    default: return null;
   }
 }
 
