@@ -219,9 +219,12 @@ export class Raft {
     }
     if (m.type === 'RequestVoteResponse' && m.preVote && m.voteGranted) return true;
     const lead = m.type === 'AppendEntries' || m.type === 'InstallSnapshot' ? m.from : null;
-    const elapsed = this.electionElapsed;
+    const timer = { elapsed: this.electionElapsed, timeout: this.randomizedElectionTimeout };
     this.becomeFollower(m.term, lead, 'higher_term');
-    if (m.type === 'RequestVote' && this.config.unsafe.keepElectionTimerOnVote === true) this.electionElapsed = elapsed;
+    if (m.type === 'RequestVote' && this.config.unsafe.keepElectionTimerOnVote === true) {
+      this.electionElapsed = timer.elapsed;
+      this.randomizedElectionTimeout = timer.timeout;
+    }
     return true;
   }
 

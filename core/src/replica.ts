@@ -295,6 +295,9 @@ export class Replica {
     const last = this.storage.snapshot();
     const applied = this.state.appliedIndex;
     if (applied <= last.index) return false;
+    // A snapshot received from the leader took the log's place while this state was being applied
+    // (its last chunk came in during the write of an earlier Ready): it replaces this state next.
+    if (this.raft.termAt(applied) === undefined) return false;
     if (policy.entries !== null && applied - last.index >= policy.entries) return true;
     return this.bytesSinceSnapshot >= Math.max(policy.logBytesMin, policy.logToSnapshotRatio * last.bytes);
   }
