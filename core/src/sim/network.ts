@@ -83,4 +83,11 @@ export class Network {
   drop(id: number): InFlightMessage | undefined {
     return this.arrive(id);
   }
+
+  /** Moves a message's delivery to `deliverAt`; the caller schedules it. Undefined if it is no longer in flight. */
+  reschedule(id: number, deliverAt: number): InFlightMessage | undefined {
+    const flight = this.inFlight.get(id);
+    if (flight) flight.deliverAt = deliverAt;
+    return flight;
+  }
 }

@@ -37,6 +37,8 @@ export type SimAction =
   | { type: 'healAll' }
   | { type: 'setNetwork'; network: Partial<NetworkConfig> }
   | { type: 'dropMessage'; id: number }
+  /** The message in flight arrives `ms` from now instead (0: at once); scripts hold messages back with it. */
+  | { type: 'delayMessage'; id: number; ms: number }
   | { type: 'campaign'; node: NodeId }
   | { type: 'client'; request: ClientRequestInput };
 
@@ -333,6 +335,11 @@ export class Simulation {
         if (flight) this.recordDrop(flight.message, flight.id, 'dropped_by_user');
         return;
       }
+      case 'delayMessage': {
+        const flight = net.reschedule(action.id, this.w.now + Math.max(0, action.ms));
+        if (flight) this.schedule(flight.deliverAt, 'deliver', flight.message.to, 0, flight.id);
+        return;
+      }
       case 'campaign':
         this.node(action.node).replica?.campaign();
         return void this.pump(this.node(action.node));
@@ -416,6 +423,8 @@ export class Simulation {
   }
 
   private onDeliver(flightId: number): void {
+    // A message rescheduled by delayMessage has a later delivery task of its own.
+    if ((this.w.network.inFlight.get(flightId)?.deliverAt ?? this.w.now) > this.w.now) return;
     const flight = this.w.network.arrive(flightId);
     if (!flight) return;
     const m = flight.message;
