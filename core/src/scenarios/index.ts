@@ -17,3 +17,5 @@ export * from './sim-scenario';
 export * from './sim-helpers';
 export * from './paper';
 export { figure8Safe, figure8Unsafe } from './figure8';
+export { bugZooScenarios, bugDemonstrations } from './bug-zoo';
+export type { BugScenarios } from './bug-zoo';

@@ -1,0 +1,150 @@
+/**
+ * The bug zoo: every unsafe option of the core (config.ts), the rule it breaks, and how the fuzzer
+ * catches it: the node count and fault mix that expose it, and the seeds among which a run must
+ * fail. core/test/bug-zoo.test.ts runs exactly those seeds with the option on (one must fail, in the
+ * way the bug breaks things) and off (all must pass); `npm run fuzz -- --unsafe <name>` searches
+ * from seed 1 and says how many seeds it took. Each option's scripted demonstration is in
+ * scenarios/bug-zoo.ts. A record keyed by option, so a new option does not compile without its entry.
+ */
+import type { UnsafeOptions } from '../config';
+import type { FailureKind, FuzzOptions } from './fuzz';
+
+export type BugName = keyof UnsafeOptions;
+
+/** Node count and settings over runFuzz's defaults. */
+export type BugMix = { nodes: number } & Partial<Pick<FuzzOptions, 'faultWeights' | 'cluster' | 'failovers' | 'faultIntervalMs'>>;
+
+export interface ZooBug {
+  name: BugName;
+  /** The rule it breaks. */
+  rule: string;
+  /** What goes wrong when it bites, in a sentence. */
+  effect: string;
+  /** How a failing run reports it (any of these). */
+  caughtAs: readonly FailureKind[];
+  /** Why the mix differs from the defaults, when it does. */
+  mixNote: string | null;
+  fuzz: BugMix;
+  /** Seeds [first, last] (with `fuzz`) among which a run must fail; every one passes with the option off. */
+  seeds: readonly [number, number];
+}
+
+/** Classic Raft as in the paper: no PreVote, no CheckQuorum (their lease hides some bugs, or their effect). */
+const classicRaft = { preVote: false, checkQuorum: false } as const;
+
+const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
+  commitOldTermByCount: {
+    rule: 'a leader commits only entries of its own term by counting replicas (5.4.2, Figure 8)',
+    effect: 'a leader commits an old-term entry that a later leader, whose log ends in a newer term, overwrites',
+    caughtAs: ['safety', 'linearizability', 'progress'],
+    mixNote: 'five nodes, classic Raft, one entry per AppendEntries, and new leaders often isolated before their first append leaves: the steps of Figure 8',
+    fuzz: {
+      nodes: 5,
+      cluster: { raft: { ...classicRaft, entriesPerMessageMax: 1 } },
+      faultWeights: { isolateNewLeader: 8, crashLeader: 4, loss: 3, restart: 6, heal: 6 },
+    },
+    seeds: [1, 1],
+  },
+  skipVoteLogCheck: {
+    rule: 'a vote goes only to a candidate whose log is at least as up-to-date (5.4.1)',
+    effect: 'a leader is elected without entries that were committed, and overwrites them',
+    caughtAs: ['safety', 'linearizability'],
+    mixNote: null,
+    fuzz: { nodes: 3 },
+    seeds: [1, 1],
+  },
+  readWithoutQuorumCheck: {
+    rule: 'a ReadIndex read waits for a heartbeat round that proves the leader still leads (thesis 6.4)',
+    effect: 'a deposed leader that has not noticed yet answers reads with old values',
+    caughtAs: ['linearizability'],
+    mixNote: 'CheckQuorum off: with it a cut-off leader steps down before a new one can be elected, which hides the bug',
+    fuzz: { nodes: 3, cluster: { raft: { checkQuorum: false } }, faultWeights: { isolate: 5, partition: 5 } },
+    seeds: [1, 1],
+  },
+  truncateMatchingEntries: {
+    rule: 'a follower truncates its log only at the first entry that conflicts with the leader\'s (Figure 2, AppendEntries step 3)',
+    effect: 'a delayed or duplicated AppendEntries deletes entries the leader already counted, and a committed entry is lost',
+    caughtAs: ['safety', 'linearizability', 'progress'],
+    mixNote: null,
+    fuzz: { nodes: 3 },
+    seeds: [1, 1],
+  },
+  commitPastLastNewEntry: {
+    rule: 'a follower commits up to min(leaderCommit, index of the last new entry) (Figure 2, AppendEntries step 5)',
+    effect: 'a follower commits and applies an old leader\'s entries that follow the ones the leader checked',
+    caughtAs: ['safety'],
+    mixNote: 'one entry per AppendEntries and more message loss: the stale entries must outlive a short append',
+    fuzz: { nodes: 3, cluster: { raft: { entriesPerMessageMax: 1 } }, faultWeights: { loss: 4 } },
+    seeds: [1, 1],
+  },
+  acceptStaleTermAppends: {
+    rule: 'a follower rejects AppendEntries from an older term (Figure 2, AppendEntries step 1)',
+    effect: 'a deposed leader overwrites entries that the new leader committed',
+    caughtAs: ['safety', 'linearizability'],
+    mixNote: 'long message reordering, so that a deposed leader\'s appends arrive after a new leader committed',
+    fuzz: { nodes: 3, faultWeights: { reorder: 8, crashLeader: 6, loss: 3 } },
+    seeds: [1, 1],
+  },
+  matchFromNextIndex: {
+    rule: 'matchIndex comes from the entries the acknowledged AppendEntries carried (Figure 2, rules for leaders)',
+    effect: 'the leader counts entries still in flight and commits entries that are not on a majority',
+    caughtAs: ['safety', 'linearizability', 'progress'],
+    mixNote: null,
+    fuzz: { nodes: 3 },
+    seeds: [1, 1],
+  },
+  snapshotDiscardsLog: {
+    rule: 'a follower that already holds a snapshot\'s last entry keeps the entries after it (Figure 13, step 6)',
+    effect: 'a follower drops entries the leader counted as replicated; the leader never resends them',
+    caughtAs: ['safety', 'linearizability', 'progress'],
+    mixNote: 'a snapshot every 10 entries, more leader crashes, loss and reordering: new leaders probe followers with snapshots',
+    fuzz: { nodes: 3, cluster: { snapshotThreshold: 10 }, faultWeights: { crashLeader: 6, loss: 4, reorder: 4 } },
+    seeds: [1, 1],
+  },
+  voteBeforePersist: {
+    rule: 'the term and vote are on stable storage before a vote is answered (Figure 2, persistent state)',
+    effect: 'a node that crashes right after voting forgets the vote and votes again in the same term: two leaders',
+    caughtAs: ['safety'],
+    mixNote: 'five nodes, voters crashed right after they vote (a failpoint) and restarted soon, and partitions',
+    fuzz: { nodes: 5, faultWeights: { crashAfterVote: 10, restart: 10, partition: 6, crashLeader: 4 } },
+    seeds: [1, 1],
+  },
+  ackAppendBeforePersist: {
+    rule: 'a follower acknowledges entries only once they are on stable storage (Figure 2, persistent state)',
+    effect: 'a follower that crashes right after acknowledging loses entries the leader counted, and a committed entry is lost',
+    caughtAs: ['safety', 'linearizability', 'progress'],
+    mixNote: 'followers crashed right after they accept entries (a failpoint), and more leader crashes',
+    fuzz: { nodes: 3, faultWeights: { crashAfterAppend: 6, crashLeader: 4 } },
+    seeds: [1, 1],
+  },
+  readBeforeApplied: {
+    rule: 'a read is served only once the node has applied up to the read index (thesis 6.4, step 4)',
+    effect: 'a follower whose state machine lags answers with a value older than an acknowledged write',
+    caughtAs: ['linearizability'],
+    mixNote: null,
+    fuzz: { nodes: 3 },
+    seeds: [1, 1],
+  },
+  keepElectionTimerOnVote: {
+    rule: 'granting a vote restarts the election timer (Figure 2, rules for followers)',
+    effect: 'a voter starts an election right after voting and deposes the leader it just elected',
+    caughtAs: ['progress'],
+    mixNote: 'five leader crashes after healing instead of one: each is an election in a calm network, which must give a stable leader',
+    fuzz: { nodes: 3, failovers: 5 },
+    seeds: [1, 1],
+  },
+};
+
+export const bugZoo: readonly ZooBug[] = Object.entries(zoo).map(([name, bug]) => ({ name: name as BugName, ...bug }));
+
+export const bugNames: readonly BugName[] = bugZoo.map((b) => b.name);
+
+export function zooBug(name: string): ZooBug | undefined {
+  return bugZoo.find((b) => b.name === name);
+}
+
+/** runFuzz's input for one seed of a bug's mix, with the bug on or off. */
+export function zooFuzzOptions(bug: ZooBug, seed: number, on: boolean): Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions> {
+  const { nodes, ...mix } = bug.fuzz;
+  return { seed, nodes, ...mix, unsafe: on ? { [bug.name]: true } : {} };
+}
