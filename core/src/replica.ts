@@ -69,8 +69,9 @@ export interface ReplicaIo {
   flush?(): void;
   /**
    * Makes what `rd` carries durable, in order: snapshot chunks received, the snapshot to install
-   * (replacing the log), the hard state, the entries (fsync when rd.mustSync). Returns true when
-   * that is already done; otherwise the host calls persisted() once it is.
+   * (replacing the log), the entries, the hard state (fsync when rd.mustSync). The hard state goes
+   * after the entries: a crash in between must not keep a commit index over entries not written.
+   * Returns true when that is already done; otherwise the host calls persisted() once it is.
    */
   persist(rd: Ready): boolean;
   /**

@@ -457,20 +457,27 @@ export class Simulation {
     if (!rd || node.incarnation !== incarnation) return;
     for (const chunk of rd.snapshotChunks) node.storage.receiveChunk(chunk);
     if (rd.snapshot) node.storage.installIncoming(rd.snapshot);
-    if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.storage.append(rd.entries);
+    if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.replica!.persisted(this.ios.get(id)!);
     this.pump(node);
   }
 
-  /** A crash in the middle of a write keeps some prefix of it: snapshot chunks, the install, hard state, then entries. */
+  /**
+   * A crash in the middle of a write keeps some prefix of it: snapshot chunks, the install, entries,
+   * then the hard state, the order the real node's WAL writes them in. The hard state comes last
+   * because its commit index speaks of the entries: kept without them, it would name as committed
+   * the older entries a torn write left at those indexes, and the node would apply them on restart.
+   */
   private writeTornPrefix(node: SimNode, rd: Ready): void {
-    const parts = rd.snapshotChunks.length + (rd.snapshot ? 1 : 0) + (rd.hardState ? 1 : 0) + rd.entries.length;
+    const parts = rd.snapshotChunks.length + (rd.snapshot ? 1 : 0) + rd.entries.length + (rd.hardState ? 1 : 0);
     let keep = this.w.prng.int(0, parts);
     for (const chunk of rd.snapshotChunks) if (keep-- > 0) node.storage.receiveChunk(chunk);
     if (rd.snapshot && keep-- > 0) node.storage.installIncoming(rd.snapshot);
-    if (rd.hardState && keep-- > 0) node.storage.setHardState(rd.hardState);
-    if (keep > 0) node.storage.append(rd.entries.slice(0, keep));
+    const entries = Math.min(keep, rd.entries.length);
+    if (entries > 0) node.storage.append(rd.entries.slice(0, entries));
+    keep -= entries;
+    if (rd.hardState && keep > 0) node.storage.setHardState(rd.hardState);
   }
 
   private observeReady(node: SimNode, rd: Ready): void {
