@@ -12,7 +12,7 @@ import os from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { ZooBug } from '../src/sim/bug-zoo';
 import { bugNames, bugZoo, zooBug, zooFuzzOptions } from '../src/sim/bug-zoo';
-import { faultTypes, runFuzz } from '../src/sim/fuzz';
+import { failureKind, faultTypes, runFuzz } from '../src/sim/fuzz';
 import type { FaultType, FuzzOptions, FuzzResult } from '../src/sim/fuzz';
 
 /** One run: runFuzz's input, as plain data for a worker. */
@@ -137,7 +137,8 @@ async function huntBugs(opts: Options): Promise<void> {
     const c = await hunt(bug, opts);
     catches.push(c);
     if (c.result) {
-      console.log(`  caught after ${c.searched} seed(s), at seed ${c.result.seed} (${c.result.nodes} nodes, ${c.seconds.toFixed(0)} s): ${c.result.failures.join(' | ')}`);
+      const failures = c.result.failures.map((f) => f.split('\n')[0]).join(' | ');
+      console.log(`  caught after ${c.searched} seed(s), at seed ${c.result.seed} (${c.result.nodes} nodes, ${c.seconds.toFixed(0)} s): ${failures}`);
       console.log(`  replay: ${replayCommand(bug, c.result)}`);
     } else {
       console.log(`  NOT caught in ${c.searched} seeds (${c.seconds.toFixed(0)} s)`);
@@ -157,7 +158,7 @@ function printFailure(r: FuzzResult, replay: string): void {
 function printSummary(results: FuzzResult[], faults: readonly string[], seconds: number): void {
   const rows = [...new Set(results.map((r) => r.nodes))].sort().map((nodes) => {
     const rs = results.filter((r) => r.nodes === nodes);
-    const violations = rs.filter((r) => r.failures.some((f) => /^(election|log|leader|state|commit|apply)/.test(f))).length;
+    const violations = rs.filter((r) => r.failures.some((f) => failureKind(f) === 'safety')).length;
     return {
       nodes,
       runs: rs.length,

@@ -5,6 +5,7 @@
  * The run fails on any invariant violation, a non-linearizable history, no progress after healing,
  * or nodes that disagree at the end. Everything derives from the seed, so a failure replays exactly.
  */
+import { AssertionError } from '../assert';
 import { checkLinearizability } from '../check/linearizability';
 import type { UnsafeOptions } from '../config';
 import { Prng } from '../prng';
@@ -84,13 +85,13 @@ export interface FuzzResult {
 }
 
 /**
- * What a failure broke: a safety invariant (invariants.ts), linearizability of the client history,
- * or progress (no write after healing, no stable leader after a leader crash, nodes that never agree).
+ * What a failure broke: a safety invariant (invariants.ts, or a node's own assertion), linearizability
+ * of the client history, or progress (no write after healing, no stable leader after a leader crash, nodes that never agree).
  */
 export type FailureKind = 'safety' | 'linearizability' | 'progress';
 
 export function failureKind(failure: string): FailureKind {
-  if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order)\b/.test(failure)) return 'safety';
+  if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order|assertion_failed)\b/.test(failure)) return 'safety';
   if (failure.startsWith('history not linearizable')) return 'linearizability';
   return 'progress';
 }
@@ -118,19 +119,16 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
   });
   const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
   const faultsInjected: Record<string, number> = {};
-  const failpoints = new Failpoints(sim);
-  let nextFaultAt = prng.int(200, 2 * options.faultIntervalMs);
-  while (sim.now < options.faultPhaseMs) {
-    failpoints.runFor(5);
-    workload.pump();
-    if (sim.now >= nextFaultAt) {
-      const fault = pickFault(prng, options.faults, options.faultWeights);
-      if (injectFault(sim, prng, failpoints, fault)) faultsInjected[fault] = (faultsInjected[fault] ?? 0) + 1;
-      nextFaultAt = sim.now + prng.int(options.faultIntervalMs / 4, options.faultIntervalMs * 2);
-    }
+  let failures: string[];
+  try {
+    runFaultPhase(sim, workload, prng, options, faultsInjected);
+    failures = healAndCheck(sim, workload, options);
+  } catch (error) {
+    // A node's own assertion failed: what it received contradicts what it holds (as when a bug lets
+    // a follower acknowledge entries its leader never had). The run stops there, and fails.
+    if (!(error instanceof AssertionError)) throw error;
+    failures = [`assertion_failed at ${sim.now.toFixed(1)} ms: ${error.message}`];
   }
-  failpoints.disarmAll();
-  const failures = healAndCheck(sim, workload, options);
   const lin = checkLinearizability(sim.history);
   if (lin.verdict === 'not_linearizable') failures.push(`history not linearizable: ${lin.failure?.explanation}`);
   for (const v of sim.violations.slice(0, 5)) failures.push(`${v.property} at ${v.at.toFixed(1)} ms on ${v.node}: ${v.message}`);
@@ -138,6 +136,22 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: sim.history.length,
     faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict, snapshotsInstalled: snapshots.installed, snapshotChunks: snapshots.chunks,
   };
+}
+
+/** Clients work while faults hit the cluster, until the end of the fault phase. */
+function runFaultPhase(sim: Simulation, workload: ClientWorkload, prng: Prng, options: FuzzOptions, injected: Record<string, number>): void {
+  const failpoints = new Failpoints(sim);
+  let nextFaultAt = prng.int(200, 2 * options.faultIntervalMs);
+  while (sim.now < options.faultPhaseMs) {
+    failpoints.runFor(5);
+    workload.pump();
+    if (sim.now >= nextFaultAt) {
+      const fault = pickFault(prng, options.faults, options.faultWeights);
+      if (injectFault(sim, prng, failpoints, fault)) injected[fault] = (injected[fault] ?? 0) + 1;
+      nextFaultAt = sim.now + prng.int(options.faultIntervalMs / 4, options.faultIntervalMs * 2);
+    }
+  }
+  failpoints.disarmAll();
 }
 
 /** Ends the faults, lets in-flight requests finish, then requires progress and agreement. */
