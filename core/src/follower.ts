@@ -106,6 +106,10 @@ export function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
     r.emit({ type: 'commitAdvanced', from: before, to: index });
     return r.send(snapshotResponse(r, m, { nextChunk: chunkCount, matchIndex: index }));
   }
+  // A snapshot received in full waits to be installed (its chunks and its install are in the next
+  // Ready): the host installs it after writing the Ready's chunks, so another snapshot's chunks
+  // must not go in the same Ready. Say none is held yet; the leader sends them again.
+  if (log.unstable.snapshot !== null) return r.send(snapshotResponse(r, m, { nextChunk: 0 }));
   let incoming = r.incoming;
   if (!incoming || !isSameSnapshot(incoming.meta, m.meta)) {
     if (m.chunk !== 0) return r.send(snapshotResponse(r, m, { nextChunk: 0 }));
