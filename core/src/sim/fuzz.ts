@@ -1,8 +1,9 @@
 /**
  * One randomized run: clients work while a seeded schedule of faults hits the cluster (crashes,
  * leader kills, restarts, isolation, majority/minority and one-way partitions, loss, duplication,
- * long reordering, torn writes); then everything heals and a write must commit within a bound.
- * The run fails on any invariant violation, a non-linearizable history, no progress after healing,
+ * long reordering, slow links, torn writes, failpoints); then everything heals, a write must commit
+ * within a bound and a crashed leader must be replaced by a stable one. The run fails on any
+ * invariant violation or failed assertion, a non-linearizable history, no progress after healing,
  * or nodes that disagree at the end. Everything derives from the seed, so a failure replays exactly.
  */
 import { AssertionError } from '../assert';
@@ -19,14 +20,14 @@ import { ClientWorkload, defaultWorkload } from './workload';
 
 export const faultTypes = [
   'crash', 'crashLeader', 'restart', 'isolate', 'partition', 'oneWay', 'cutLink', 'heal',
-  'loss', 'duplicate', 'reorder', 'calm', 'crashAfterVote', 'crashAfterAppend', 'isolateNewLeader',
+  'loss', 'duplicate', 'reorder', 'calm', 'slowLink', 'pause', 'crashAfterVote', 'crashAfterAppend', 'isolateNewLeader',
 ] as const;
 export type FaultType = (typeof faultTypes)[number];
 
 /** How often each fault is picked, relative to the others; heals and restarts keep the cluster alive. */
 const faultWeights: Record<FaultType, number> = {
   crash: 2, crashLeader: 2, restart: 4, isolate: 2, partition: 2, oneWay: 2, cutLink: 1, heal: 4,
-  loss: 1, duplicate: 1, reorder: 1, calm: 2, crashAfterVote: 1, crashAfterAppend: 1, isolateNewLeader: 1,
+  loss: 1, duplicate: 1, reorder: 1, calm: 2, slowLink: 1, pause: 1, crashAfterVote: 1, crashAfterAppend: 1, isolateNewLeader: 1,
 };
 
 /** Faults that arm a failpoint (see failpoints.ts) rather than act at once: on a random live node, or on any node. */
@@ -91,7 +92,7 @@ export interface FuzzResult {
 export type FailureKind = 'safety' | 'linearizability' | 'progress';
 
 export function failureKind(failure: string): FailureKind {
-  if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order|assertion_failed)\b/.test(failure)) return 'safety';
+  if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order|match_index|assertion_failed)\b/.test(failure)) return 'safety';
   if (failure.startsWith('history not linearizable')) return 'linearizability';
   return 'progress';
 }
@@ -170,12 +171,14 @@ function healAndCheck(sim: Simulation, workload: ClientWorkload, options: FuzzOp
     failures.push(`no write committed within ${options.progressBoundMs} ms after healing`);
     return failures;
   }
+  // Agreement before the failovers too: a new leader probes every follower afresh, which would
+  // hide a follower that the current leader wrongly believes up to date.
+  if (!sim.runUntil(() => nodesAgree(sim), 10_000)) return [`nodes disagree after healing: ${describeNodes(sim)}`];
   for (let i = 0; i < options.failovers; i++) {
     const failure = checkFailover(sim, options.progressBoundMs);
     if (failure) return [...failures, failure];
   }
-  const agreed = sim.runUntil(() => nodesAgree(sim), 10_000);
-  if (!agreed) failures.push(`nodes disagree after healing: ${describeNodes(sim)}`);
+  if (!sim.runUntil(() => nodesAgree(sim), 10_000)) failures.push(`nodes disagree after the failovers: ${describeNodes(sim)}`);
   return failures;
 }
 
@@ -283,6 +286,11 @@ function faultAction(sim: Simulation, prng: Prng, fault: FaultType): SimAction |
     case 'duplicate': return { type: 'setNetwork', network: { duplicateRate: prng.next() * 0.2 } };
     case 'reorder': return { type: 'setNetwork', network: { reorderRate: prng.next() * 0.3, reorderDelayMaxMs: prng.int(100, 3_000) } };
     case 'calm': return { type: 'setNetwork', network: { lossRate: 0, duplicateRate: 0, reorderRate: 0 } };
+    case 'pause': return up.length ? { type: 'pause', node: prng.pick(up), ms: prng.int(200, 2_000) } : null;
+    case 'slowLink': {
+      const [from, to] = twoDistinct(prng, ids);
+      return from ? { type: 'slowLink', from, to: to!, ms: prng.int(200, 1_500) } : null;
+    }
     default: return null;
   }
 }

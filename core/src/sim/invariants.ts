@@ -5,7 +5,8 @@
  * - leader completeness: a new leader holds every entry committed so far;
  * - state machine safety: no two nodes commit or apply different entries at one index, and no node
  *   replaces a committed entry it held on disk;
- * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries.
+ * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries;
+ * - a leader's matchIndex for a follower of its term is true: the follower holds the leader's entry there.
  * The checker keeps the entries committed anywhere so far; each check is incremental.
  */
 import type { Ready, RaftNode } from '../raft-node';
@@ -15,8 +16,15 @@ import type { Entry, NodeId } from '../types';
 export interface Violation {
   at: number;
   node: NodeId;
-  property: 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order';
+  property: 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order' | 'match_index';
   message: string;
+}
+
+/** Another node's term and log, as the matchIndex check reads them (its memory, or its disk while it is down). */
+export interface LogView {
+  term: number;
+  firstIndex: number;
+  termAt(index: number): number | undefined;
 }
 
 interface NodeMemory {
@@ -53,6 +61,26 @@ export class InvariantChecker {
     if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node);
     if (rd.snapshot) mem.applied = rd.snapshot.index;
     if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries);
+  }
+
+  /**
+   * A leader's matchIndex is what it commits by: the follower must hold the leader's entry at it.
+   * Only for followers in the leader's term: one in a later term may have had entries replaced by
+   * a newer leader this one has not heard of. Entries compacted on the follower are committed ones.
+   */
+  checkMatchIndexes(at: number, leader: RaftNode, followers: ReadonlyMap<NodeId, LogView>): void {
+    const progress = leader.status().progress;
+    if (!progress) return;
+    for (const [id, view] of followers) {
+      const match = progress[id]?.match ?? 0;
+      if (view.term !== leader.term || match < view.firstIndex) continue;
+      const want = leader.termAt(match);
+      const have = view.termAt(match);
+      if (want === undefined || have === want) continue;
+      this.at = at;
+      this.current = leader.id;
+      this.fail('match_index', `${leader.id} counts ${id} as holding entry ${match} (term ${want}), but ${id} ${have === undefined ? 'does not hold it' : `has term ${have} there`}`);
+    }
   }
 
   /** Where the Ready being checked came from. */
