@@ -38,6 +38,8 @@ export class InvariantChecker {
   readonly violations: Violation[] = [];
   /** committed[i] is the entry committed at index i, once any node has committed it. */
   private readonly committed: Entry[] = [];
+  /** commitTerm[i]: the term of the node that committed index i first (its leader's). */
+  private readonly commitTerm: number[] = [];
   private readonly leaderOfTerm = new Map<number, NodeId>();
   /** seen[index]: each entry first seen at that index (one per term; rarely more than one) and the term before it. */
   private readonly seen: ({ entry: Entry; prevTerm: number }[] | undefined)[] = [];
@@ -128,9 +130,11 @@ export class InvariantChecker {
         this.fail('log_matching', `${node.id}: entry ${entry.index} of term ${entry.term} differs from the one first seen there`);
       }
       // A follower behind in terms may hold a stale leader's entry where another one committed
-      // (it never commits it); but replacing the committed entry it durably held loses it.
+      // (it never commits it), and a stale leader may replace the committed entry on a follower
+      // that was too far behind to count toward its commit. But a node in the term that committed
+      // the entry, or later, may have been counted: replacing the copy it durably held loses it.
       const committed = this.committed[entry.index];
-      if (committed && committed.term !== entry.term && storage.term(entry.index) === committed.term) {
+      if (committed && committed.term !== entry.term && storage.term(entry.index) === committed.term && node.term >= this.commitTerm[entry.index]!) {
         this.fail('state_machine_safety', `${node.id} overwrote committed entry ${entry.index} (term ${committed.term}) with term ${entry.term}`);
       }
     }
@@ -145,6 +149,7 @@ export class InvariantChecker {
       if (known === undefined) {
         // Commits happen in index order somewhere, so the slot before is filled (or compacted here).
         this.committed[entry.index] = entry;
+        this.commitTerm[entry.index] = node.term;
       } else if (!sameEntry(known, entry)) {
         this.fail('state_machine_safety', `${node.id} committed ${entry.index} with term ${entry.term}, but term ${known.term} was committed there`);
       }
