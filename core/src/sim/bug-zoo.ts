@@ -28,9 +28,10 @@ export interface ZooBug {
   /**
    * Seeds [first, last] (with `fuzz`) among which a run must fail, and every one pass with the
    * option off: from 1 to the first failing seed when that is within the first 30, else the 10
-   * seeds ending at it (to keep the test short).
+   * seeds ending at it (to keep the test short). Null when the fuzzer does not reach the bug within
+   * 1000 seeds: then `mixNote` says why, and its scripted demonstration is what catches it.
    */
-  seeds: readonly [number, number];
+  seeds: readonly [number, number] | null;
 }
 
 /** Classic Raft as in the paper: no PreVote, no CheckQuorum (their lease hides some bugs, or their effect). */
@@ -40,14 +41,14 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
   commitOldTermByCount: {
     rule: 'a leader commits only entries of its own term by counting replicas (5.4.2, Figure 8)',
     effect: 'a leader commits an old-term entry that a later leader, whose log ends in a newer term, overwrites',
-    caughtAs: ['safety', 'linearizability', 'progress'],
-    mixNote: 'five nodes, classic Raft, one entry per AppendEntries, and new leaders often isolated before their first append leaves: the steps of Figure 8',
+    caughtAs: ['safety'],
+    mixNote: 'not reached by the fuzzer in 1000 seeds of any mix tried (five or seven nodes, classic Raft, one entry per AppendEntries, new leaders isolated at once, loss, pauses): every new leader appends a no-op of its term and sends it with the old entries, so an old entry counted onto a majority is followed there by the no-op within a round trip, and Figure 8 needs the leader to vanish in between; figure8-unsafe scripts it',
     fuzz: {
       nodes: 5,
       cluster: { raft: { ...classicRaft, entriesPerMessageMax: 1 } },
-      faultWeights: { isolateNewLeader: 8, crashLeader: 4, loss: 3, restart: 6, heal: 6 },
+      faultWeights: { isolateNewLeader: 8, crashLeader: 4, loss: 3, restart: 6, heal: 6, pause: 6 },
     },
-    seeds: [132, 141],
+    seeds: null,
   },
   skipVoteLogCheck: {
     rule: 'a vote goes only to a candidate whose log is at least as up-to-date (5.4.1)',
@@ -55,7 +56,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['safety', 'linearizability'],
     mixNote: null,
     fuzz: { nodes: 3 },
-    seeds: [1, 1],
+    seeds: [1, 3],
   },
   readWithoutQuorumCheck: {
     rule: 'a ReadIndex read waits for a heartbeat round that proves the leader still leads (thesis 6.4)',
@@ -63,7 +64,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['linearizability'],
     mixNote: 'CheckQuorum off: with it a cut-off leader steps down before a new one can be elected, which hides the bug',
     fuzz: { nodes: 3, cluster: { raft: { checkQuorum: false } }, faultWeights: { isolate: 5, partition: 5 } },
-    seeds: [1, 3],
+    seeds: [42, 51],
   },
   truncateMatchingEntries: {
     rule: 'a follower truncates its log only at the first entry that conflicts with the leader\'s (Figure 2, AppendEntries step 3)',
@@ -71,7 +72,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['safety', 'linearizability', 'progress'],
     mixNote: null,
     fuzz: { nodes: 3 },
-    seeds: [1, 3],
+    seeds: [1, 6],
   },
   commitPastLastNewEntry: {
     rule: 'a follower commits up to min(leaderCommit, index of the last new entry) (Figure 2, AppendEntries step 5)',
@@ -91,7 +92,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
       cluster: { raft: { ...classicRaft, heartbeatTicks: 6 } },
       faultWeights: { crashLeader: 8, reorder: 8, calm: 0, loss: 4 },
     },
-    seeds: [237, 246],
+    seeds: [598, 607],
   },
   matchFromNextIndex: {
     rule: 'matchIndex comes from the entries the acknowledged AppendEntries carried (Figure 2, rules for leaders)',
@@ -107,7 +108,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['safety', 'progress'],
     mixNote: 'a snapshot every 3 entries and followers paused often: a paused follower wakes up to the appends and then the snapshot its leader sent meanwhile, and answers the appends first',
     fuzz: { nodes: 3, cluster: { snapshotThreshold: 3 }, faultWeights: { pause: 8 } },
-    seeds: [1, 1],
+    seeds: [1, 4],
   },
   voteBeforePersist: {
     rule: 'the term and vote are on stable storage before a vote is answered (Figure 2, persistent state)',
@@ -115,7 +116,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['safety'],
     mixNote: 'five nodes, voters crashed right after they vote (a failpoint) and restarted soon, and partitions',
     fuzz: { nodes: 5, faultWeights: { crashAfterVote: 10, restart: 10, partition: 6, crashLeader: 4 } },
-    seeds: [23, 32],
+    seeds: [52, 61],
   },
   ackAppendBeforePersist: {
     rule: 'a follower acknowledges entries only once they are on stable storage (Figure 2, persistent state)',
@@ -123,7 +124,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['safety', 'linearizability', 'progress'],
     mixNote: 'followers crashed right after they accept entries (a failpoint), and more leader crashes',
     fuzz: { nodes: 3, faultWeights: { crashAfterAppend: 6, crashLeader: 4 } },
-    seeds: [1, 3],
+    seeds: [1, 2],
   },
   readBeforeApplied: {
     rule: 'a read is served only once the node has applied up to the read index (thesis 6.4, step 4)',
@@ -131,7 +132,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['linearizability'],
     mixNote: null,
     fuzz: { nodes: 3 },
-    seeds: [1, 20],
+    seeds: [1, 16],
   },
   keepElectionTimerOnVote: {
     rule: 'granting a vote restarts the election timer (Figure 2, rules for followers)',
@@ -139,7 +140,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['progress'],
     mixNote: 'five leader crashes after healing instead of one: each is an election in a calm network, which must give a stable leader',
     fuzz: { nodes: 3, failovers: 5 },
-    seeds: [1, 7],
+    seeds: [1, 30],
   },
 };
 
