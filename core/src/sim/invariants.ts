@@ -110,9 +110,12 @@ export class InvariantChecker {
     const other = this.leaderOfTerm.get(term);
     if (other !== undefined && other !== node.id) this.fail('election_safety', `${node.id} and ${other} are both leader in term ${term}`);
     this.leaderOfTerm.set(term, node.id);
+    // Leader completeness binds the leaders of terms after the one an entry was committed in: a
+    // candidate of an older term may still win its election without the entry, with votes cast
+    // before its voters heard of the newer term.
     for (let i = Math.max(1, node.firstIndex); i < this.committed.length; i++) {
       const want = this.committed[i]!;
-      if (node.termAt(i) !== want.term) {
+      if (this.commitTerm[i]! < term && node.termAt(i) !== want.term) {
         this.fail('leader_completeness', `leader ${node.id} of term ${term} lacks committed entry ${i} (term ${want.term}); it has term ${node.termAt(i)}`);
         return;
       }
