@@ -4,6 +4,11 @@
  */
 import type { NodeId } from './types';
 
+/**
+ * The bug zoo: each option removes one rule of Raft, the way real implementations have got it
+ * wrong, so that the tests can show the checkers catch the bug and the playground can show what
+ * goes wrong. All are off by default; the real node never turns them on.
+ */
 export interface UnsafeOptions {
   /**
    * Let a leader commit an entry of an earlier term by counting replicas (breaks 5.4.2; the
@@ -23,6 +28,66 @@ export interface UnsafeOptions {
    * terms can then commit with majorities that do not overlap, and two leaders win one term).
    */
   configChangeBeforeOwnTermCommit?: boolean;
+  /**
+   * A follower replaces its log from the first entry of every AppendEntries, even where the
+   * entries already match, dropping whatever followed them (breaks receiver step 3 of Figure 2:
+   * truncate only at a conflict). A delayed or duplicated AppendEntries then deletes entries the
+   * leader already counted as replicated, and a committed entry can be lost.
+   */
+  truncateMatchingEntries?: boolean;
+  /**
+   * A follower advances its commit index to min(leaderCommit, its last index) instead of
+   * min(leaderCommit, index of the last new entry) (breaks receiver step 5 of Figure 2). Entries
+   * past the ones the leader just checked may be an old leader's, and the follower applies them.
+   */
+  commitPastLastNewEntry?: boolean;
+  /**
+   * A follower handles an AppendEntries from an older term as if it came from its leader (breaks
+   * receiver step 1 of Figure 2: reply false if term < currentTerm). A deposed leader then
+   * overwrites entries that the new leader committed.
+   */
+  acceptStaleTermAppends?: boolean;
+  /**
+   * A leader takes a follower's matchIndex from how far it has sent (nextIndex - 1) when any
+   * AppendEntries succeeds, not from the entries that response covered (breaks Figure 2's
+   * "update nextIndex and matchIndex for follower"). With pipelining, a heartbeat's or an older
+   * append's answer then counts entries still in flight, and the leader commits entries that are
+   * not on a majority.
+   */
+  matchFromNextIndex?: boolean;
+  /**
+   * A follower that receives a snapshot whose last entry it already holds installs it anyway,
+   * discarding the entries after it (breaks step 6 of Figure 13: retain the log entries following
+   * it). It can drop entries the leader already counted as replicated.
+   */
+  snapshotDiscardsLog?: boolean;
+  /**
+   * A node answers RequestVote before its new term and vote are durable (breaks "persistent state:
+   * updated on stable storage before responding to RPCs", Figure 2). A crash before the write
+   * completes forgets the vote, and after a restart it can vote again in the same term: two
+   * leaders in one term.
+   */
+  voteBeforePersist?: boolean;
+  /**
+   * A follower acknowledges AppendEntries before the entries are durable (the same rule of Figure
+   * 2, for the log). A crash before the write completes loses entries the leader counted toward a
+   * majority, so a committed entry can be lost.
+   */
+  ackAppendBeforePersist?: boolean;
+  /**
+   * A node serves a linearizable read as soon as its read index is confirmed, without waiting
+   * until it has applied up to that index (breaks step 4 of ReadIndex, Raft thesis 6.4). A
+   * follower whose state machine lags serves a value older than a write already acknowledged.
+   */
+  readBeforeApplied?: boolean;
+  /**
+   * A node that grants a vote, or steps into a candidate's newer term, does not restart its
+   * election timer (Figure 2's rules for followers: granting a vote counts as hearing from a
+   * candidate). A voter whose timer was about to fire starts an election of its own right after
+   * voting, before the new leader's first heartbeat arrives, and deposes the leader it just
+   * elected: a liveness bug, leadership changes in a healthy network.
+   */
+  keepElectionTimerOnVote?: boolean;
 }
 
 export interface RaftConfig {

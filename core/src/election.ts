@@ -74,7 +74,7 @@ export function handleRequestVote(r: Raft, m: RequestVote): void {
   if (!upToDate) return rejectVote(r, m, 'log_behind');
   if (!m.preVote) {
     r.vote = m.from;
-    r.electionElapsed = 0;
+    if (r.config.unsafe.keepElectionTimerOnVote !== true) r.electionElapsed = 0;
   }
   // A granted PreVote answers in the requested term, so the pre-candidate can tell it from a stale one.
   respond(r, m, true, m.preVote ? m.term : r.term);

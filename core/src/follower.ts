@@ -9,12 +9,15 @@ export function handleAppendEntries(r: Raft, m: AppendEntries): void {
   // duplicated message that starts there only tells the leader what we have.
   if (m.prevLogIndex < log.committed) return accept(r, m, log.committed, 0);
   if (!log.matchTerm(m.prevLogIndex, m.prevLogTerm)) return rejectMismatch(r, m);
-  const { truncatedFrom, truncatedCount, appended } = log.appendFromLeader(m.entries);
+  const unsafe = r.config.unsafe;
+  const { truncatedFrom, truncatedCount, appended } = log.appendFromLeader(m.entries, unsafe.truncateMatchingEntries === true);
   if (truncatedCount > 0) r.emit({ type: 'entriesTruncated', fromIndex: truncatedFrom, count: truncatedCount, leader: m.from });
   if (appended.length > 0 || truncatedCount > 0) r.configAppended(appended, truncatedFrom);
   const lastNew = m.prevLogIndex + m.entries.length;
+  // Entries past the last new one are not known to match the leader's: they must not commit here.
+  const commitBound = unsafe.commitPastLastNewEntry === true ? log.lastIndex() : lastNew;
   const before = log.committed;
-  if (log.commitTo(Math.min(m.leaderCommit, lastNew))) r.emit({ type: 'commitAdvanced', from: before, to: log.committed });
+  if (log.commitTo(Math.min(m.leaderCommit, commitBound))) r.emit({ type: 'commitAdvanced', from: before, to: log.committed });
   accept(r, m, lastNew, m.entries.length);
 }
 
@@ -97,7 +100,7 @@ export function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
   const { index, term, chunkCount } = m.meta;
   const log = r.log;
   if (index <= log.committed) return r.send(snapshotResponse(r, m, { nextChunk: chunkCount, matchIndex: log.committed }));
-  if (log.matchTerm(index, term)) {
+  if (log.matchTerm(index, term) && r.config.unsafe.snapshotDiscardsLog !== true) {
     // We have the entry the snapshot ends with, so everything before it matches: just commit.
     const before = log.committed;
     log.commitTo(index);

@@ -95,9 +95,10 @@ export class RaftLog {
    * The follower side of AppendEntries (Figure 2, receiver steps 2-4) once prev matched: skips the
    * entries we already have, truncates from the first conflict and appends the rest. Returns the
    * index of the first entry that was replaced (0 if none was) and the entries appended.
+   * `truncateMatching` is the unsafe option of that name: replace from the first entry given.
    */
-  appendFromLeader(entries: readonly Entry[]): { truncatedFrom: number; truncatedCount: number; appended: readonly Entry[] } {
-    const conflict = this.findConflict(entries);
+  appendFromLeader(entries: readonly Entry[], truncateMatching = false): { truncatedFrom: number; truncatedCount: number; appended: readonly Entry[] } {
+    const conflict = truncateMatching && entries.length > 0 ? entries[0]!.index : this.findConflict(entries);
     if (conflict === 0) return { truncatedFrom: 0, truncatedCount: 0, appended: [] };
     if (conflict <= this.committed) fail(`conflict at ${conflict} is committed (commit ${this.committed})`);
     const lastBefore = this.lastIndex();

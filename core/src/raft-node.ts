@@ -8,7 +8,7 @@
  * Only one Ready is out at a time; inputs may arrive while it is being handled.
  */
 import { assert } from './assert';
-import type { RaftConfigInput } from './config';
+import type { RaftConfigInput, UnsafeOptions } from './config';
 import { resolveRaftConfig } from './config';
 import { campaign } from './election';
 import type { RaftEvent } from './events';
@@ -320,7 +320,7 @@ export class RaftNode {
       entries,
       snapshotChunks,
       snapshot,
-      messages: r.messages,
+      messages: sendsBeforePersist(r.config.unsafe) ? answerBeforePersist(r.config.unsafe, r.messages) : r.messages,
       committedEntries: snapshot ? [] : r.log.entriesToApply(r.config.applyEntriesPerReadyMax),
       readStates: r.reads.readStates,
       droppedReads: r.reads.droppedReads,
@@ -399,6 +399,20 @@ export class RaftNode {
   entries(lo: number, hi: number): Entry[] | undefined {
     return this.raft.log.slice(lo, hi, Number.MAX_SAFE_INTEGER);
   }
+}
+
+const sendsBeforePersist = (unsafe: UnsafeOptions): boolean => unsafe.voteBeforePersist === true || unsafe.ackAppendBeforePersist === true;
+
+/**
+ * The unsafe options that let a vote, or an acknowledgement of entries, go out before what it
+ * promises is durable: the host sends them before it writes this Ready.
+ */
+function answerBeforePersist(unsafe: UnsafeOptions, messages: OutboundMessage[]): OutboundMessage[] {
+  return messages.map(({ message, waitForPersist }) => {
+    const early = (message.type === 'RequestVoteResponse' && !message.preVote && unsafe.voteBeforePersist === true) ||
+      (message.type === 'AppendEntriesResponse' && unsafe.ackAppendBeforePersist === true);
+    return { message, waitForPersist: waitForPersist && !early };
+  });
 }
 
 function progressStatus(r: Raft): Record<NodeId, FollowerStatus> {

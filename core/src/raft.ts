@@ -283,14 +283,21 @@ export class Raft {
     }
     if (m.type === 'RequestVoteResponse' && m.preVote && m.voteGranted) return true;
     const lead = m.type === 'AppendEntries' || m.type === 'InstallSnapshot' ? m.from : null;
+    const timer = { elapsed: this.electionElapsed, timeout: this.randomizedElectionTimeout };
     this.becomeFollower(m.term, lead, 'higher_term');
+    if (m.type === 'RequestVote' && this.config.unsafe.keepElectionTimerOnVote === true) {
+      this.electionElapsed = timer.elapsed;
+      this.randomizedElectionTimeout = timer.timeout;
+    }
     return true;
   }
 
   /** Figure 2: a request with an older term is rejected with our term, so its sender steps down. */
   private handleStaleTerm(m: Message): void {
     switch (m.type) {
-      case 'AppendEntries': return rejectStaleAppend(this, m);
+      case 'AppendEntries':
+        if (this.config.unsafe.acceptStaleTermAppends === true && this.role !== 'leader') return handleAppendEntries(this, m);
+        return rejectStaleAppend(this, m);
       case 'InstallSnapshot': return rejectStaleSnapshot(this, m);
       case 'RequestVote': return rejectStaleVote(this, m, 'stale_term');
       default: return; // a late response from an older term carries nothing we can use

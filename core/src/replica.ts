@@ -69,8 +69,9 @@ export interface ReplicaIo {
   flush?(): void;
   /**
    * Makes what `rd` carries durable, in order: snapshot chunks received, the snapshot to install
-   * (replacing the log), the hard state, the entries (fsync when rd.mustSync). Returns true when
-   * that is already done; otherwise the host calls persisted() once it is.
+   * (replacing the log), the entries, the hard state (fsync when rd.mustSync). The hard state goes
+   * after the entries: a crash in between must not keep a commit index over entries not written.
+   * Returns true when that is already done; otherwise the host calls persisted() once it is.
    */
   persist(rd: Ready): boolean;
   /**
@@ -285,7 +286,9 @@ export class Replica {
     for (const read of rd.readStates) this.requests.confirmRead(read.context, read.index);
     for (const dropped of rd.droppedReads) this.readUnreachable(io, dropped.context, `read not confirmed: ${dropped.reason}`);
     this.raft.advance(rd);
-    for (const read of this.requests.takeServableReads(this.state.appliedIndex)) io.answer(read.ticket, this.readLocal(read.key, false));
+    // A read is served once this node has applied up to its read index (ReadIndex step 4).
+    const servableTo = this.options.raft.unsafe?.readBeforeApplied === true ? Number.POSITIVE_INFINITY : this.state.appliedIndex;
+    for (const read of this.requests.takeServableReads(servableTo)) io.answer(read.ticket, this.readLocal(read.key, false));
     this.settleTransfers(io);
     this.maybeSnapshot(io);
   }
@@ -329,6 +332,9 @@ export class Replica {
     const last = this.storage.snapshot();
     const applied = this.state.appliedIndex;
     if (applied <= last.index) return false;
+    // A snapshot received from the leader took the log's place while this state was being applied
+    // (its last chunk came in during the write of an earlier Ready): it replaces this state next.
+    if (this.raft.termAt(applied) === undefined) return false;
     // How far past due: 1 means exactly due, by entries or by bytes, whichever comes first.
     const byEntries = policy.entries === null ? 0 : (applied - last.index) / policy.entries;
     const byBytes = this.bytesSinceSnapshot / Math.max(policy.logBytesMin, policy.logToSnapshotRatio * last.bytes);

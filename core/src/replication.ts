@@ -123,7 +123,8 @@ export function handleAppendResponse(r: Raft, m: AppendEntriesResponse): void {
   const pr = r.progress.get(m.from);
   if (!pr) return;
   noteHeardFrom(r, pr, m.seq);
-  if (m.success) onAppendAccepted(r, m.from, pr, m.matchIndex);
+  // The response covers what its own request carried; how far we have sent since is not acknowledged.
+  if (m.success) onAppendAccepted(r, m.from, pr, r.config.unsafe.matchFromNextIndex === true ? Math.max(m.matchIndex, pr.next - 1) : m.matchIndex);
   else onAppendRejected(r, m.from, pr, m);
 }
 

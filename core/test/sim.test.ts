@@ -91,6 +91,32 @@ describe('simulator', () => {
     expect(sim.view(leader).role).toBe('follower');
   });
 
+  it('a torn write keeps the entries before the hard state: never a commit index over entries it did not write', () => {
+    let tornWithHardState = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const sim = new Simulation({ seed, tornWriteRate: 1, diskLatencyMinMs: 20, diskLatencyMaxMs: 20 });
+      sim.runFor(2_000);
+      const leader = sim.leader()!;
+      const follower = sim.nodeIds.find((id) => id !== leader)!;
+      // A write commits; more go out at once, the first in the append that tells the follower of
+      // that commit: it writes it with a new commit index, and crashes meanwhile.
+      const committed = sim.view(leader).commitIndex;
+      sim.act({ type: 'client', request: { clientId: 'x', node: leader, op: 'put', key: 'x', value: 'v' } });
+      sim.runUntil(() => sim.view(leader).commitIndex > committed, 1_000);
+      for (const key of ['a', 'b', 'c']) sim.act({ type: 'client', request: { clientId: key, node: leader, op: 'put', key, value: 'v' } });
+      const writing = () => sim.node(follower).persisting;
+      sim.runUntil(() => (writing()?.entries.length ?? 0) > 0 && writing()?.hardState !== null, 1_000);
+      const rd = writing();
+      if (!rd || rd.entries.length === 0 || rd.hardState === null) continue;
+      sim.act({ type: 'crash', node: follower });
+      const disk = sim.node(follower).storage;
+      if (disk.hardStateNow().commit !== rd.hardState.commit) continue;
+      tornWithHardState++;
+      expect(disk.lastIndex(), `seed ${seed}`).toBeGreaterThanOrEqual(rd.entries[rd.entries.length - 1]!.index);
+    }
+    expect(tornWithHardState).toBeGreaterThan(3);
+  });
+
   it('clients get the API answers: 409 with the leader hint from a follower, 200 from the leader', () => {
     const sim = new Simulation({ seed: 3 });
     sim.runFor(2_000);

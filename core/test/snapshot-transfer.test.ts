@@ -5,7 +5,8 @@
  * and without starting over.
  */
 import { describe, expect, it } from 'vitest';
-import type { InstallSnapshot, Message } from '../src/index';
+import type { InstallSnapshot, InstallSnapshotResponse, Message, SnapshotMeta } from '../src/index';
+import { MemoryStorage, RaftNode } from '../src/index';
 import { Simulation } from '../src/sim';
 import { TestCluster, handleReady, newNode } from './harness';
 
@@ -123,6 +124,37 @@ describe('InstallSnapshot in chunks', () => {
     expect(n1.storage.snapshot().index).toBeGreaterThan(first.index);
     expect(c.node('n3').storage.snapshot().index).toBe(n1.storage.snapshot().index);
     expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+  });
+});
+
+describe('a snapshot received in full, then chunks of a newer one, before the host takes a Ready', () => {
+  it('the newer chunks wait until the first is installed: the Ready persists and installs in order', () => {
+    // A follower that handles a backlog (its disk was busy, or it was paused) can see the last
+    // chunk of one snapshot and the first of the leader's next one before it takes a Ready.
+    const storage = new MemoryStorage(voters);
+    const node = new RaftNode({ id: 'n3', voters }, storage);
+    const meta = (index: number, chunkCount: number): SnapshotMeta => ({ index, term: 1, voters, chunkCount, bytes: 10 * chunkCount });
+    let seq = 0;
+    const chunk = (m: SnapshotMeta, c: number): InstallSnapshot => ({ type: 'InstallSnapshot', from: 'n1', to: 'n3', term: 1, meta: m, chunk: c, data: `{"kv":[]}`, seq: ++seq });
+    node.step(chunk(meta(10, 1), 0));
+    node.step(chunk(meta(20, 2), 0));
+    const rd = node.ready();
+    // What a host does, in the documented order: chunks, then the install.
+    for (const c of rd.snapshotChunks) storage.receiveChunk(c);
+    expect(rd.snapshot?.index).toBe(10);
+    storage.installIncoming(rd.snapshot!);
+    node.advance(rd);
+    expect(storage.snapshot().index).toBe(10);
+    // The newer snapshot's chunk was answered "none held yet", so the leader sends it again.
+    const answers = rd.messages.map((o) => o.message).filter((m): m is InstallSnapshotResponse => m.type === 'InstallSnapshotResponse');
+    expect(answers.map((a) => [a.snapshotIndex, a.nextChunk])).toEqual([[10, 1], [20, 0]]);
+    node.step(chunk(meta(20, 2), 0));
+    node.step(chunk(meta(20, 2), 1));
+    const next = node.ready();
+    for (const c of next.snapshotChunks) storage.receiveChunk(c);
+    storage.installIncoming(next.snapshot!);
+    node.advance(next);
+    expect(storage.snapshot().index).toBe(20);
   });
 });
 

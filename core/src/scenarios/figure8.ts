@@ -14,7 +14,8 @@ import type { NodeId } from '../types';
 import { ScenarioFailure } from './driver';
 import { check } from './helpers';
 import type { SimScenario, SimScenarioContext } from './sim-scenario';
-import { checkNoViolations, leaderAmong, waitForLeader } from './sim-helpers';
+import { crashSilently, tryToElect } from './message-control';
+import { checkNoViolations, waitForLeader } from './sim-helpers';
 
 const [n1, n2, n3, n4, n5] = ['n1', 'n2', 'n3', 'n4', 'n5'] as const;
 const all: NodeId[] = [n1, n2, n3, n4, n5];
@@ -25,17 +26,7 @@ const cutFrom = (ctx: SimScenarioContext, from: NodeId, to: readonly NodeId[]) =
 
 /** Campaigns `id` until it leads (votes may need a few rounds while terms settle). */
 async function elect(ctx: SimScenarioContext, id: NodeId): Promise<void> {
-  for (let round = 0; round < 10 && leaderAmong(ctx, [id]) === undefined; round++) {
-    ctx.act({ type: 'campaign', node: id });
-    await ctx.runUntil(() => leaderAmong(ctx, [id]) !== undefined || ctx.sim.node(id).raft?.role === 'follower', 500);
-  }
-  if (leaderAmong(ctx, [id]) === undefined) throw new ScenarioFailure(`${id} could not win an election`);
-}
-
-/** Crashes a node and drops what it still had on the wire (the script decides what got through). */
-function crashSilently(ctx: SimScenarioContext, id: NodeId): void {
-  ctx.act({ type: 'crash', node: id });
-  for (const flight of ctx.sim.inFlight()) if (flight.message.from === id) ctx.act({ type: 'dropMessage', id: flight.id });
+  if (!(await tryToElect(ctx, id, 10))) throw new ScenarioFailure(`${id} could not win an election`);
 }
 
 const progressOf = (ctx: SimScenarioContext, leader: NodeId, follower: NodeId): number =>

@@ -19,3 +19,5 @@ export * from './paper';
 export { figure8Safe, figure8Unsafe } from './figure8';
 export * from './membership';
 export * from './protocol';
+export { bugZooScenarios, bugDemonstrations } from './bug-zoo';
+export type { BugScenarios } from './bug-zoo';

@@ -1,21 +1,27 @@
 /**
  * One randomized run: clients work while a seeded schedule of faults hits the cluster (crashes,
  * leader kills, restarts, isolation, majority/minority and one-way partitions, loss, duplication,
- * long reordering, torn writes); then everything heals and a write must commit within a bound.
- * The run fails on any invariant violation, a non-linearizable history, no progress after healing,
+ * long reordering, slow links, torn writes, failpoints); then everything heals, a write must commit
+ * within a bound and a crashed leader must be replaced by a stable one. The run fails on any
+ * invariant violation or failed assertion, a non-linearizable history, no progress after healing,
  * or nodes that disagree at the end. Everything derives from the seed, so a failure replays exactly.
  */
+import { AssertionError } from '../assert';
 import { checkLinearizability } from '../check/linearizability';
 import type { UnsafeOptions } from '../config';
 import { Prng } from '../prng';
 import type { ConfigChange, Configuration, NodeId } from '../types';
+import type { SimConfigInput } from './config';
+import type { Failpoint } from './failpoints';
+import { Failpoints } from './failpoints';
 import type { ClientRequestInput, SimAction } from './simulation';
 import { Simulation } from './simulation';
 import { ClientWorkload, defaultWorkload } from './workload';
 
 export const faultTypes = [
   'crash', 'crashLeader', 'restart', 'isolate', 'partition', 'oneWay', 'cutLink', 'heal',
-  'loss', 'duplicate', 'reorder', 'calm',
+  'loss', 'duplicate', 'reorder', 'calm', 'slowLink', 'pause', 'crashAfterVote', 'crashAfterAppend', 'isolateNewLeader',
+  'reconfigureOnElection',
   // Membership: a new server in (as a learner), a learner promoted, a member out (the leader too),
   // leadership handed to another voter. Together they replace servers, grow and shrink the cluster.
   'addServer', 'promote', 'removeServer', 'transfer',
@@ -25,8 +31,16 @@ export type FaultType = (typeof faultTypes)[number];
 /** How often each fault is picked, relative to the others; heals and restarts keep the cluster alive. */
 const faultWeights: Record<FaultType, number> = {
   crash: 2, crashLeader: 2, restart: 4, isolate: 2, partition: 2, oneWay: 2, cutLink: 1, heal: 4,
-  loss: 1, duplicate: 1, reorder: 1, calm: 2,
-  addServer: 1, promote: 1, removeServer: 1, transfer: 1,
+  loss: 1, duplicate: 1, reorder: 1, calm: 2, slowLink: 1, pause: 1, crashAfterVote: 1, crashAfterAppend: 1, isolateNewLeader: 1,
+  reconfigureOnElection: 1, addServer: 1, promote: 1, removeServer: 1, transfer: 1,
+};
+
+/** Faults that arm a failpoint (see failpoints.ts) rather than act at once: on a random live node, or on any node. */
+const failpointFaults: Partial<Record<FaultType, Omit<Failpoint, 'node'> & { anyNode: boolean }>> = {
+  crashAfterVote: { on: 'voteGranted', then: 'crash', anyNode: false },
+  crashAfterAppend: { on: 'appendAccepted', then: 'crash', anyNode: false },
+  isolateNewLeader: { on: 'electionWon', then: 'isolate', anyNode: true },
+  reconfigureOnElection: { on: 'electionWon', then: 'reconfigure', anyNode: true },
 };
 
 export interface FuzzOptions {
@@ -36,19 +50,30 @@ export interface FuzzOptions {
   faultPhaseMs: number;
   /** Mean time between faults. */
   faultIntervalMs: number;
-  /** After healing, a write must commit within this. */
+  /** After healing, a write must commit within this (and a new leader be elected within it after a crash). */
   progressBoundMs: number;
+  /** After healing: how many times the leader is crashed, each time to be replaced by a leader that keeps its term. */
+  failovers: number;
   faults: readonly FaultType[];
+  /** How often each fault is picked, over the default weights (a bug may need more of one fault). */
+  faultWeights?: Partial<Record<FaultType, number>>;
+  /** Cluster settings over the run's own (a bug may need small batches, classic elections or a slow disk). */
+  cluster?: FuzzCluster;
   /** Remove a safety rule, to show that the checks catch what it prevents. */
   unsafe?: UnsafeOptions;
   /** Clients read without ReadIndex (stale reads recorded as if linearizable), to show the checker fails. */
   staleReads?: boolean;
 }
 
+export type FuzzCluster = Pick<SimConfigInput, 'diskLatencyMinMs' | 'diskLatencyMaxMs' | 'snapshotThreshold'> & {
+  raft?: Omit<NonNullable<SimConfigInput['raft']>, 'unsafe'>;
+};
+
 export const defaultFuzzOptions: Omit<FuzzOptions, 'seed' | 'nodes'> = {
   faultPhaseMs: 20_000,
   faultIntervalMs: 700,
   progressBoundMs: 10_000,
+  failovers: 1,
   faults: faultTypes,
 };
 
@@ -69,9 +94,22 @@ export interface FuzzResult {
   transfers: number;
 }
 
+/**
+ * What a failure broke: a safety invariant (invariants.ts, or a node's own assertion), linearizability
+ * of the client history, or progress (no write after healing, no stable leader after a leader crash, nodes that never agree).
+ */
+export type FailureKind = 'safety' | 'linearizability' | 'progress';
+
+export function failureKind(failure: string): FailureKind {
+  if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order|match_index|assertion_failed)\b/.test(failure)) return 'safety';
+  if (failure.startsWith('history not linearizable')) return 'linearizability';
+  return 'progress';
+}
+
 export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions>): FuzzResult {
   const options: FuzzOptions = { ...defaultFuzzOptions, ...input };
   const prng = new Prng(options.seed * 7919 + options.nodes);
+  const { raft, ...cluster } = options.cluster ?? {};
   const sim = new Simulation({
     seed: options.seed,
     nodeCount: options.nodes,
@@ -81,7 +119,8 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     snapshotThreshold: prng.pick([10, 50, 200]),
     // Snapshots travel in chunks: one pair per chunk (1 byte), a few pairs, or all in one.
     snapshotChunkBytes: prng.pick([1, 24, 4096]),
-    raft: { unsafe: options.unsafe ?? {}, snapshotChunksInflightMax: prng.pick([1, 4]) },
+    raft: { snapshotChunksInflightMax: prng.pick([1, 4]), ...raft, unsafe: options.unsafe ?? {} },
+    ...cluster,
   });
   const snapshots = { installed: 0, chunks: 0 };
   const admin = { configChanges: 0, transfers: 0 };
@@ -93,21 +132,16 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
   });
   const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
   const faultsInjected: Record<string, number> = {};
-  let nextFaultAt = prng.int(200, 2 * options.faultIntervalMs);
-  while (sim.now < options.faultPhaseMs) {
-    sim.runFor(5);
-    workload.pump();
-    if (sim.now >= nextFaultAt) {
-      const fault = pickFault(prng, options.faults);
-      const action = faultAction(sim, prng, fault);
-      if (action) {
-        sim.act(action);
-        faultsInjected[fault] = (faultsInjected[fault] ?? 0) + 1;
-      }
-      nextFaultAt = sim.now + prng.int(options.faultIntervalMs / 4, options.faultIntervalMs * 2);
-    }
+  let failures: string[];
+  try {
+    runFaultPhase(sim, workload, prng, options, faultsInjected);
+    failures = healAndCheck(sim, workload, options);
+  } catch (error) {
+    // A node's own assertion failed: what it received contradicts what it holds (as when a bug lets
+    // a follower acknowledge entries its leader never had). The run stops there, and fails.
+    if (!(error instanceof AssertionError)) throw error;
+    failures = [`assertion_failed at ${sim.now.toFixed(1)} ms: ${error.message}`];
   }
-  const failures = healAndCheck(sim, workload, options);
   const lin = checkLinearizability(sim.history);
   if (lin.verdict === 'not_linearizable') failures.push(`history not linearizable: ${lin.failure?.explanation}`);
   for (const v of sim.violations.slice(0, 5)) failures.push(`${v.property} at ${v.at.toFixed(1)} ms on ${v.node}: ${v.message}`);
@@ -116,6 +150,22 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict, snapshotsInstalled: snapshots.installed, snapshotChunks: snapshots.chunks,
     configChanges: admin.configChanges, transfers: admin.transfers,
   };
+}
+
+/** Clients work while faults hit the cluster, until the end of the fault phase. */
+function runFaultPhase(sim: Simulation, workload: ClientWorkload, prng: Prng, options: FuzzOptions, injected: Record<string, number>): void {
+  const failpoints = new Failpoints(sim);
+  let nextFaultAt = prng.int(200, 2 * options.faultIntervalMs);
+  while (sim.now < options.faultPhaseMs) {
+    failpoints.runFor(5);
+    workload.pump();
+    if (sim.now >= nextFaultAt) {
+      const fault = pickFault(prng, options.faults, options.faultWeights);
+      if (injectFault(sim, prng, failpoints, fault)) injected[fault] = (injected[fault] ?? 0) + 1;
+      nextFaultAt = sim.now + prng.int(options.faultIntervalMs / 4, options.faultIntervalMs * 2);
+    }
+  }
+  failpoints.disarmAll();
 }
 
 /** Ends the faults, lets in-flight requests finish, then requires progress and agreement. */
@@ -134,9 +184,39 @@ function healAndCheck(sim: Simulation, workload: ClientWorkload, options: FuzzOp
     failures.push(`no write committed within ${options.progressBoundMs} ms after healing`);
     return failures;
   }
-  const agreed = sim.runUntil(() => nodesAgree(sim), 10_000);
-  if (!agreed) failures.push(`nodes disagree after healing: ${describeNodes(sim)}`);
+  // Agreement before the failovers too: a new leader probes every follower afresh, which would
+  // hide a follower that the current leader wrongly believes up to date.
+  if (!sim.runUntil(() => nodesAgree(sim), 10_000)) return [`nodes disagree after healing: ${describeNodes(sim)}`];
+  for (let i = 0; i < options.failovers; i++) {
+    const failure = checkFailover(sim, options.progressBoundMs);
+    if (failure) return [...failures, failure];
+  }
+  if (!sim.runUntil(() => nodesAgree(sim), 10_000)) failures.push(`nodes disagree after the failovers: ${describeNodes(sim)}`);
   return failures;
+}
+
+/** How long a new leader must keep its term in a calm network: several election timeouts. */
+const stableLeadershipMs = 3_000;
+
+/**
+ * Liveness beyond one write: in a calm network, losing the leader costs one election, and the
+ * leader it elects keeps its term (no node disrupts it) while the old one restarts and follows.
+ * Returns what went wrong, or null.
+ */
+function checkFailover(sim: Simulation, boundMs: number): string | null {
+  const old = sim.leader();
+  if (old === null) return 'no leader before the failover check';
+  sim.act({ type: 'crash', node: old });
+  if (!sim.runUntil(() => sim.leader() !== null, boundMs)) return `no leader within ${boundMs} ms after the leader ${old} crashed (calm network)`;
+  const leader = sim.leader()!;
+  const term = sim.node(leader).raft!.term;
+  const electedAt = sim.now;
+  const disrupted = () => members(sim).some((id) => (sim.node(id).raft?.term ?? 0) > term) || sim.node(leader).raft?.role !== 'leader';
+  sim.act({ type: 'restart', node: old });
+  if (sim.runUntil(disrupted, stableLeadershipMs)) {
+    return `no stable leader after the leader ${old} crashed (calm network): ${leader} led term ${term} for only ${(sim.now - electedAt).toFixed(0)} ms (${describeNodes(sim)})`;
+  }
+  return null;
 }
 
 function commitsWithin(sim: Simulation, deadline: number): boolean {
@@ -173,18 +253,34 @@ function nodesAgree(sim: Simulation): boolean {
 function describeNodes(sim: Simulation): string {
   return members(sim).map((id) => {
     const v = sim.view(id);
-    return `${id}(${v.role} t${v.term} commit ${v.commitIndex} applied ${v.lastApplied})`;
+    const voters = sim.node(id).raft?.configuration.voters.join(',') ?? '?';
+    return `${id}(${v.role} t${v.term} commit ${v.commitIndex} applied ${v.lastApplied} voters ${voters})`;
   }).join(' ');
 }
 
-function pickFault(prng: Prng, allowed: readonly FaultType[]): FaultType {
-  const total = allowed.reduce((sum, f) => sum + faultWeights[f], 0);
+function pickFault(prng: Prng, allowed: readonly FaultType[], weights: Partial<Record<FaultType, number>> = {}): FaultType {
+  const weight = (f: FaultType) => weights[f] ?? faultWeights[f];
+  const total = allowed.reduce((sum, f) => sum + weight(f), 0);
   let r = prng.next() * total;
   for (const f of allowed) {
-    r -= faultWeights[f];
+    r -= weight(f);
     if (r < 0) return f;
   }
   return allowed[allowed.length - 1]!;
+}
+
+/** Acts out one fault now (or arms its failpoint); false when it had nothing to act on. */
+function injectFault(sim: Simulation, prng: Prng, failpoints: Failpoints, fault: FaultType): boolean {
+  const failpoint = failpointFaults[fault];
+  if (failpoint) {
+    const up = sim.nodeIds.filter((id) => sim.node(id).up);
+    if (up.length === 0) return false;
+    failpoints.arm({ node: failpoint.anyNode ? null : prng.pick(up), on: failpoint.on, then: failpoint.then });
+    return true;
+  }
+  const action = faultAction(sim, prng, fault);
+  if (action) sim.act(action);
+  return action !== null;
 }
 
 function faultAction(sim: Simulation, prng: Prng, fault: FaultType): SimAction | null {
@@ -222,6 +318,12 @@ function faultAction(sim: Simulation, prng: Prng, fault: FaultType): SimAction |
       const voters = leader ? sim.node(leader).raft!.configuration.voters.filter((id) => id !== leader) : [];
       return leader && voters.length > 0 ? adminRequest(leader, { op: 'transfer', target: prng.pick(voters) }) : null;
     }
+    case 'pause': return up.length ? { type: 'pause', node: prng.pick(up), ms: prng.int(200, 2_000) } : null;
+    case 'slowLink': {
+      const [from, to] = twoDistinct(prng, ids);
+      return from ? { type: 'slowLink', from, to: to!, ms: prng.int(200, 1_500) } : null;
+    }
+    default: return null;
   }
 }
 

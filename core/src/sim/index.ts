@@ -6,3 +6,5 @@ export { InvariantChecker } from './invariants';
 export { cloneState } from './clone';
 export * from './workload';
 export * from './fuzz';
+export * from './bug-zoo';
+export type { Failpoint, FailpointTrigger } from './failpoints';

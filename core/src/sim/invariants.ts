@@ -7,7 +7,8 @@
  *   replaces a committed entry it held on disk;
  * - a node's commit index never goes back within one run of the node; it applies in order, only committed entries;
  * - membership: a leader is a voter of its own configuration when it wins, and a leader's log never
- *   holds two configuration changes that are not committed (one change at a time).
+ *   holds two configuration changes that are not committed (one change at a time);
+ * - a leader's matchIndex for a follower of its term is true: the follower holds the leader's entry there.
  * The checker keeps the entries committed anywhere so far; each check is incremental.
  */
 import type { Ready, RaftNode } from '../raft-node';
@@ -19,8 +20,15 @@ export interface Violation {
   node: NodeId;
   property:
     | 'election_safety' | 'log_matching' | 'leader_completeness' | 'state_machine_safety' | 'commit_regressed' | 'apply_order'
-    | 'leader_is_voter' | 'one_config_change';
+    | 'leader_is_voter' | 'one_config_change' | 'match_index';
   message: string;
+}
+
+/** Another node's term and log, as the matchIndex check reads them (its memory, or its disk while it is down). */
+export interface LogView {
+  term: number;
+  firstIndex: number;
+  termAt(index: number): number | undefined;
 }
 
 interface NodeMemory {
@@ -34,6 +42,8 @@ export class InvariantChecker {
   readonly violations: Violation[] = [];
   /** committed[i] is the entry committed at index i, once any node has committed it. */
   private readonly committed: Entry[] = [];
+  /** commitTerm[i]: the term of the node that committed index i first (its leader's). */
+  private readonly commitTerm: number[] = [];
   private readonly leaderOfTerm = new Map<number, NodeId>();
   /** seen[index]: each entry first seen at that index (one per term; rarely more than one) and the term before it. */
   private readonly seen: ({ entry: Entry; prevTerm: number }[] | undefined)[] = [];
@@ -60,6 +70,26 @@ export class InvariantChecker {
     if (rd.hardState) this.checkCommit(mem, rd.hardState.commit, node);
     if (rd.snapshot) mem.applied = rd.snapshot.index;
     if (rd.committedEntries.length > 0) this.checkApplied(mem, rd.committedEntries);
+  }
+
+  /**
+   * A leader's matchIndex is what it commits by: the follower must hold the leader's entry at it.
+   * Only for followers in the leader's term: one in a later term may have had entries replaced by
+   * a newer leader this one has not heard of. Entries compacted on the follower are committed ones.
+   */
+  checkMatchIndexes(at: number, leader: RaftNode, followers: ReadonlyMap<NodeId, LogView>): void {
+    const progress = leader.status().progress;
+    if (!progress) return;
+    for (const [id, view] of followers) {
+      const match = progress[id]?.match ?? 0;
+      if (view.term !== leader.term || match < view.firstIndex) continue;
+      const want = leader.termAt(match);
+      const have = view.termAt(match);
+      if (want === undefined || have === want) continue;
+      this.at = at;
+      this.current = leader.id;
+      this.fail('match_index', `${leader.id} counts ${id} as holding entry ${match} (term ${want}), but ${id} ${have === undefined ? 'does not hold it' : `has term ${have} there`}`);
+    }
   }
 
   /** Where the Ready being checked came from. */
@@ -90,9 +120,12 @@ export class InvariantChecker {
     if (!node.configuration.voters.includes(node.id)) {
       this.fail('leader_is_voter', `${node.id} leads term ${term} but is not a voter of its configuration (${node.configuration.voters.join(',')})`);
     }
+    // Leader completeness binds the leaders of terms after the one an entry was committed in: a
+    // candidate of an older term may still win its election without the entry, with votes cast
+    // before its voters heard of the newer term.
     for (let i = Math.max(1, node.firstIndex); i < this.committed.length; i++) {
       const want = this.committed[i]!;
-      if (node.termAt(i) !== want.term) {
+      if (this.commitTerm[i]! < term && node.termAt(i) !== want.term) {
         this.fail('leader_completeness', `leader ${node.id} of term ${term} lacks committed entry ${i} (term ${want.term}); it has term ${node.termAt(i)}`);
         return;
       }
@@ -120,9 +153,11 @@ export class InvariantChecker {
         this.fail('log_matching', `${node.id}: entry ${entry.index} of term ${entry.term} differs from the one first seen there`);
       }
       // A follower behind in terms may hold a stale leader's entry where another one committed
-      // (it never commits it); but replacing the committed entry it durably held loses it.
+      // (it never commits it), and a stale leader may replace the committed entry on a follower
+      // that was too far behind to count toward its commit. But a node in the term that committed
+      // the entry, or later, may have been counted: replacing the copy it durably held loses it.
       const committed = this.committed[entry.index];
-      if (committed && committed.term !== entry.term && storage.term(entry.index) === committed.term) {
+      if (committed && committed.term !== entry.term && storage.term(entry.index) === committed.term && node.term >= this.commitTerm[entry.index]!) {
         this.fail('state_machine_safety', `${node.id} overwrote committed entry ${entry.index} (term ${committed.term}) with term ${entry.term}`);
       }
     }
@@ -137,6 +172,7 @@ export class InvariantChecker {
       if (known === undefined) {
         // Commits happen in index order somewhere, so the slot before is filled (or compacted here).
         this.committed[entry.index] = entry;
+        this.commitTerm[entry.index] = node.term;
       } else if (!sameEntry(known, entry)) {
         this.fail('state_machine_safety', `${node.id} committed ${entry.index} with term ${entry.term}, but term ${known.term} was committed there`);
       }

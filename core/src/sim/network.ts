@@ -23,6 +23,8 @@ export class Network {
   config: NetworkConfig;
   /** Directed links that deliver nothing, as "from>to". */
   readonly cutLinks = new Set<string>();
+  /** Directed links on which every message takes this many ms longer, as "from>to". */
+  readonly slowLinks = new Map<string, number>();
   readonly inFlight = new Map<number, InFlightMessage>();
   private nextId = 1;
 
@@ -52,6 +54,12 @@ export class Network {
     this.cutLinks.clear();
   }
 
+  /** Every message from `from` to `to` takes `ms` longer (0: back to normal): a congested link. */
+  slow(from: NodeId, to: NodeId, ms: number): void {
+    if (ms > 0) this.slowLinks.set(linkKey(from, to), ms);
+    else this.slowLinks.delete(linkKey(from, to));
+  }
+
   /**
    * Puts a message on the wire. Returns the copies scheduled for delivery (none when it is lost
    * or its link is cut), or the reason it was dropped.
@@ -66,7 +74,7 @@ export class Network {
 
   private schedule(message: Message, now: number, prng: Prng, duplicate: boolean): InFlightMessage {
     const { latencyMinMs, latencyMaxMs, reorderRate, reorderDelayMaxMs } = this.config;
-    let latency = latencyMinMs + prng.next() * (latencyMaxMs - latencyMinMs);
+    let latency = latencyMinMs + prng.next() * (latencyMaxMs - latencyMinMs) + (this.slowLinks.get(linkKey(message.from, message.to)) ?? 0);
     if (prng.chance(reorderRate)) latency += prng.next() * reorderDelayMaxMs;
     const flight: InFlightMessage = { id: this.nextId++, message, sentAt: now, deliverAt: now + latency, duplicate };
     this.inFlight.set(flight.id, flight);
@@ -88,8 +96,7 @@ export class Network {
   delay(id: number, ms: number): InFlightMessage | undefined {
     const flight = this.inFlight.get(id);
     if (!flight || !(ms > 0)) return undefined;
-    flight.deliverAt += ms;
-    return flight;
+    return this.reschedule(id, flight.deliverAt + ms);
   }
 
   /**
@@ -104,5 +111,11 @@ export class Network {
     };
     this.inFlight.set(copy.id, copy);
     return copy;
+  }
+  /** Moves a message's delivery to `deliverAt`; the caller schedules it. Undefined if it is no longer in flight. */
+  reschedule(id: number, deliverAt: number): InFlightMessage | undefined {
+    const flight = this.inFlight.get(id);
+    if (flight) flight.deliverAt = deliverAt;
+    return flight;
   }
 }

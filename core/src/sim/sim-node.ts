@@ -15,6 +15,8 @@ export class SimNode {
   replica: Replica | null = null;
   /** Bumped on every start, so that work scheduled for an earlier life is ignored. */
   incarnation = 0;
+  /** While the simulated clock is before this, the node is paused and runs nothing. */
+  pausedUntil = 0;
   /** Indexes applied in this life, in order (what `[apply] index=N` lines would show). */
   applyLog: number[] = [];
 

@@ -22,6 +22,7 @@ import type { NetworkConfig, SimConfig, SimConfigInput } from './config';
 import { nodeIdsFor, resolveSimConfig } from './config';
 import { EventQueue } from './event-queue';
 import type { Timed } from './event-queue';
+import type { LogView } from './invariants';
 import { InvariantChecker } from './invariants';
 import type { DropReason, InFlightMessage } from './network';
 import { Network } from './network';
@@ -35,7 +36,10 @@ export type SimAction =
   | { type: 'cut'; from: NodeId; to: NodeId; bothWays: boolean }
   | { type: 'heal'; from: NodeId; to: NodeId; bothWays: boolean }
   | { type: 'partition'; groups: NodeId[][] }
+  /** Cuts and slow links gone. */
   | { type: 'healAll' }
+  /** Every message from `from` to `to` takes `ms` longer (0: back to normal). */
+  | { type: 'slowLink'; from: NodeId; to: NodeId; ms: number }
   | { type: 'setNetwork'; network: Partial<NetworkConfig> }
   | { type: 'dropMessage'; id: number }
   | { type: 'delayMessage'; id: number; ms: number }
@@ -46,6 +50,10 @@ export type SimAction =
    * configured range, so they fire far apart.
    */
   | { type: 'electionTimers'; mode: 'align' | 'spread' }
+  /** The node stops for `ms` (as under SIGSTOP): it runs nothing until then, and then handles what waited, in order. */
+  | { type: 'pause'; node: NodeId; ms: number }
+  /** The message in flight arrives `ms` from now instead (0: at once); scripts hold messages back with it. */
+  | { type: 'holdMessage'; id: number; ms: number }
   | { type: 'campaign'; node: NodeId }
   /** A new, empty server starts and waits to be added to the cluster (it never campaigns until it is a voter). */
   | { type: 'addNode' }
@@ -309,6 +317,7 @@ export class Simulation {
   }
 
   private runTask(task: Task): void {
+    if (task.kind !== 'replyArrives' && this.deferWhilePaused(task)) return;
     switch (task.kind) {
       case 'tick': return this.onTick(task.node, task.incarnation);
       case 'deliver': return this.onDeliver(task.id);
@@ -317,6 +326,22 @@ export class Simulation {
       case 'replyArrives': return this.onReplyArrives(task.id);
       case 'requestTimeout': return this.onRequestTimeout(task.id, task.incarnation);
     }
+  }
+
+  /**
+   * A paused node runs nothing: what reaches it (messages, disk completions, client requests, its
+   * request timeouts) waits, in order, until it resumes, and its clock ticks again from then on.
+   * Returns whether the task was put off.
+   */
+  private deferWhilePaused(task: Task): boolean {
+    const node = this.w.nodes.get(task.node);
+    if (!node || node.pausedUntil <= this.w.now) return false;
+    if (task.kind === 'tick') {
+      if (node.incarnation === task.incarnation) this.schedule(node.pausedUntil, 'tick', node.id, task.incarnation, 0);
+    } else {
+      this.schedule(node.pausedUntil, task.kind, task.node, task.incarnation, task.id);
+    }
+    return true;
   }
 
   // ---- actions --------------------------------------------------------------------------------
@@ -353,7 +378,11 @@ export class Simulation {
         return void this.networkChanged(this.nodeIds[0]!, `partitioned ${action.groups.map((g) => g.join(',')).join(' | ')}`);
       case 'healAll':
         net.healAll();
+        net.slowLinks.clear();
         return void this.networkChanged(this.nodeIds[0]!, 'all links healed');
+      case 'slowLink':
+        net.slow(this.node(action.from).id, this.node(action.to).id, action.ms);
+        return void this.networkChanged(action.from, `link ${action.from}->${action.to} ${action.ms > 0 ? `${action.ms} ms slower` : 'back to normal'}`);
       case 'setNetwork':
         net.config = { ...net.config, ...action.network };
         return void this.networkChanged(this.nodeIds[0]!, `network ${JSON.stringify(action.network)}`);
@@ -378,6 +407,16 @@ export class Simulation {
       }
       case 'electionTimers':
         return void this.setElectionTimers(action.mode);
+      case 'holdMessage': {
+        const flight = net.reschedule(action.id, this.w.now + Math.max(0, action.ms));
+        if (flight) this.schedule(flight.deliverAt, 'deliver', flight.message.to, 0, flight.id);
+        return;
+      }
+      case 'pause': {
+        const node = this.node(action.node);
+        if (node.up) node.pausedUntil = Math.max(node.pausedUntil, this.w.now + action.ms);
+        return void this.networkChanged(node.id, `${node.id} paused for ${action.ms} ms`);
+      }
       case 'campaign':
         this.node(action.node).replica?.campaign();
         return void this.pump(this.node(action.node));
@@ -433,6 +472,7 @@ export class Simulation {
 
   private startNode(node: SimNode): void {
     node.incarnation++;
+    node.pausedUntil = 0;
     node.replica = new Replica(node.storage, {
       raft: { ...this.config.raft, id: node.id, voters: node.initialVoters, seed: this.w.prng.int(0, 0x7fffffff) },
       snapshot: {
@@ -475,8 +515,8 @@ export class Simulation {
   }
 
   private onDeliver(flightId: number): void {
-    // A delayed message has a later delivery scheduled: this earlier one is stale.
-    if ((this.w.network.inFlight.get(flightId)?.deliverAt ?? -Infinity) > this.w.now) return;
+    // A message rescheduled (delayMessage, holdMessage) has a later delivery task of its own.
+    if ((this.w.network.inFlight.get(flightId)?.deliverAt ?? this.w.now) > this.w.now) return;
     const flight = this.w.network.arrive(flightId);
     if (!flight) return;
     const m = flight.message;
@@ -530,20 +570,27 @@ export class Simulation {
     if (!rd || node.incarnation !== incarnation) return;
     for (const chunk of rd.snapshotChunks) node.storage.receiveChunk(chunk);
     if (rd.snapshot) node.storage.installIncoming(rd.snapshot);
-    if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.storage.append(rd.entries);
+    if (rd.hardState) node.storage.setHardState(rd.hardState);
     node.replica!.persisted(this.io(id));
     this.pump(node);
   }
 
-  /** A crash in the middle of a write keeps some prefix of it: snapshot chunks, the install, hard state, then entries. */
+  /**
+   * A crash in the middle of a write keeps some prefix of it: snapshot chunks, the install, entries,
+   * then the hard state, the order the real node's WAL writes them in. The hard state comes last
+   * because its commit index speaks of the entries: kept without them, it would name as committed
+   * the older entries a torn write left at those indexes, and the node would apply them on restart.
+   */
   private writeTornPrefix(node: SimNode, rd: Ready): void {
-    const parts = rd.snapshotChunks.length + (rd.snapshot ? 1 : 0) + (rd.hardState ? 1 : 0) + rd.entries.length;
+    const parts = rd.snapshotChunks.length + (rd.snapshot ? 1 : 0) + rd.entries.length + (rd.hardState ? 1 : 0);
     let keep = this.w.prng.int(0, parts);
     for (const chunk of rd.snapshotChunks) if (keep-- > 0) node.storage.receiveChunk(chunk);
     if (rd.snapshot && keep-- > 0) node.storage.installIncoming(rd.snapshot);
-    if (rd.hardState && keep-- > 0) node.storage.setHardState(rd.hardState);
-    if (keep > 0) node.storage.append(rd.entries.slice(0, keep));
+    const entries = Math.min(keep, rd.entries.length);
+    if (entries > 0) node.storage.append(rd.entries.slice(0, entries));
+    keep -= entries;
+    if (rd.hardState && keep > 0) node.storage.setHardState(rd.hardState);
   }
 
   private observeReady(node: SimNode, rd: Ready): void {
@@ -551,12 +598,27 @@ export class Simulation {
       const checker = this.w.checker;
       const before = checker.violations.length;
       checker.onReady(this.w.now, node.id, node.incarnation, rd, node.raft!, node.storage);
+      if (rd.role === 'leader' && rd.hardState) checker.checkMatchIndexes(this.w.now, node.raft!, this.followerViews(node.id));
       for (let i = before; i < checker.violations.length; i++) {
         const v = checker.violations[i]!;
         this.record(node.id, { type: 'invariantViolated', node: v.node, property: v.property, message: v.message });
       }
     }
     for (const event of rd.events) this.record(node.id, event);
+  }
+
+  /** Every other node's term and log, from memory, or from disk while it is down. */
+  private followerViews(leader: NodeId): Map<NodeId, LogView> {
+    const views = new Map<NodeId, LogView>();
+    for (const other of this.w.nodes.values()) {
+      if (other.id === leader) continue;
+      const raft = other.raft;
+      const storage = other.storage;
+      views.set(other.id, raft
+        ? { term: raft.term, firstIndex: raft.firstIndex, termAt: (i) => raft.termAt(i) }
+        : { term: storage.hardStateNow().term, firstIndex: storage.firstIndex(), termAt: (i) => storage.term(i) });
+    }
+    return views;
   }
 
   private sendMessage(message: Message): void {

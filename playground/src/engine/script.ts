@@ -22,6 +22,9 @@ export function describeAction(action: LearnerAction): string {
     case 'delayMessage': return `delay message ${a.id} by ${a.ms} ms`;
     case 'duplicateMessage': return `duplicate message ${a.id}`;
     case 'electionTimers': return `${a.mode} timers`;
+    case 'slowLink': return a.ms > 0 ? `slow ${a.from}→${a.to} by ${a.ms} ms` : `${a.from}→${a.to} at normal speed`;
+    case 'pause': return `pause ${a.node} for ${a.ms} ms`;
+    case 'holdMessage': return `hold message ${a.id} until ${a.ms} ms from now`;
     case 'campaign': return `time out ${a.node}`;
     case 'addNode': return 'add a server';
     case 'client': return `${a.request.op.toUpperCase()} ${a.request.key} → ${a.request.node}`;
