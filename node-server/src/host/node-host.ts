@@ -172,9 +172,13 @@ export class NodeHost {
 
   // ---- inputs from clients -------------------------------------------------------------------------
 
-  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout (docs/api.md). */
+  /**
+   * Proposes a write; resolves once the entry is applied here, or on timeout (docs/api.md). The
+   * wall clock goes with a session's commands: every leader stamps them from its own clock, so it
+   * must be comparable between machines (Date.now, not the process's monotonic clock).
+   */
   write(command: WriteCommand): Promise<ApiResponse> {
-    return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.write(this.io, ticket, command));
+    return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.write(this.io, ticket, command, Date.now()));
   }
 
   /** A linearizable read (ReadIndex), or a local one when `stale`. */

@@ -413,6 +413,7 @@ export class Engine implements PacedWorld {
     for (const p of this.panel) {
       const r = this.sim.request(p.id);
       if (!r) continue; // made after the moment now shown (time travel)
+      if (r.op !== 'put' && r.op !== 'get' && r.op !== 'delete') continue; // the panel sends only these
       views.push({
         id: r.id, op: r.op, key: r.key, value: r.value ?? null, node: r.node, via: p.via, stale: p.stale, sentAt: r.sentAt,
         status: r.repliedAt !== null && r.response ? r.response.status : null,

@@ -34,11 +34,16 @@ const say = (text: string, kind: FeedKind, tone: Narration['tone'] = 'info', key
 
 export function describeCommand(command: Command): string {
   switch (command.op) {
-    case 'set': return `set ${command.key}=${command.value}`;
-    case 'delete': return `del ${command.key}`;
+    case 'set': return `set ${command.key}=${command.value}${sessionOf(command)}`;
+    case 'delete': return `del ${command.key}${sessionOf(command)}`;
+    case 'cas': return `cas ${command.key}: ${command.expected ?? '(absent)'} -> ${command.value}${sessionOf(command)}`;
+    case 'register': return 'open a client session';
     case 'noop': return 'no-op';
   }
 }
+
+const sessionOf = (command: { session?: { client: number; seq: number } }): string =>
+  command.session ? ` (session ${command.session.client} #${command.session.seq})` : '';
 
 const vote = (preVote: boolean): string => (preVote ? 'pre-vote' : 'vote');
 
