@@ -1,5 +1,5 @@
 /**
- * npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults crash,partition,...] [--phase-ms 20000]
+ * npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults crash,partition,...] [--phase-ms 20000] [--blind-retries on]
  * Runs randomized fault schedules on the simulator, on both cores, and prints every failing seed
  * with the one command that replays it.
  */
@@ -8,7 +8,7 @@ import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { faultTypes, runFuzz } from '../src/sim/fuzz';
 import type { FaultType, FuzzResult } from '../src/sim/fuzz';
 
-interface Job { seed: number; nodes: number; faults: FaultType[]; faultPhaseMs?: number }
+interface Job { seed: number; nodes: number; faults: FaultType[]; faultPhaseMs?: number; blindRetries: boolean }
 
 function parseList(text: string): number[] {
   const out: number[] = [];
@@ -26,7 +26,7 @@ function parseArgs(argv: string[]) {
   const args = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!;
-    if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`usage: npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults ${faultTypes.join(',')}] [--phase-ms N] [--workers N]`);
+    if (!key.startsWith('--') || argv[i + 1] === undefined) throw new Error(`usage: npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults ${faultTypes.join(',')}] [--phase-ms N] [--blind-retries on] [--workers N]`);
     args.set(key.slice(2), argv[i + 1]!);
   }
   const faults = (args.get('faults')?.split(',') ?? [...faultTypes]) as FaultType[];
@@ -36,18 +36,20 @@ function parseArgs(argv: string[]) {
     nodes: parseList(args.get('nodes') ?? '3'),
     faults,
     faultPhaseMs: args.has('phase-ms') ? Number(args.get('phase-ms')) : undefined,
+    // UNSAFE clients that resend unanswered writes without a session: shows the exactly-once check failing.
+    blindRetries: args.get('blind-retries') === 'on',
     workers: Number(args.get('workers') ?? Math.max(1, os.availableParallelism())),
   };
 }
 
 function runJob(job: Job): FuzzResult {
-  return runFuzz({ seed: job.seed, nodes: job.nodes, faults: job.faults, ...(job.faultPhaseMs ? { faultPhaseMs: job.faultPhaseMs } : {}) });
+  return runFuzz({ seed: job.seed, nodes: job.nodes, faults: job.faults, blindRetries: job.blindRetries, ...(job.faultPhaseMs ? { faultPhaseMs: job.faultPhaseMs } : {}) });
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const jobs: Job[] = [];
-  for (const nodes of opts.nodes) for (const seed of opts.seeds) jobs.push({ seed, nodes, faults: opts.faults, faultPhaseMs: opts.faultPhaseMs });
+  for (const nodes of opts.nodes) for (const seed of opts.seeds) jobs.push({ seed, nodes, faults: opts.faults, faultPhaseMs: opts.faultPhaseMs, blindRetries: opts.blindRetries });
   const started = Date.now();
   const results: FuzzResult[] = [];
   let next = 0;
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
 
 function printFailure(r: FuzzResult): void {
   console.log(`FAIL seed ${r.seed} nodes ${r.nodes}: ${r.failures.join(' | ')}`);
-  console.log(`  replay: npm run fuzz -- --seeds ${r.seed} --nodes ${r.nodes}`);
+  console.log(`  replay: npm run fuzz -- --seeds ${r.seed} --nodes ${r.nodes}${r.blindRetries ? ' --blind-retries on' : ''}`);
 }
 
 function printSummary(results: FuzzResult[], faults: readonly string[], seconds: number): void {
@@ -84,9 +86,13 @@ function printSummary(results: FuzzResult[], faults: readonly string[], seconds:
       passed: rs.filter((r) => r.ok).length,
       'invariant violations': violations,
       'not linearizable': rs.filter((r) => r.linearizability === 'not_linearizable').length,
+      'applied twice': rs.filter((r) => r.appliedTwice > 0).length,
       'lin. unknown': rs.filter((r) => r.linearizability === 'unknown').length,
       'no progress': rs.filter((r) => r.failures.some((f) => f.startsWith('no write'))).length,
       'client ops': rs.reduce((s, r) => s + r.ops, 0),
+      'session runs': rs.filter((r) => r.sessions).length,
+      'writes resent': rs.reduce((s, r) => s + r.resent, 0),
+      'sessions expired': rs.reduce((s, r) => s + r.sessionsExpired, 0),
       faults: rs.reduce((s, r) => s + Object.values(r.faultsInjected).reduce((a, b) => a + b, 0), 0),
       'snapshots installed': rs.reduce((s, r) => s + r.snapshotsInstalled, 0),
       'snapshot chunks': rs.reduce((s, r) => s + r.snapshotChunks, 0),

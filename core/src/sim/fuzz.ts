@@ -2,12 +2,15 @@
  * One randomized run: clients work while a seeded schedule of faults hits the cluster (crashes,
  * leader kills, restarts, isolation, majority/minority and one-way partitions, loss, duplication,
  * long reordering, torn writes); then everything heals and a write must commit within a bound.
- * The run fails on any invariant violation, a non-linearizable history, no progress after healing,
- * or nodes that disagree at the end. Everything derives from the seed, so a failure replays exactly.
+ * Most runs' clients use sessions (resending unanswered writes, some sessions expiring) and
+ * compare-and-swap. The run fails on any invariant violation, a non-linearizable history, a
+ * value applied at two indexes (a write applied twice), no progress after healing, or nodes that
+ * disagree at the end. Everything derives from the seed, so a failure replays exactly.
  */
 import { checkLinearizability } from '../check/linearizability';
 import type { UnsafeOptions } from '../config';
 import { Prng } from '../prng';
+import { changedState } from '../kv';
 import type { NodeId } from '../types';
 import type { SimAction } from './simulation';
 import { Simulation } from './simulation';
@@ -39,6 +42,8 @@ export interface FuzzOptions {
   unsafe?: UnsafeOptions;
   /** Clients read without ReadIndex (stale reads recorded as if linearizable), to show the checker fails. */
   staleReads?: boolean;
+  /** Clients resend unanswered writes without a session, to show that a write applied twice is caught. */
+  blindRetries?: boolean;
 }
 
 export const defaultFuzzOptions: Omit<FuzzOptions, 'seed' | 'nodes'> = {
@@ -60,6 +65,13 @@ export interface FuzzResult {
   /** Snapshots installed by followers in the run, and snapshot chunks they received. */
   snapshotsInstalled: number;
   snapshotChunks: number;
+  /** Whether the clients used sessions (or resent blindly); writes they resent; sessions that expired under them. */
+  sessions: boolean;
+  blindRetries: boolean;
+  resent: number;
+  sessionsExpired: number;
+  /** Writes applied at more than one index (each a failure). */
+  appliedTwice: number;
 }
 
 export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions>): FuzzResult {
@@ -75,13 +87,19 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     // Snapshots travel in chunks: one pair per chunk (1 byte), a few pairs, or all in one.
     snapshotChunkBytes: prng.pick([1, 24, 4096]),
     raft: { unsafe: options.unsafe ?? {}, snapshotChunksInflightMax: prng.pick([1, 4]) },
+    // Usually longer than any fault; sometimes short enough that sessions expire during one.
+    sessionTimeoutMs: prng.pick([60_000, 60_000, 1_500]),
   });
   const snapshots = { installed: 0, chunks: 0 };
   sim.subscribe(({ event }) => {
     if (event.type === 'snapshotInstalled') snapshots.installed++;
     else if (event.type === 'snapshotChunkReceived') snapshots.chunks++;
   });
-  const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
+  const appliedAt = exactlyOnceCheck(sim);
+  const sessions = options.blindRetries !== true && prng.chance(0.75);
+  const workload = new ClientWorkload(sim, prng.fork(), {
+    ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true, sessions, blindRetries: options.blindRetries === true,
+  });
   const faultsInjected: Record<string, number> = {};
   let nextFaultAt = prng.int(200, 2 * options.faultIntervalMs);
   while (sim.now < options.faultPhaseMs) {
@@ -98,13 +116,38 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     }
   }
   const failures = healAndCheck(sim, workload, options);
-  const lin = checkLinearizability(sim.history);
+  workload.stop();
+  const history = [...sim.history, ...workload.history];
+  const lin = checkLinearizability(history);
   if (lin.verdict === 'not_linearizable') failures.push(`history not linearizable: ${lin.failure?.explanation}`);
   for (const v of sim.violations.slice(0, 5)) failures.push(`${v.property} at ${v.at.toFixed(1)} ms on ${v.node}: ${v.message}`);
+  for (const twice of appliedAt.twice.slice(0, 3)) failures.push(`exactly-once: a write applied twice: ${twice}`);
   return {
-    seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: sim.history.length,
+    seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: history.length,
     faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict, snapshotsInstalled: snapshots.installed, snapshotChunks: snapshots.chunks,
+    sessions, blindRetries: options.blindRetries === true, resent: workload.counts.resent, sessionsExpired: workload.counts.sessionsExpired, appliedTwice: appliedAt.twice.length,
   };
+}
+
+/**
+ * Every written value is unique, so a value that changes the map at two different indexes is a
+ * write applied twice (a resent request that was not recognized). Every node applies the same
+ * entries, so one map serves them all.
+ */
+function exactlyOnceCheck(sim: Simulation): { twice: string[] } {
+  const indexOf = new Map<string, number>();
+  const reported = new Set<string>();
+  const twice: string[] = [];
+  sim.subscribeApplied((node, entry, applied) => {
+    const c = entry.command;
+    if ((c.op !== 'set' && c.op !== 'cas') || !changedState(applied)) return;
+    const first = indexOf.get(c.value);
+    if (first === undefined) return void indexOf.set(c.value, entry.index);
+    if (first === entry.index || reported.has(`${c.value}@${entry.index}`)) return;
+    reported.add(`${c.value}@${entry.index}`);
+    twice.push(`${JSON.stringify(c.value)} at ${first} and again at ${entry.index} (first seen on ${node})`);
+  });
+  return { twice };
 }
 
 /** Ends the faults, lets in-flight requests finish, then requires progress and agreement. */
