@@ -44,6 +44,12 @@ export function changedState(applied: Applied): boolean {
 /** The default size of a snapshot chunk (bytes of JSON, approximately). */
 export const snapshotChunkBytesDefault = 256 * 1024;
 
+/**
+ * The session table is cut into chunks of at least this size: its records are small, and cutting
+ * it as finely as a test cuts the map (one pair per chunk) would only add round trips to a transfer.
+ */
+const sessionChunkBytesMin = 4 * 1024;
+
 /** One chunk of a snapshot: the next pairs of the map, in key order. */
 interface ChunkData {
   kv: [string, string][];
@@ -131,7 +137,8 @@ export class KvStateMachine {
 
   /** A frozen view of the state as applied now, read in chunks; later applies do not change it. */
   snapshotReader(chunkBytes = snapshotChunkBytesDefault): KvSnapshotReader {
-    return new KvSnapshotReader(this.data.clone(), this.appliedIndex, chunkBytes, sessionChunks(this.sessions, chunkBytes));
+    const sessions = sessionChunks(this.sessions, Math.max(chunkBytes, sessionChunkBytesMin));
+    return new KvSnapshotReader(this.data.clone(), this.appliedIndex, chunkBytes, sessions);
   }
 
   /** The whole state as snapshot chunks, at once (the simulator and tests; hosts use a reader). */

@@ -42,6 +42,8 @@ export interface FuzzOptions {
   unsafe?: UnsafeOptions;
   /** Clients read without ReadIndex (stale reads recorded as if linearizable), to show the checker fails. */
   staleReads?: boolean;
+  /** Clients use sessions (default: three runs in four, by the seed). */
+  sessions?: boolean;
   /** Clients resend unanswered writes without a session, to show that a write applied twice is caught. */
   blindRetries?: boolean;
 }
@@ -96,7 +98,8 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     else if (event.type === 'snapshotChunkReceived') snapshots.chunks++;
   });
   const appliedAt = exactlyOnceCheck(sim);
-  const sessions = options.blindRetries !== true && prng.chance(0.75);
+  const drawn = prng.chance(0.75);
+  const sessions = options.blindRetries !== true && (options.sessions ?? drawn);
   const workload = new ClientWorkload(sim, prng.fork(), {
     ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true, sessions, blindRetries: options.blindRetries === true,
   });
