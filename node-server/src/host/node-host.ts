@@ -20,6 +20,7 @@ import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
 import { logApplied, logEvents } from './event-log';
 import { RpcAnswers } from './rpc-answers';
+import { Watchers } from './watchers';
 
 export interface NodeHostDeps {
   config: Readonly<NodeConfig>;
@@ -66,6 +67,9 @@ export class NodeHost {
   private readonly learnedKvUrls = new Map<NodeId, string>();
   private observer: ReadyObserver | null = null;
   private readonly io: ReplicaIo;
+  /** GET /watch streams: they read on after every pump that applied something. */
+  readonly watchers: Watchers;
+  private watchedIndex = 0;
 
   constructor(private readonly deps: NodeHostDeps) {
     const { config, storage } = deps;
@@ -100,14 +104,15 @@ export class NodeHost {
       answer: (ticket, response) => this.answer(ticket, response),
       leaderUrl: (id) => this.leaderUrl(id),
       observe: (rd) => this.observe(rd),
-      applied: (entry) => {
+      applied: (entry, applied) => {
         this.stats.applied++;
-        logApplied(this.deps.logger, entry);
+        logApplied(this.deps.logger, entry, applied);
       },
       snapshotTaken: (snap) => {
         this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes); log compacted to ${this.raft.firstIndex - 1}`);
       },
     };
+    this.watchers = new Watchers(this.replica, { watchersMax: config.watchersMax, lagEntriesMax: config.watchLagEntriesMax });
   }
 
   get id(): NodeId {
@@ -136,6 +141,7 @@ export class NodeHost {
   }
 
   stop(): void {
+    if (!this.stopped) this.watchers.closeAll();
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     for (const waiting of this.clients.values()) clearTimeout(waiting.timer);
@@ -184,6 +190,11 @@ export class NodeHost {
   /** A linearizable read (ReadIndex), or a local one when `stale`. */
   read(key: string, stale: boolean): Promise<ApiResponse> {
     return this.request(this.deps.config.readTimeoutMs, (ticket) => this.replica.read(this.io, ticket, key, stale));
+  }
+
+  /** The keys with a prefix (at most `limit`), read as read() reads one key. */
+  readRange(prefix: string, limit: number, stale: boolean): Promise<ApiResponse> {
+    return this.request(this.deps.config.readTimeoutMs, (ticket) => this.replica.readRange(this.io, ticket, prefix, limit, stale));
   }
 
   private request(timeoutMs: number, start: (ticket: Ticket) => void): Promise<ApiResponse> {
@@ -258,9 +269,21 @@ export class NodeHost {
         more = this.replica.pump(this.io, readiesPerTurnMax);
       });
       if (more) this.scheduleReady();
+      this.pumpWatchers();
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Watchers read on when this node applied something (or its state was replaced by a snapshot). */
+  private pumpWatchers(): void {
+    const applied = this.replica.kv.appliedIndex;
+    if (applied === this.watchedIndex || this.watchers.size === 0) {
+      this.watchedIndex = applied;
+      return;
+    }
+    this.watchedIndex = applied;
+    this.watchers.pump();
   }
 
   private observe(rd: Ready): void {
