@@ -52,9 +52,10 @@ export function addClientRoutes(app: Express, routes: HotRoutes, deps: ClientRou
   app.all('/cas', methodNotAllowed(['PUT']));
 
   routes.add('GET', '/range', async (req, res) => {
-    const prefix = queryParam(req, 'prefix') ?? '';
+    const prefixText = queryParam(req, 'prefix');
     const limitText = queryParam(req, 'limit');
-    if (prefix === null || limitText === null) return send(res, badRequest('prefix and limit must be given at most once'));
+    if (prefixText === null || limitText === null) return send(res, badRequest('prefix and limit must be given at most once'));
+    const prefix = prefixText ?? '';
     if (Buffer.byteLength(prefix) > config.keyBytesMax) return send(res, tooLarge(`prefix larger than ${config.keyBytesMax} bytes`));
     const limit = limitText === undefined ? rangeLimitDefault : positiveInteger(limitText);
     if (limit === null || limit > rangeLimitMax) return send(res, badRequest(`limit must be a whole number from 1 to ${rangeLimitMax}`));

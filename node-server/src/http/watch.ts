@@ -49,9 +49,10 @@ export function addWatchRoute(app: Express, deps: WatchRouteDeps): void {
 }
 
 function watchQuery(req: Request, keyBytesMax: number): Checked<{ prefix: string; from: number | null }> {
-  const prefix = queryParam(req, 'prefix') ?? '';
+  const prefixText = queryParam(req, 'prefix');
   const fromText = queryParam(req, 'fromIndex');
-  if (prefix === null || fromText === null) return { ok: false, response: badRequest('prefix and fromIndex must be given at most once') };
+  if (prefixText === null || fromText === null) return { ok: false, response: badRequest('prefix and fromIndex must be given at most once') };
+  const prefix = prefixText ?? '';
   if (Buffer.byteLength(prefix) > keyBytesMax) return { ok: false, response: tooLarge(`prefix larger than ${keyBytesMax} bytes`) };
   if (fromText !== undefined) {
     const from = positiveInteger(fromText);
