@@ -271,7 +271,7 @@ export class KvClient {
       }
       if (step.wait) await pause(attempt, deadline);
     }
-    const message = `no leader took the write in ${this.options.deadlineMs} ms (last: ${last})`;
+    const message = `no node took it in ${this.options.deadlineMs} ms (last: ${last})`;
     throw maybeApplied ? new KvError('unknown', `${message}; an earlier attempt may have taken effect`, 'unknown') : new KvError('unavailable', message, 'failed');
   }
 
@@ -330,8 +330,10 @@ export class KvClient {
       try {
         return (await this.retry({ method: 'POST', path: '/session' }, null)).clientId as number;
       } catch (err) {
-        if (!(err instanceof KvError) || err.code !== 'unknown' || Date.now() >= deadline) {
-          throw err instanceof KvError && err.code === 'unknown' ? new KvError('unavailable', `could not open a session: ${err.message}`, 'failed') : err;
+        if (!(err instanceof KvError)) throw err;
+        if (err.code !== 'unknown' || Date.now() >= deadline) {
+          // Nothing was written either way: at worst an unused session is left to expire.
+          throw new KvError(err.code === 'unknown' ? 'unavailable' : err.code, `could not open a session: ${err.message}`, 'failed', err.status, err.error);
         }
         await pause(attempt, deadline);
       }
