@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { KvClient } from '@raft-kv/client';
+import type { WatchEvent } from '@raft-kv/client';
 import type { NodeId } from '@raft-kv/core';
 import { others, stableLeader, waitFor } from '@raft-kv/core/scenarios';
 import { describe, expect, it } from 'vitest';
@@ -195,5 +196,15 @@ describe('a watcher on a follower', () => {
       expect(gone).toMatchObject({ status: 410, body: { ok: false, error: 'compacted', firstIndex: expect.any(Number), snapshotIndex: expect.any(Number) } });
       expect(gone.body!.snapshotIndex).toBeGreaterThan(5);
     }
+    // The typed client reads the state again, says so, and goes on after it.
+    const kv = new KvClient({ endpoints: c.nodeIds.map((id) => c.kvUrl(id)) });
+    const events = kv.watch({ fromIndex: 1 });
+    const reset = (await events.next()).value as WatchEvent;
+    expect(reset).toMatchObject({ type: 'reset', index: expect.any(Number), more: false });
+    if (reset.type !== 'reset') throw new Error('expected a reset');
+    expect(reset.kvs.map((kv) => kv.key).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `k${i}`).sort());
+    await kv.put('after', 'reset');
+    expect((await events.next()).value).toMatchObject({ type: 'change', op: 'set', key: 'after', value: 'reset' });
+    await events.return(undefined);
   });
 });

@@ -132,8 +132,9 @@ describe('kvctl against a real cluster', () => {
 describe('kvctl watch', () => {
   it('prints every change once and in order, in both formats, across a leader kill', async () => {
     const c = await cluster();
-    const env = { KVCTL_ENDPOINTS: c.nodeIds.map((id) => c.kvUrl(id)).join(',') };
     const leader = await stableLeader(c);
+    // The leader first: the watchers start on the node the test kills, so they must resume elsewhere.
+    const env = { KVCTL_ENDPOINTS: [leader, ...others(c, leader)].map((id) => c.kvUrl(id)).join(',') };
     const from = Math.max(...(await Promise.all(c.nodeIds.map(async (id) => (await c.status(id)).lastApplied)))) + 1;
     const asJson = startKvctl(['watch', '--prefix', 'w/', '--from-index', String(from), '--count', '8', '-o', 'json'], env);
     const asTable = startKvctl(['watch', '--prefix', 'w/', '--from-index', String(from), '--count', '8'], env);
