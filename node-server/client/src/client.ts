@@ -269,7 +269,8 @@ export class KvClient {
         tagged = await renew();
         continue;
       }
-      if (step.wait) await pause(attempt, deadline);
+      // Following a fresh leader hint is immediate; hints that keep pointing around back off too.
+      if (step.wait || attempt >= 3) await pause(attempt, deadline);
     }
     const message = `no node took it in ${this.options.deadlineMs} ms (last: ${last})`;
     throw maybeApplied ? new KvError('unknown', `${message}; an earlier attempt may have taken effect`, 'unknown') : new KvError('unavailable', message, 'failed');
@@ -358,7 +359,7 @@ export class KvClient {
       } else if (answer.status === 409 && answer.body.error === 'not_leader') {
         this.endpoints.notLeader(url, answer.body.leader);
         last = `${url} does not lead`;
-        if (typeof answer.body.leader === 'string') continue;
+        if (typeof answer.body.leader === 'string' && attempt < 3) continue;
       } else if (answer.status === 503 && method === 'GET') {
         last = `${url} answered 503`;
         this.endpoints.failed(url);
