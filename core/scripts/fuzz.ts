@@ -1,5 +1,5 @@
 /**
- * npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults crash,partition,...] [--phase-ms 20000]
+ * npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults crash,partition,...] [--phase-ms 20000] [--blind-retries on]
  * Runs randomized fault schedules on the simulator, on both cores, and prints every failing seed
  * with the one command that replays it.
  *
@@ -18,7 +18,7 @@ import type { FaultType, FuzzOptions, FuzzResult } from '../src/sim/fuzz';
 /** One run: runFuzz's input, as plain data for a worker. */
 type Job = Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<FuzzOptions>;
 
-const usage = `usage: npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults ${faultTypes.join(',')}] [--phase-ms N] [--workers N]
+const usage = `usage: npm run fuzz -- --seeds 1-1000 [--nodes 3,5,7] [--faults ${faultTypes.join(',')}] [--phase-ms N] [--blind-retries on] [--workers N]
        npm run fuzz -- --unsafe <option|all> [--seeds 1-1000] [--nodes N]   (options: ${bugNames.join(', ')})`;
 
 function parseList(text: string): number[] {
@@ -51,6 +51,8 @@ function parseArgs(argv: string[]) {
     nodes: args.has('nodes') ? parseList(args.get('nodes')!) : null,
     faults,
     faultPhaseMs: args.has('phase-ms') ? Number(args.get('phase-ms')) : undefined,
+    // UNSAFE clients that resend unanswered writes without a session: shows the exactly-once check failing.
+    blindRetries: args.get('blind-retries') === 'on',
     workers: Number(args.get('workers') ?? Math.max(1, os.availableParallelism())),
     unsafe,
   };
@@ -68,6 +70,7 @@ function runJob(job: Job): FuzzResult {
     return {
       seed: job.seed, nodes: job.nodes, ok: false, failures: [`crashed: ${err instanceof Error ? err.message : String(err)} (${where})`],
       ops: 0, faultsInjected: {}, simulatedMs: 0, linearizability: 'unknown', snapshotsInstalled: 0, snapshotChunks: 0, configChanges: 0, transfers: 0,
+      sessions: false, blindRetries: job.blindRetries === true, resent: 0, sessionsExpired: 0, appliedTwice: 0,
     };
   }
 }
@@ -100,13 +103,13 @@ async function runJobs(jobs: readonly Job[], workerCount: number, onResult: (r: 
 async function sweep(opts: Options): Promise<void> {
   const jobs: Job[] = [];
   for (const nodes of opts.nodes ?? [3]) {
-    for (const seed of opts.seeds) jobs.push({ seed, nodes, faults: opts.faults, ...(opts.faultPhaseMs ? { faultPhaseMs: opts.faultPhaseMs } : {}) });
+    for (const seed of opts.seeds) jobs.push({ seed, nodes, faults: opts.faults, blindRetries: opts.blindRetries, ...(opts.faultPhaseMs ? { faultPhaseMs: opts.faultPhaseMs } : {}) });
   }
   const started = Date.now();
   const results: FuzzResult[] = [];
   await runJobs(jobs, opts.workers, (result) => {
     results.push(result);
-    if (!result.ok) printFailure(result, `npm run fuzz -- --seeds ${result.seed} --nodes ${result.nodes}`);
+    if (!result.ok) printFailure(result, `npm run fuzz -- --seeds ${result.seed} --nodes ${result.nodes}${result.blindRetries ? ' --blind-retries on' : ''}`);
     if (results.length % 100 === 0) process.stderr.write(`  ${results.length}/${jobs.length} runs\n`);
     return false;
   });
@@ -179,9 +182,13 @@ function printSummary(results: FuzzResult[], faults: readonly string[], seconds:
       passed: rs.filter((r) => r.ok).length,
       'invariant violations': violations,
       'not linearizable': rs.filter((r) => r.linearizability === 'not_linearizable').length,
+      'applied twice': rs.filter((r) => r.appliedTwice > 0).length,
       'lin. unknown': rs.filter((r) => r.linearizability === 'unknown').length,
       'no progress': rs.filter((r) => r.failures.some((f) => f.startsWith('no '))).length,
       'client ops': rs.reduce((s, r) => s + r.ops, 0),
+      'session runs': rs.filter((r) => r.sessions).length,
+      'writes resent': rs.reduce((s, r) => s + r.resent, 0),
+      'sessions expired': rs.reduce((s, r) => s + r.sessionsExpired, 0),
       faults: rs.reduce((s, r) => s + Object.values(r.faultsInjected).reduce((a, b) => a + b, 0), 0),
       'snapshots installed': rs.reduce((s, r) => s + r.snapshotsInstalled, 0),
       'snapshot chunks': rs.reduce((s, r) => s + r.snapshotChunks, 0),

@@ -3,9 +3,11 @@
  * the playground's client panel and the real nodes give learners the same status codes and bodies.
  */
 import type { HistoryStatus } from './check/history';
+import type { SessionRejection } from './sessions';
 import type { ConfigChange, Configuration, NodeId } from './types';
 
-export type ClientOp = 'put' | 'get' | 'delete';
+/** The client operations: the reference's three, compare-and-swap, a range read, opening a session. */
+export type ClientOp = 'put' | 'get' | 'delete' | 'cas' | 'range' | 'session';
 
 export interface ApiResponse {
   /** HTTP status; 0 means the connection failed (refused, or lost because the node crashed). */
@@ -21,6 +23,23 @@ export const api = {
     body: stale ? { ok: true, key, value, stale: true } : { ok: true, key, value },
   }),
   notFound: (): ApiResponse => ({ status: 404, body: { ok: false, error: 'not_found', message: 'key not found' } }),
+  swapped: (key: string, swapped: boolean, value: string | null): ApiResponse => ({ status: 200, body: { ok: true, key, swapped, value } }),
+  sessionOpened: (clientId: number, timeoutMs: number): ApiResponse => ({ status: 200, body: { ok: true, clientId, timeoutMs } }),
+  /** `index`: the applied index the answer reflects (a watcher resumes after it). */
+  range: (prefix: string, index: number, kvs: [string, string][], more: boolean, stale: boolean): ApiResponse => {
+    const body: Record<string, unknown> = { ok: true, prefix, index, kvs: kvs.map(([key, value]) => ({ key, value })), more };
+    if (stale) body.stale = true;
+    return { status: 200, body };
+  },
+  sessionRejected: (error: SessionRejection): ApiResponse => ({ status: sessionRejections[error].status, body: { ...sessionRejections[error].body } }),
+  /** A watch from an index this node no longer holds the changes of. */
+  compacted: (firstIndex: number, snapshotIndex: number): ApiResponse => ({
+    status: 410,
+    body: {
+      ok: false, error: 'compacted', message: `changes before index ${firstIndex} are no longer held here: read the state again (GET /range) and watch from its index + 1`,
+      firstIndex, snapshotIndex,
+    },
+  }),
   emptyKey: (): ApiResponse => ({ status: 400, body: { ok: false, error: 'bad_request', message: 'key cannot be empty' } }),
   badRequest: (): ApiResponse => ({ status: 400, body: { ok: false, error: 'bad_request', message: 'invalid JSON body' } }),
   notLeader: (leaderId: NodeId | null, leaderUrl: string | null): ApiResponse => {
@@ -54,6 +73,22 @@ export const api = {
   connectionLost: (): ApiResponse => ({ status: 0, body: { ok: false, error: 'connection_lost', message: 'node crashed before answering' } }),
 } as const;
 
+/** The answers to a session write the state machine refused; each certainly changed nothing. */
+const sessionRejections: Record<SessionRejection, ApiResponse> = {
+  session_expired: {
+    status: 410,
+    body: { ok: false, error: 'session_expired', message: 'the session expired or never existed: open a new one (POST /session)' },
+  },
+  stale_sequence: {
+    status: 400,
+    body: { ok: false, error: 'stale_sequence', message: 'Client-Seq is below an earlier Client-Ack of this session: its answer was forgotten' },
+  },
+  too_many_outstanding: {
+    status: 429,
+    body: { ok: false, error: 'too_many_outstanding', message: 'the session holds too many unacknowledged answers: raise Client-Ack' },
+  },
+};
+
 /** True when the key is empty or only whitespace (checked before the leader check). */
 export const isEmptyKey = (key: unknown): boolean => typeof key !== 'string' || key.trim() === '';
 
@@ -65,7 +100,7 @@ export const isEmptyKey = (key: unknown): boolean => typeof key !== 'string' || 
 export function outcomeOf(op: ClientOp, response: ApiResponse): HistoryStatus {
   const { status } = response;
   if (status === 200 || (op === 'get' && status === 404)) return 'ok';
-  if (op === 'get') return 'fail';
+  if (op === 'get' || op === 'range') return 'fail';
   if (status === 504) return 'unknown';
   if (status === 0) return response.body.error === 'connection_refused' ? 'fail' : 'unknown';
   return 'fail';

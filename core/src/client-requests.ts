@@ -13,9 +13,12 @@ export interface PendingWrite {
   term: number;
 }
 
+/** What a read asks for: one key, or the keys with a prefix (at most `limit`, in key order). */
+export type ReadQuery = { kind: 'get'; key: string } | { kind: 'range'; prefix: string; limit: number };
+
 export interface PendingRead {
   ticket: Ticket;
-  key: string;
+  query: ReadQuery;
   /** Known once the read index is confirmed. */
   index: number | null;
 }
@@ -45,9 +48,9 @@ export class ClientRequests {
     else this.writesByIndex.set(index, [{ ticket, term }]);
   }
 
-  addRead(ticket: Ticket, context: string, key: string): void {
+  addRead(ticket: Ticket, context: string, query: ReadQuery): void {
     this.claim(ticket, { kind: 'read', context });
-    this.readsByContext.set(context, { ticket, key, index: null });
+    this.readsByContext.set(context, { ticket, query, index: null });
   }
 
   addTransfer(ticket: Ticket, target: string): void {

@@ -22,13 +22,18 @@ export function encodeChunk(keys: readonly string[], values: readonly string[]):
   return parts.join(separator);
 }
 
+/** Whether `chunk` is in the text form (the JSON forms start with a brace). */
+export function isTextChunk(chunk: string): boolean {
+  return chunk === textMarker || chunk.startsWith(textMarker + separator);
+}
+
 /**
  * The pairs of a chunk appended to `keys` and `values`, checked: strictly ascending keys, also
  * after `previousKey` (the last key of the chunk before). Returns an error message, or null.
  */
 export function decodeChunk(chunk: string, keys: string[], values: string[], previousKey: string | null): string | null {
   const start = keys.length;
-  if (chunk === textMarker || chunk.startsWith(textMarker + separator)) {
+  if (isTextChunk(chunk)) {
     const parts = chunk.split(separator);
     if (parts.length % 2 !== 1) return 'a key without a value';
     for (let i = 1; i < parts.length; i += 2) {

@@ -24,6 +24,8 @@ export class Progress {
   snapshotChunkCount = 0;
   snapshotNext = 0;
   snapshotAcked = 0;
+  /** The acknowledged point the chunks were last sent again from on a repeated answer (-1: none). */
+  snapshotResentFrom = -1;
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
   /** Highest message sequence number the follower answered in the current term. */
@@ -60,9 +62,9 @@ export class Progress {
     return Math.max(0, Math.min(this.snapshotChunkCount, this.snapshotAcked + windowMax) - this.snapshotNext);
   }
 
-  /** The follower says it holds `nextChunk` chunks of the snapshot. Returns whether that is news. */
+  /** The follower says it holds `nextChunk` chunks of the snapshot. Returns whether there is something to send. */
   snapshotAcknowledged(nextChunk: number): boolean {
-    if (nextChunk === this.snapshotAcked) return false;
+    if (nextChunk === this.snapshotAcked) return this.maybeResendChunks(nextChunk);
     if (nextChunk < this.snapshotAcked) {
       // It lost what it held (a wiped disk): resend from there.
       this.snapshotNext = nextChunk;
@@ -74,6 +76,19 @@ export class Progress {
     return true;
   }
 
+  /**
+   * The follower keeps only the chunk it wants next, so the same answer again while later chunks
+   * are out means they were lost or arrived before it (a network that reorders): go back to it at
+   * once, as go-back-N's fast retransmit does, instead of after the retransmit timeout. Once per
+   * point: the copies already on their way answer the same, and must not each send the window again.
+   */
+  private maybeResendChunks(nextChunk: number): boolean {
+    if (this.snapshotNext <= nextChunk || this.snapshotResentFrom === nextChunk) return false;
+    this.snapshotResentFrom = nextChunk;
+    this.snapshotNext = nextChunk;
+    return true;
+  }
+
   private resetState(state: ProgressState): void {
     this.state = state;
     this.probeSent = false;
@@ -81,6 +96,7 @@ export class Progress {
     this.snapshotChunkCount = 0;
     this.snapshotNext = 0;
     this.snapshotAcked = 0;
+    this.snapshotResentFrom = -1;
     this.stalledTicks = 0;
     this.inflights.reset();
   }

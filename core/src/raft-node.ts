@@ -21,7 +21,7 @@ import type { ConfigChangeRefusal } from './membership';
 import { applyChange, checkChange } from './membership';
 import { flushAppends, maybeCommit, sendHeartbeats, transferLeadership } from './replication';
 import type { Storage } from './storage';
-import type { Command, ConfigChange, Configuration, Entry, HardState, NodeId, Role, SnapshotChunk, SnapshotMeta } from './types';
+import type { Command, ConfigChange, Configuration, Entry, HardState, NodeId, Role, SessionTag, SnapshotChunk, SnapshotMeta } from './types';
 import { isHardStateEqual } from './types';
 
 export interface Ready {
@@ -429,13 +429,38 @@ export class InvalidCommandError extends Error {
 
 /** Commands come from clients: check their shape at the edge of the core. */
 function validateCommand(command: Command): Command {
-  const c = command as { op?: unknown; key?: unknown; value?: unknown };
+  const c = command as { op?: unknown; key?: unknown; value?: unknown; expected?: unknown; timeoutMs?: unknown };
   if (c.op === 'noop') return { op: 'noop' };
-  if (typeof c.key !== 'string' || c.key.length === 0) throw new InvalidCommandError('command key must be a non-empty string');
-  if (c.op === 'delete') return { op: 'delete', key: c.key };
-  if (c.op === 'set') {
-    if (typeof c.value !== 'string') throw new InvalidCommandError('set command value must be a string');
-    return { op: 'set', key: c.key, value: c.value };
+  if (c.op === 'register') {
+    if (!isCount(c.timeoutMs) || c.timeoutMs < 1) throw new InvalidCommandError('register command timeoutMs must be a positive integer');
+    return { op: 'register', timeoutMs: c.timeoutMs, at: validTime(command) };
   }
-  throw new InvalidCommandError(`unknown command op ${String(c.op)}`);
+  if (c.op !== 'set' && c.op !== 'delete' && c.op !== 'cas') throw new InvalidCommandError(`unknown command op ${String(c.op)}`);
+  if (typeof c.key !== 'string' || c.key.length === 0) throw new InvalidCommandError('command key must be a non-empty string');
+  const session = validSession(command);
+  const tagged = session ? { session, at: validTime(command) } : {};
+  if (c.op === 'delete') return { op: 'delete', key: c.key, ...tagged };
+  if (typeof c.value !== 'string') throw new InvalidCommandError(`${String(c.op)} command value must be a string`);
+  if (c.op === 'set') return { op: 'set', key: c.key, value: c.value, ...tagged };
+  if (c.expected !== null && typeof c.expected !== 'string') throw new InvalidCommandError('cas command expected must be a string or null');
+  return { op: 'cas', key: c.key, expected: c.expected, value: c.value, ...tagged };
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function validTime(command: Command): number {
+  const at = (command as { at?: unknown }).at;
+  if (!isCount(at)) throw new InvalidCommandError('a session command needs its time: at must be a non-negative integer');
+  return at;
+}
+
+function validSession(command: Command): SessionTag | undefined {
+  const session = (command as { session?: unknown }).session;
+  if (session === undefined) return undefined;
+  const s = session as Partial<Record<keyof SessionTag, unknown>>;
+  if (typeof session !== 'object' || session === null || !isCount(s.client) || !isCount(s.seq) || !isCount(s.ack)) {
+    throw new InvalidCommandError('command session must be {client, seq, ack} integers');
+  }
+  if (s.client < 1 || s.ack < 1 || s.ack > s.seq) throw new InvalidCommandError('command session needs client >= 1 and 1 <= ack <= seq');
+  return { client: s.client, seq: s.seq, ack: s.ack };
 }

@@ -14,12 +14,14 @@ import type { ApiResponse } from './api';
 import { api } from './api';
 import type { ApplyLogView } from './apply-log';
 import { ApplyLog } from './apply-log';
-import { assert } from './assert';
-import type { Ticket } from './client-requests';
+import type { Change } from './applied-changes';
+import { AppliedChanges, changeOf } from './applied-changes';
+import { assert, fail } from './assert';
+import type { ReadQuery, Ticket } from './client-requests';
 import { ClientRequests, readContext } from './client-requests';
 import type { RaftConfigInput } from './config';
-import type { KvSnapshotReader } from './kv';
-import { KvRestorer, KvStateMachine } from './kv';
+import type { Applied, ApplyResult, KvSnapshotReader } from './kv';
+import { KvRestorer, KvStateMachine, changedState } from './kv';
 import type { Message } from './messages';
 import type { DurableState, NodeState } from './node-state';
 import type { Ready } from './raft-node';
@@ -88,8 +90,8 @@ export interface ReplicaIo {
   observe?(rd: Ready): void;
   /** Asked after each Ready: true makes pump() stop and return (a host that must not hold its event loop long). */
   yieldNow?(): boolean;
-  /** An entry was applied to the state machine (`[apply]` lines). */
-  applied?(entry: Entry): void;
+  /** An entry was applied to the state machine, with what it did (`[apply]` lines, watchers). */
+  applied?(entry: Entry, applied: Applied): void;
   /** A snapshot was taken and the log compacted up to it. */
   snapshotTaken?(snapshot: SnapshotMeta): void;
 }
@@ -110,13 +112,22 @@ export interface ReplicaOptions {
 /** A leader defers a snapshot while a follower receives the previous one, until the log since grew this many times past due. */
 const snapshotDeferLimit = 4;
 
-/** The writes a client may send: the noop is the leader's own. */
-export type WriteCommand = Extract<Command, { op: 'set' | 'delete' }>;
+type WithoutTime<C> = C extends unknown ? Omit<C, 'at'> : never;
+
+/** The writes a client may send (the noop is the leader's own, config changes go through changeMembership); the replica stamps the time. */
+export type WriteCommand = WithoutTime<Exclude<Command, { op: 'noop' | 'config' }>>;
+
+/** What a watcher reads: the changes from its index on, or, when they are gone, where they start. */
+export type ChangesRead =
+  | { ok: true; changes: Change[]; next: number }
+  | { ok: false; firstIndex: number; snapshotIndex: number };
 
 export class Replica {
   readonly raft: RaftNode;
   private state: KvStateMachine;
   readonly applyLog = new ApplyLog();
+  /** Which applied entries changed the map, for watchers. */
+  private readonly changes: AppliedChanges;
   /** A snapshot being received from a leader: rebuilt chunk by chunk, swapped in when complete. */
   private incoming: { meta: SnapshotMeta; restorer: KvRestorer } | null = null;
   /** A snapshot of ours is being written. */
@@ -134,6 +145,7 @@ export class Replica {
     const snapshot = storage.snapshot();
     const chunks = Array.from({ length: snapshot.chunkCount }, (_, i) => storage.snapshotChunk(i));
     this.state = KvStateMachine.fromChunks(chunks, snapshot.index);
+    this.changes = new AppliedChanges(snapshot.index + 1);
     const incoming = storage.initialState().incoming;
     if (incoming) {
       // A transfer that a restart interrupted: rebuild what was received, then it goes on from there.
@@ -179,9 +191,13 @@ export class Replica {
     this.raft.campaign();
   }
 
-  /** Proposes a write; it is answered once applied here (200), replaced (503), or by expire (504). */
-  write(io: ReplicaIo, ticket: Ticket, command: WriteCommand): void {
-    const result = this.raft.propose(command);
+  /**
+   * Proposes a write; it is answered once applied here (with what applying it did), replaced
+   * (503), or by expire (504). `nowMs` is the host's clock (ms since the epoch): a session's
+   * commands carry it, so that sessions expire by the log's time.
+   */
+  write(io: ReplicaIo, ticket: Ticket, command: WriteCommand, nowMs: number): void {
+    const result = this.raft.propose(stamped(command, nowMs));
     if (result.ok) return this.requests.addWrite(ticket, result.index, result.term);
     const hint = result.leaderId === null ? null : io.leaderUrl(result.leaderId);
     if (result.reason === 'not_leader') io.answer(ticket, api.notLeader(result.leaderId, hint));
@@ -212,12 +228,22 @@ export class Replica {
 
   /** A read: local when `stale`, otherwise linearizable (ReadIndex, then wait until applied). */
   read(io: ReplicaIo, ticket: Ticket, key: string, stale: boolean): void {
-    if (stale) return io.answer(ticket, this.readLocal(key, true));
-    if (this.options.localReads) return io.answer(ticket, this.readLocal(key, false));
+    this.query(io, ticket, { kind: 'get', key }, stale);
+  }
+
+  /** The keys starting with `prefix` (at most `limit`), read as read() reads one key. */
+  readRange(io: ReplicaIo, ticket: Ticket, prefix: string, limit: number, stale: boolean): void {
+    assert(Number.isSafeInteger(limit) && limit >= 1, `range limit ${limit}`);
+    this.query(io, ticket, { kind: 'range', prefix, limit }, stale);
+  }
+
+  private query(io: ReplicaIo, ticket: Ticket, query: ReadQuery, stale: boolean): void {
+    if (stale) return io.answer(ticket, this.readLocal(query, true));
+    if (this.options.localReads) return io.answer(ticket, this.readLocal(query, false));
     const context = readContext(this.options.readContextPrefix, ticket);
     const result = this.raft.readIndex(context);
     if (!result.ok) return io.answer(ticket, api.unavailable(`no leader to confirm the read (${result.reason})`));
-    this.requests.addRead(ticket, context, key);
+    this.requests.addRead(ticket, context, query);
   }
 
   /** The host's timeout for a request fired: a write may still commit later (504), a read failed (503). */
@@ -234,9 +260,14 @@ export class Replica {
     if (read) io.answer(read.ticket, api.unavailable(message));
   }
 
-  private readLocal(key: string, stale: boolean): ApiResponse {
-    const value = this.state.get(key);
-    return value === undefined ? api.notFound() : api.found(key, value, stale);
+  private readLocal(query: ReadQuery, stale: boolean): ApiResponse {
+    if (query.kind === 'range') {
+      const kvs = this.state.range(query.prefix, query.limit + 1);
+      const more = kvs.length > query.limit;
+      return api.range(query.prefix, this.state.appliedIndex, more ? kvs.slice(0, query.limit) : kvs, more, stale);
+    }
+    const value = this.state.get(query.key);
+    return value === undefined ? api.notFound() : api.found(query.key, value, stale);
   }
 
   // ---- the Ready loop ------------------------------------------------------------------------
@@ -288,7 +319,7 @@ export class Replica {
     this.raft.advance(rd);
     // A read is served once this node has applied up to its read index (ReadIndex step 4).
     const servableTo = this.options.raft.unsafe?.readBeforeApplied === true ? Number.POSITIVE_INFINITY : this.state.appliedIndex;
-    for (const read of this.requests.takeServableReads(servableTo)) io.answer(read.ticket, this.readLocal(read.key, false));
+    for (const read of this.requests.takeServableReads(servableTo)) io.answer(read.ticket, this.readLocal(read.query, false));
     this.settleTransfers(io);
     this.maybeSnapshot(io);
   }
@@ -302,11 +333,12 @@ export class Replica {
   }
 
   private apply(io: ReplicaIo, entry: Entry): void {
-    this.state.apply(entry);
+    const applied = this.state.apply(entry);
+    this.changes.note(entry.index, changedState(applied));
     this.bytesSinceSnapshot += entryBytes(entry);
     this.applyLog.note(entry.index);
-    io.applied?.(entry);
-    for (const w of this.requests.takeWrites(entry.index)) io.answer(w.ticket, writeAnswer(entry, w.term));
+    io.applied?.(entry, applied);
+    for (const w of this.requests.takeWrites(entry.index)) io.answer(w.ticket, writeAnswer(entry, w.term, applied.result));
   }
 
   private receiveChunk(c: SnapshotChunk): void {
@@ -322,6 +354,7 @@ export class Replica {
     assert(incoming !== null && isSameSnapshot(incoming.meta, meta), `installing the snapshot at ${meta.index}, which was not received`);
     assert(incoming.restorer.chunks === meta.chunkCount, `installing a snapshot with ${incoming.restorer.chunks} of ${meta.chunkCount} chunks`);
     this.state = incoming.restorer.finish(meta.index);
+    this.changes.reset(meta.index);
     this.incoming = null;
     this.bytesSinceSnapshot = 0;
   }
@@ -365,11 +398,35 @@ export class Replica {
     this.snapshotting = false;
     if (!written) return;
     const snapshot = this.storage.snapshot();
+    this.changes.trimBefore(this.raft.firstIndex);
     this.raft.reportSnapshotTaken(snapshot.index, snapshot.term, this.raft.firstIndex - 1);
     io.snapshotTaken?.(snapshot);
   }
 
   // ---- views ---------------------------------------------------------------------------------
+
+  /**
+   * For watchers: the changes applied at `from` and after whose key starts with `prefix`, reading
+   * at most `scanMax` entries of the log (`next` is where to go on); or, when this node no longer
+   * holds the entries from `from` (compacted, or its state came from a snapshot), where they start.
+   */
+  changesSince(from: number, prefix: string, scanMax: number): ChangesRead {
+    assert(Number.isSafeInteger(from) && from >= 1 && scanMax >= 1, `changesSince(${from}, ${scanMax})`);
+    const gone = { ok: false as const, firstIndex: this.changes.from, snapshotIndex: this.storage.snapshot().index };
+    if (from < this.changes.from) return gone;
+    const hi = Math.min(this.changes.end, from + scanMax);
+    if (from >= hi) return { ok: true, changes: [], next: from };
+    const entries = this.raft.entries(from, hi);
+    if (entries === undefined) return gone;
+    assert(entries.length === hi - from, `the log holds ${entries.length} of the applied entries ${from}..${hi - 1}`);
+    const changes: Change[] = [];
+    for (const entry of entries) {
+      if (!this.changes.changed(entry.index)) continue;
+      const change = changeOf(entry);
+      if (change.key.startsWith(prefix)) changes.push(change);
+    }
+    return { ok: true, changes, next: hi };
+  }
 
   /** -1 until the first AppendEntries from a current leader in this life; 0 on a leader. */
   lastHeartbeatAgoMs(nowMs: number): number {
@@ -395,13 +452,32 @@ export class Replica {
   }
 }
 
-/** A write's answer once its index is applied: its own entry (same term) or a replacement. */
-function writeAnswer(entry: Entry, proposedTerm: number): ApiResponse {
+/** A session's commands carry the proposer's clock (whole ms); other commands need no time. */
+function stamped(command: WriteCommand, nowMs: number): Command {
+  if (command.op !== 'register' && command.session === undefined) return command as Command;
+  assert(Number.isFinite(nowMs) && nowMs >= 0, `a session command needs the host's clock, got ${nowMs}`);
+  return { ...command, at: Math.floor(nowMs) } as Command;
+}
+
+/**
+ * A write's answer once its index is applied: what applying its own entry did (same term; for a
+ * repeated session write, the first answer), or leadership_lost when another entry took its place.
+ */
+function writeAnswer(entry: Entry, proposedTerm: number, result: ApplyResult): ApiResponse {
   if (entry.term !== proposedTerm) return api.leadershipLost();
-  const command = entry.command;
-  assert(command.op !== 'noop', `a client write was answered by the noop at ${entry.index}`);
-  if (command.op === 'config') return api.membershipChanged(command.change, command.config);
-  return command.op === 'delete' ? api.deleted(command.key) : api.stored(command.key);
+  switch (result.op) {
+    case 'set': return api.stored(result.key);
+    case 'delete': return api.deleted(result.key);
+    case 'cas': return api.swapped(result.key, result.swapped, result.value);
+    case 'register': return api.sessionOpened(result.clientId, result.timeoutMs);
+    case 'rejected': return api.sessionRejected(result.error);
+    case 'config': {
+      const command = entry.command;
+      assert(command.op === 'config', `a config answer for a ${command.op} entry at ${entry.index}`);
+      return api.membershipChanged(command.change, command.config);
+    }
+    case 'noop': return fail(`a client write was answered by the noop at ${entry.index}`);
+  }
 }
 
 function confChangeRefusalMessage(reason: string, change: ConfigChange): string {
@@ -421,6 +497,6 @@ function confChangeRefusalMessage(reason: string, change: ConfigChange): string 
 /** About how many bytes an entry adds to the log (for the snapshot policy). */
 function entryBytes(entry: Entry): number {
   const c = entry.command;
-  if (c.op === 'set') return 32 + c.key.length + c.value.length;
-  return c.op === 'delete' ? 32 + c.key.length : 32;
+  if (c.op === 'noop' || c.op === 'register' || c.op === 'config') return 32;
+  return 32 + c.key.length + (c.op === 'delete' ? 0 : c.value.length) + (c.op === 'cas' ? (c.expected?.length ?? 0) : 0) + (c.session ? 48 : 0);
 }

@@ -26,12 +26,31 @@ export type ConfigChange =
   | { type: 'remove'; node: NodeId };
 
 /**
+ * The client session a write belongs to (Raft thesis 6.3): the state machine applies each
+ * (client, seq) once and answers a repeat with the first answer (docs/clients.md).
+ */
+export interface SessionTag {
+  /** The session's id: the index of the entry that registered it. */
+  client: number;
+  /** This request's number in the session, from 1. */
+  seq: number;
+  /** The lowest number the client still waits on (ack <= seq): answers below it may be forgotten. */
+  ack: number;
+}
+
+/**
  * A command in the log. `noop` is the entry a new leader appends to commit entries of earlier
- * terms; `config` changes the membership, and carries the whole new configuration.
+ * terms; `config` changes the membership, and carries the whole new configuration. `cas` sets the
+ * value only if the key holds `expected` (null: only if absent); `register` opens a client
+ * session. A command with a session, and `register`, carry `at`: the proposing leader's clock (ms
+ * since the epoch), the only time the state machine knows, so that every replica expires sessions
+ * at the same point of the log.
  */
 export type Command =
-  | { op: 'set'; key: string; value: string }
-  | { op: 'delete'; key: string }
+  | { op: 'set'; key: string; value: string; session?: SessionTag; at?: number }
+  | { op: 'delete'; key: string; session?: SessionTag; at?: number }
+  | { op: 'cas'; key: string; expected: string | null; value: string; session?: SessionTag; at?: number }
+  | { op: 'register'; timeoutMs: number; at: number }
   | { op: 'noop' }
   | { op: 'config'; change: ConfigChange; config: Configuration };
 

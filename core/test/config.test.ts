@@ -42,7 +42,7 @@ describe('config validation', () => {
 describe('KV state machine', () => {
   it('applies set and delete in order; deleting a missing key is a harmless no-op', () => {
     const kv = new KvStateMachine();
-    expect(kv.apply({ index: 1, term: 1, command: { op: 'delete', key: 'missing' } })).toEqual({ op: 'delete', key: 'missing', existed: false });
+    expect(kv.apply({ index: 1, term: 1, command: { op: 'delete', key: 'missing' } }).result).toEqual({ op: 'delete', key: 'missing', existed: false });
     kv.apply({ index: 2, term: 1, command: { op: 'set', key: 'a', value: '' } });
     expect(kv.get('a')).toBe('');
     kv.apply({ index: 3, term: 1, command: { op: 'noop' } });

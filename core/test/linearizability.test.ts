@@ -19,6 +19,12 @@ function get(clientId: string, key: string, output: string | null, ...interval: 
 function del(clientId: string, key: string, ...interval: Interval): HistoryOp {
   return { clientId, op: 'delete', key, ...outcome(...interval) };
 }
+/** A compare-and-swap and its answer: whether it swapped, and the value after it. */
+function cas(clientId: string, key: string, expected: string | null, value: string, answer: [swapped: boolean, output: string | null] | null, ...interval: Interval): HistoryOp {
+  const op: HistoryOp = { clientId, op: 'cas', key, expected, value, ...outcome(...interval) };
+  if (op.status === 'ok' && answer) [op.swapped, op.output] = answer;
+  return op;
+}
 
 function verdictOf(history: HistoryOp[]): string {
   return checkLinearizability(history).verdict;
@@ -134,6 +140,70 @@ describe('checkLinearizability: delete', () => {
   });
 });
 
+describe('checkLinearizability: compare-and-swap', () => {
+  it('swaps when the register holds what it expects, and answers the value after it', () => {
+    expect(verdictOf([cas('c1', 'x', null, 'a', [true, 'a'], 0, 1), get('c2', 'x', 'a', 2, 3)])).toBe('linearizable');
+    expect(verdictOf([put('c1', 'x', 'a', 0, 1), cas('c2', 'x', 'a', 'b', [true, 'b'], 2, 3), get('c1', 'x', 'b', 4, 5)])).toBe('linearizable');
+  });
+
+  it('a swap that claims success although the register held something else is not linearizable', () => {
+    expect(verdictOf([put('c1', 'x', 'a', 0, 1), cas('c2', 'x', 'z', 'b', [true, 'b'], 2, 3)])).toBe('not_linearizable');
+    expect(verdictOf([cas('c2', 'x', 'a', 'b', [true, 'b'], 2, 3)])).toBe('not_linearizable');
+  });
+
+  it('a swap that says it did not swap must report the value the register held', () => {
+    const before = put('c1', 'x', 'a', 0, 1);
+    expect(verdictOf([before, cas('c2', 'x', 'z', 'b', [false, 'a'], 2, 3)])).toBe('linearizable');
+    expect(verdictOf([before, cas('c2', 'x', 'z', 'b', [false, 'q'], 2, 3)])).toBe('not_linearizable');
+    // It could have swapped (the register held what it expected): refusing is a violation.
+    expect(verdictOf([before, cas('c2', 'x', 'a', 'b', [false, 'a'], 2, 3)])).toBe('not_linearizable');
+  });
+
+  it('two racing swaps from the same value cannot both win', () => {
+    const start = put('c0', 'x', 'v0', 0, 1);
+    const oneWins = [cas('c1', 'x', 'v0', 'v1', [true, 'v1'], 2, 10), cas('c2', 'x', 'v0', 'v2', [false, 'v1'], 2, 10)];
+    const bothWin = [cas('c1', 'x', 'v0', 'v1', [true, 'v1'], 2, 10), cas('c2', 'x', 'v0', 'v2', [true, 'v2'], 2, 10)];
+    expect(verdictOf([start, ...oneWins])).toBe('linearizable');
+    expect(verdictOf([start, ...bothWin])).toBe('not_linearizable');
+  });
+
+  it('a swap whose answer never came may have swapped or not', () => {
+    const unknown = cas('c1', 'x', null, 'a', null, 0, null);
+    expect(verdictOf([unknown, get('c2', 'x', 'a', 5, 6)])).toBe('linearizable');
+    expect(verdictOf([unknown, get('c2', 'x', null, 5, 6)])).toBe('linearizable');
+    // But only if the register held what it expected when it took effect.
+    expect(verdictOf([put('c0', 'x', 'q', 0, 1), cas('c1', 'x', null, 'a', null, 2, null), get('c2', 'x', 'a', 5, 6)])).toBe('not_linearizable');
+  });
+
+  it('explains a failing swap in words', () => {
+    const failure = checkLinearizability([put('c1', 'x', 'a', 0, 1), cas('c2', 'x', 'z', 'b', [true, 'b'], 2, 3)]).failure!;
+    expect(failure.explanation).toContain('c2 cas "z" => "b" -> swapped "b" [2, 3] could not be placed');
+  });
+});
+
+describe('checkLinearizability: a write applied twice', () => {
+  // Clients write unique values; a resent write that the cluster applies a second time puts an
+  // old value back after a newer one, which no order of the operations explains.
+  it('a value that comes back after a later write replaced it is not linearizable', () => {
+    const history = [
+      put('c1', 'x', 'c1-1', 0, 10), // answered at 10, but its copy is applied again at 25
+      put('c2', 'x', 'c2-1', 12, 14),
+      get('c3', 'x', 'c2-1', 16, 18),
+      get('c3', 'x', 'c1-1', 30, 31),
+    ];
+    expect(verdictOf(history)).toBe('not_linearizable');
+    expect(verdictOf(history.slice(0, 3))).toBe('linearizable');
+  });
+
+  it('a swap applied twice shows too: its second application would be answered as kept', () => {
+    const start = put('c0', 'x', 'v0', 0, 1);
+    const swap = cas('c1', 'x', 'v0', 'v1', [true, 'v1'], 2, 3);
+    const back = put('c2', 'x', 'v0', 4, 5);
+    // Applied again after c2 put v0 back: the register holds v1 once more.
+    expect(verdictOf([start, swap, back, get('c3', 'x', 'v1', 6, 7)])).toBe('not_linearizable');
+  });
+});
+
 describe('checkLinearizability: keys and reporting', () => {
   it('checks keys independently and reports the violating key', () => {
     const history = [
@@ -185,7 +255,9 @@ describe('checkLinearizability: input validation', () => {
   const malformed: [string, unknown][] = [
     ['an ok op that returns before its call', put('c1', 'x', 'a', 5, 4)],
     ['an ok op without a return time', { ...put('c1', 'x', 'a', 0, 1), return: null }],
-    ['an unknown op kind', { ...put('c1', 'x', 'a', 0, 1), op: 'cas' }],
+    ['an unknown op kind', { ...put('c1', 'x', 'a', 0, 1), op: 'append' }],
+    ['a cas without expected', { clientId: 'c1', op: 'cas', key: 'x', value: 'a', call: 0, return: 1, status: 'ok', swapped: true, output: 'a' }],
+    ['an ok cas without swapped', { clientId: 'c1', op: 'cas', key: 'x', expected: null, value: 'a', call: 0, return: 1, status: 'ok', output: 'a' }],
     ['a put without a value', { clientId: 'c1', op: 'put', key: 'x', call: 0, return: 1, status: 'ok' }],
     ['an unknown status', { ...put('c1', 'x', 'a', 0, 1), status: 'maybe' }],
     ['an ok get without an output', { clientId: 'c1', op: 'get', key: 'x', call: 0, return: 1, status: 'ok' }],
@@ -278,6 +350,11 @@ function isLinearizableByBruteForce(history: HistoryOp[]): boolean {
       const next = new Map(store);
       if (op.op === 'put') next.set(op.key, op.value!);
       if (op.op === 'delete') next.delete(op.key);
+      if (op.op === 'cas') {
+        const matches = (store.get(op.key) ?? null) === op.expected;
+        if (matches) next.set(op.key, op.value!);
+        if (op.status === 'ok' && (op.swapped !== matches || (next.get(op.key) ?? null) !== op.output)) return false;
+      }
       placed[i] = true;
       const found = extend(next);
       placed[i] = false;
@@ -288,16 +365,19 @@ function isLinearizableByBruteForce(history: HistoryOp[]): boolean {
 }
 
 const concurrentOpArb = fc.record({
-  op: fc.constantFrom('put', 'get', 'delete'),
+  op: fc.constantFrom('put', 'get', 'delete', 'cas'),
   key: fc.constantFrom('a', 'b'),
   value: fc.constantFrom('v0', 'v1'),
   output: fc.constantFrom(null, 'v0', 'v1'),
+  expected: fc.constantFrom(null, 'v0', 'v1'),
+  swapped: fc.boolean(),
   clientId: fc.constantFrom('c1', 'c2'),
   call: fc.nat(10),
   duration: fc.nat(10),
   status: fc.constantFrom<HistoryStatus>('ok', 'ok', 'ok', 'fail', 'unknown'),
-}).map(({ op, key, value, output, clientId, call, duration, status }): HistoryOp => {
+}).map(({ op, key, value, output, expected, swapped, clientId, call, duration, status }): HistoryOp => {
   const base = { clientId, key, call, return: status === 'unknown' ? null : call + duration, status };
+  if (op === 'cas') return status === 'ok' ? { ...base, op, expected, value, swapped, output } : { ...base, op, expected, value };
   return op === 'put' ? { ...base, op, value } : op === 'get' ? { ...base, op, output } : { ...base, op };
 });
 

@@ -73,6 +73,28 @@ describe('InstallSnapshot in chunks', () => {
     expect(c.node('n3').storage.snapshot().chunkCount).toBe(chunkCount);
   });
 
+  it('chunks that overtake each other are resent at the first repeated answer, not at the retransmit timeout', () => {
+    // A retransmit timeout the test never reaches: only the repeated answers can get the rest through.
+    const { c, n1, chunkCount } = leaderAheadOfN3({ snapshotChunksInflightMax: 4, snapshotRetransmitTicks: 10_000 });
+    // Every two chunks to n3 arrive in the opposite order; the follower keeps only the one it wants next.
+    let held: Message | null = null;
+    const deliver = c.deliver.bind(c);
+    c.deliver = (m) => {
+      if (m.type !== 'InstallSnapshot' || m.to !== 'n3') return deliver(m);
+      if (held === null) return void (held = m);
+      const first = held;
+      held = null;
+      deliver(m);
+      deliver(first);
+    };
+    c.heal();
+    c.tickAll(60);
+    if (held) c.deliver(held);
+    c.tickAll(20);
+    expect(c.node('n3').storage.snapshot().chunkCount).toBe(chunkCount);
+    expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+  });
+
   it('a follower that restarts halfway resumes from the chunks it made durable, not from the first', () => {
     const { c, n1, chunkCount } = leaderAheadOfN3({ snapshotChunksInflightMax: 2, snapshotRetransmitTicks: 3 });
     const half = Math.floor(chunkCount / 2);

@@ -1,12 +1,17 @@
 /**
- * Concurrent clients over a small key space, so that operations collide. Each does one request at
- * a time: put (a unique value), get (linearizable, on any node) or delete. Writes go to the node it
- * believes leads, following 409 hints; after a failure it tries another node with a fresh request
- * (never a blind retry of the same one, whose outcome may still be pending).
+ * Concurrent clients over a small key space, so that operations collide. Each is a typed client
+ * (node-server/client) with its own session, doing one operation at a time: put (a unique
+ * value), get (linearizable, first asked of a random node), delete, or compare-and-swap (from the
+ * value it last saw for the key, so that some swaps win and some lose). The client follows the
+ * leader and resends an unanswered write with the same session number, so the cluster applies it
+ * once; each operation is one history entry from its first send to its final answer, `unknown`
+ * when the client gave up without learning the outcome.
  */
 import type { ApiResponse, Prng } from '@raft-kv/core';
 import { outcomeOf } from '@raft-kv/core';
 import type { HistoryOp } from '@raft-kv/core/check';
+import { KvClient, KvError } from '@raft-kv/client';
+import { agentFetch } from '../src/http/agent-fetch';
 import type { Agents } from '../src/http/client-request';
 import { kvRequest } from './http-client';
 import type { HistoryRecorder } from './history';
@@ -34,6 +39,11 @@ export interface ClientStats {
   ackTimes: number[];
 }
 
+type Op = 'put' | 'get' | 'delete' | 'cas';
+
+/** How long one operation may take, across the client's resends (a fault lasts up to 8 s). */
+const operationDeadlineMs = 12_000;
+
 export function runClients(
   nodes: readonly ClientTarget[],
   options: ClientOptions,
@@ -42,39 +52,72 @@ export function runClients(
   shouldStop: () => boolean,
 ): { done: Promise<void>; stats: ClientStats } {
   const stats: ClientStats = { acknowledgedWrites: 0, writeAttempts: 0, ackTimes: [] };
-  const byId = new Map(nodes.map((n) => [n.id, n]));
   const loops = Array.from({ length: options.clients }, async (_, i) => {
     const clientId = `c${i + 1}`;
     const rng = prng.fork();
-    let leaderGuess: string | null = null;
+    const kv = new KvClient({
+      endpoints: nodes.map((n) => n.kvUrl), requestTimeoutMs: options.requestTimeoutMs, deadlineMs: operationDeadlineMs,
+      ...(options.agents ? { fetch: agentFetch(options.agents) } : {}),
+    });
+    const seen = new Map<string, string | null>();
     for (let n = 1; !shouldStop(); n++) {
       const op = pickOp(rng);
       const key = `k${rng.int(1, options.keys)}`;
-      const node: ClientTarget = op === 'get' || leaderGuess === null ? rng.pick(nodes) : byId.get(leaderGuess) ?? rng.pick(nodes);
-      const value = op === 'put' ? `${clientId}-${n}` : undefined;
-      const response = await call(node, op, key, value, options.requestTimeoutMs, clientId, history, options.agents);
+      const entry = await perform(kv, op, key, `${clientId}-${n}`, seen, rng.pick(nodes).kvUrl);
+      history.record({ ...entry, clientId });
       if (op !== 'get') {
         stats.writeAttempts++;
-        if (response.status === 200) {
+        if (entry.status === 'ok') {
           stats.acknowledgedWrites++;
-          stats.ackTimes.push(nowNs());
+          stats.ackTimes.push(entry.return!);
         }
       }
-      if (response.status === 409 && typeof response.body.leaderId === 'string') leaderGuess = response.body.leaderId;
-      else if (response.status !== 200 && response.status !== 404) leaderGuess = null;
-      else if (op !== 'get') leaderGuess = node.id;
       await sleep(rng.int(0, options.thinkMsMax));
     }
   });
   return { done: Promise.all(loops).then(() => undefined), stats };
 }
 
-function pickOp(rng: Prng): 'put' | 'get' | 'delete' {
+function pickOp(rng: Prng): Op {
   const r = rng.next();
-  return r < 0.5 ? 'put' : r < 0.9 ? 'get' : 'delete';
+  return r < 0.4 ? 'put' : r < 0.8 ? 'get' : r < 0.9 ? 'delete' : 'cas';
 }
 
-/** One request, recorded in the history with what the client can conclude from the answer. */
+/** One operation through the client, as the history records it. */
+async function perform(kv: KvClient, op: Op, key: string, value: string, seen: Map<string, string | null>, readFrom: string): Promise<Omit<HistoryOp, 'clientId'>> {
+  const call = nowNs();
+  const entry: Omit<HistoryOp, 'clientId'> = { op, key, call, return: null, status: 'unknown' };
+  if (op === 'put' || op === 'cas') entry.value = value;
+  const expected = seen.get(key) ?? null;
+  if (op === 'cas') entry.expected = expected;
+  try {
+    if (op === 'get') {
+      entry.output = await kv.get(key, { endpoint: readFrom });
+      seen.set(key, entry.output);
+    } else if (op === 'put') {
+      await kv.put(key, value);
+      seen.set(key, value);
+    } else if (op === 'delete') {
+      await kv.delete(key);
+      seen.set(key, null);
+    } else {
+      const result = await kv.cas(key, expected, value);
+      entry.swapped = result.swapped;
+      entry.output = result.value;
+      seen.set(key, result.value);
+    }
+    entry.status = 'ok';
+    entry.return = nowNs();
+  } catch (err) {
+    if (!(err instanceof KvError)) throw err;
+    // A read that failed read nothing; a write is failed only when it certainly did not happen.
+    entry.status = op === 'get' || err.outcome === 'failed' ? 'fail' : 'unknown';
+    if (entry.status === 'fail') entry.return = nowNs();
+  }
+  return entry;
+}
+
+/** One request to one node, recorded in the history with what the client can conclude from the answer (the final reads). */
 export async function call(
   node: ClientTarget, op: 'put' | 'get' | 'delete', key: string, value: string | undefined, timeoutMs: number, clientId: string,
   history: HistoryRecorder, agents?: Agents,

@@ -1,7 +1,8 @@
 /**
  * One nemesis run: a real cluster, concurrent clients, a seeded fault schedule, then a final heal
- * and the checks: the whole history is linearizable, every node holds the same state, and the
- * cluster committed a write within a bound after every heal.
+ * and the checks: the whole history is linearizable, no write was applied twice (the nodes'
+ * `[apply]` lines), every node holds the same state, and the cluster committed a write within a
+ * bound after every heal.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import type { ClientTarget } from './clients';
 import type { NemesisNet } from './cluster';
 import { NemesisCluster } from './cluster';
 import { call, runClients, sleep } from './clients';
+import type { ExactlyOnceReport } from './exactly-once';
+import { checkExactlyOnce } from './exactly-once';
 import type { AppliedFault, FaultKind, Target } from './faults';
 import { heal, injectFault, localFaultKinds, touched } from './faults';
 import { HistoryRecorder, nowNs } from './history';
@@ -54,6 +57,8 @@ export interface NemesisReport {
   faults: { at: number; description: string; mechanisms: string[]; healedAfterMs: number; progressAfterMs: number | null }[];
   faultCounts: Record<string, number>;
   linearizability: Pick<LinearizabilityResult, 'verdict' | 'keysChecked' | 'unknownKeys'> & { explanation?: string };
+  /** Writes applied (distinct indexes), resends the sessions recognized, values applied twice. */
+  exactlyOnce: Omit<ExactlyOnceReport, 'appliedTwice'> & { appliedTwice: number; examples: string[] };
   nodesAgree: boolean;
   finalState: Record<string, string | null>;
   progressOk: boolean;
@@ -157,6 +162,8 @@ async function finish(
   const lin = checkLinearizability(history.ops);
   if (lin.verdict === 'not_linearizable') problems.push(`history is not linearizable: ${lin.failure?.explanation ?? ''}`);
   if (lin.verdict === 'unknown') problems.push(`linearizability undecided for keys ${lin.unknownKeys.join(', ')}`);
+  const once = checkExactlyOnce(path.join(options.outDir, 'logs'));
+  if (once.appliedTwice.length > 0) problems.push(`${once.appliedTwice.length} write(s) applied twice: ${once.appliedTwice.slice(0, 3).join('; ')}`);
   const stalled = faults.filter((f) => f.progressAfterMs === null);
   if (stalled.length > 0) problems.push(`no write committed within ${options.progressBoundMs} ms after ${stalled.length} heal(s)`);
   const progress = faults.map((f) => f.progressAfterMs).filter((p): p is number => p !== null);
@@ -164,13 +171,14 @@ async function finish(
     seed: options.seed, nodes: options.nodes, clients: options.clients, durationSec: options.durationSec, net: options.net, tls: options.tls ?? false,
     operations: countOperations(history), faults, faultCounts,
     linearizability: { verdict: lin.verdict, keysChecked: lin.keysChecked, unknownKeys: lin.unknownKeys, ...(lin.failure ? { explanation: lin.failure.explanation } : {}) },
+    exactlyOnce: { applied: once.applied, resendsRecognized: once.resendsRecognized, appliedTwice: once.appliedTwice.length, examples: once.appliedTwice.slice(0, 10) },
     nodesAgree: finalState !== null, finalState: finalState ?? {},
     progressOk: stalled.length === 0, maxProgressAfterHealMs: progress.length ? Math.max(...progress) : null,
     ok: problems.length === 0, problems,
   };
   fs.writeFileSync(path.join(options.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   fs.writeFileSync(path.join(options.outDir, 'report.md'), renderReport(report));
-  log(report.ok ? 'linearizable, nothing lost, every heal made progress' : `PROBLEMS: ${problems.join(' | ')}`);
+  log(report.ok ? 'linearizable, nothing lost, nothing applied twice, every heal made progress' : `PROBLEMS: ${problems.join(' | ')}`);
   return report;
 }
 
@@ -196,10 +204,10 @@ async function localState(cluster: NemesisCluster, id: NodeId, keys: string[]): 
   return state;
 }
 
-/** Outcomes per operation, put, get, delete in that order (reports of different runs line up). */
+/** Outcomes per operation, put, get, delete, cas in that order (reports of different runs line up). */
 function countOperations(history: HistoryRecorder): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  for (const op of ['put', 'get', 'delete']) out[op] = { ok: 0, fail: 0, unknown: 0 };
+  for (const op of ['put', 'get', 'delete', 'cas']) out[op] = { ok: 0, fail: 0, unknown: 0 };
   for (const op of history.ops) {
     const row = (out[op.op] ??= { ok: 0, fail: 0, unknown: 0 });
     row[op.status] = (row[op.status] ?? 0) + 1;
@@ -216,10 +224,11 @@ export function renderReport(r: NemesisReport): string {
   return [
     `# Nemesis run: seed ${r.seed}, ${r.nodes} nodes, ${r.clients} clients, ${r.durationSec} s`,
     '',
-    `**Verdict:** ${r.ok ? 'linearizable, nothing lost, every heal made progress' : r.problems.join('; ')}`,
+    `**Verdict:** ${r.ok ? 'linearizable, nothing lost, nothing applied twice, every heal made progress' : r.problems.join('; ')}`,
     '',
     `- cluster: ${where}`,
     `- linearizability: ${r.linearizability.verdict} (${r.linearizability.keysChecked} keys)`,
+    `- exactly once: ${r.exactlyOnce.applied} writes applied, ${r.exactlyOnce.resendsRecognized} resends recognized by their session, ${r.exactlyOnce.appliedTwice} applied twice`,
     `- nodes agree after healing: ${r.nodesAgree ? 'yes' : 'no'}`,
     `- faults: ${r.faults.length} (${faults}); slowest progress after a heal: ${r.maxProgressAfterHealMs?.toFixed(0) ?? '-'} ms`,
     '',

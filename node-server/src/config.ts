@@ -76,6 +76,15 @@ export interface NodeConfig {
   keyBytesMax: number;
   valueBytesMax: number;
   kvBodyBytesMax: number;
+  /**
+   * How long a client session lives without a command (docs/clients.md). The leader writes it into
+   * the entry that opens a session, so every replica expires that session at the same point.
+   */
+  sessionTimeoutMs: number;
+  /** Watchers (GET /watch) one node serves at once; more are answered 503. */
+  watchersMax: number;
+  /** A watcher more than this many entries behind the node (its socket full) is closed. */
+  watchLagEntriesMax: number;
   raftBodyBytesMax: number;
   walSegmentBytesMax: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -279,6 +288,9 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     keyBytesMax: read(env, 'KV_KEY_BYTES_MAX', positiveInt, 1024),
     valueBytesMax: read(env, 'KV_VALUE_BYTES_MAX', positiveInt, 64 * 1024),
     kvBodyBytesMax: read(env, 'KV_BODY_BYTES_MAX', positiveInt, 128 * 1024),
+    sessionTimeoutMs: read(env, 'KV_SESSION_TIMEOUT_MS', positiveInt.min(1000), 10 * 60 * 1000),
+    watchersMax: read(env, 'KV_WATCHERS_MAX', positiveInt.max(100_000), 1024),
+    watchLagEntriesMax: read(env, 'KV_WATCH_LAG_ENTRIES_MAX', positiveInt, 100_000),
     raftBodyBytesMax: read(env, 'RAFT_BODY_BYTES_MAX', positiveInt, 256 * 1024 * 1024),
     walSegmentBytesMax: read(env, 'RAFT_WAL_SEGMENT_BYTES_MAX', positiveInt.min(4096), 16 * 1024 * 1024),
     logLevel: read(env, 'LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),

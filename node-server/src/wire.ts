@@ -28,12 +28,18 @@ const configChange = z.discriminatedUnion('type', [
   z.object({ type: z.literal('remove'), node: nodeId }),
 ]);
 
+// A session's commands carry their session and the leader's clock (core/src/types.ts): dropping
+// either on the way would make a follower apply differently from its leader.
+const session = z.object({ client: index.min(1), seq: index.min(1), ack: index.min(1) }).refine((t) => t.ack <= t.seq, 'session ack must not exceed seq');
+const sessionFields = { session: session.optional(), at: index.optional() };
 const command = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('set'), key: z.string().min(1), value: z.string() }),
-  z.object({ op: z.literal('delete'), key: z.string().min(1) }),
+  z.object({ op: z.literal('set'), key: z.string().min(1), value: z.string(), ...sessionFields }),
+  z.object({ op: z.literal('delete'), key: z.string().min(1), ...sessionFields }),
+  z.object({ op: z.literal('cas'), key: z.string().min(1), expected: z.string().nullable(), value: z.string(), ...sessionFields }),
+  z.object({ op: z.literal('register'), timeoutMs: index.min(1), at: index }),
   z.object({ op: z.literal('noop') }),
   z.object({ op: z.literal('config'), change: configChange, config: configuration }),
-]);
+]).refine((c) => !('session' in c) || c.session === undefined || c.at !== undefined, 'a command with a session must carry at');
 const entry = z.object({ term: index.min(1), index: index.min(1), command });
 
 /** The KV state machine's snapshot data: '' (empty) or {"appliedIndex", "entries": [[key, value], ...]}. */

@@ -58,7 +58,9 @@ describe('KV API on a single-node leader', () => {
     expect(r.body).toEqual({
       id: 'n1', addr: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), peers: [], peersCount: 0, state: 'leader',
       term: expect.any(Number), leaderId: 'n1', leader: expect.any(String), lastHeartbeatAgoMs: 0,
+      commitIndex: t.node.host.raft.commitIndex, lastApplied: t.node.host.replica.kv.appliedIndex,
     });
+    expect(r.body.lastApplied).toBeGreaterThan(0);
   });
 
   /** Extra headers on every request of the table: which door of the KV port it goes through. */

@@ -1,7 +1,8 @@
 /**
  * The nemesis inside `npm test`: a short Jepsen-style run on real processes must be linearizable,
- * lose nothing and make progress after every heal; and the same check must catch a deliberately
- * broken build (reads answered locally, as the reference implementation did). The long runs are
+ * lose nothing, apply nothing twice and make progress after every heal; the same check must catch
+ * a deliberately broken build (reads answered locally, as the reference implementation did), and
+ * the exactly-once check must catch a value applied at two indexes. The long runs are
  * `npm run nemesis -- --duration 300 ...` (docs/nemesis.md).
  */
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkLinearizability } from '@raft-kv/core/check';
+import { exactlyOnceOf } from '../nemesis/exactly-once';
 import { HistoryRecorder } from '../nemesis/history';
 import { closeClients } from '../nemesis/http-client';
 import { defaultNemesisOptions, runNemesis } from '../nemesis/run';
@@ -25,6 +27,24 @@ afterAll(() => {
   for (const dir of outDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+describe("the nemesis's exactly-once check", () => {
+  it('counts a value written at two indexes, but not a restart printing the same index again, a recognized resend, a refusal or a losing swap', () => {
+    const lines = [
+      '[apply] index=5 op=set key=k1 value=c1-1 client=3 seq=1',
+      '[apply] index=5 op=set key=k1 value=c1-1 client=3 seq=1', // the same index after a restart
+      '[apply] index=9 op=set key=k1 value=c1-1 client=3 seq=1 duplicate',
+      '[apply] index=10 op=set key=k2 value=c2-1 client=4 seq=1 rejected=session_expired',
+      '[apply] index=11 op=cas key=k2 expected=none value=c2-2 swapped=false client=4 seq=2',
+      '[apply] index=12 op=cas key=k2 expected=none value=c2-3 swapped=true client=4 seq=3',
+      '[apply] index=13 op=delete key=k2',
+      '[apply] index=14 op=noop',
+    ];
+    expect(exactlyOnceOf(lines)).toEqual({ applied: 2, resendsRecognized: 1, appliedTwice: [] });
+    const twice = [...lines, '[apply] index=20 op=set key=k1 value=c1-1'];
+    expect(exactlyOnceOf(twice)).toEqual({ applied: 3, resendsRecognized: 1, appliedTwice: ['c1-1 at 5, 20'] });
+  });
+});
+
 describe('nemesis on a real 3-node cluster', () => {
   it('40 s of seeded faults (kills, isolation, one-way cuts, partitions): linearizable, nothing lost, progress after every heal', async () => {
     const dir = outDir('short');
@@ -33,6 +53,9 @@ describe('nemesis on a real 3-node cluster', () => {
     expect(report.linearizability.verdict).toBe('linearizable');
     expect(report.nodesAgree).toBe(true);
     expect(report.faults.length).toBeGreaterThanOrEqual(4);
+    expect(report.exactlyOnce.appliedTwice).toBe(0);
+    expect(report.exactlyOnce.applied).toBeGreaterThan(100);
+    expect(report.operations.cas!.ok).toBeGreaterThan(10);
     const ok = Object.values(report.operations).reduce((sum, row) => sum + (row.ok ?? 0), 0);
     expect(ok).toBeGreaterThan(1_000);
     // The history on disk is what outside checkers read: it parses and gives the same verdict.

@@ -65,7 +65,7 @@ const startCluster = clusterPerTest();
 describe('oversized request bodies', () => {
   let node: { cluster: ProcessCluster; kvPort: number; raftPort: number };
   beforeEach(async () => {
-    const cluster = await startCluster({ nodes: 1, env: { KV_BODY_BYTES_MAX: String(kvBodyBytesMax), RAFT_BODY_BYTES_MAX: String(kvBodyBytesMax) } });
+    const cluster = await startCluster({ nodes: 1, env: { KV_BODY_BYTES_MAX: String(kvBodyBytesMax), RAFT_BODY_BYTES_MAX: String(kvBodyBytesMax), RAFT_SNAPSHOT_CHUNK_BYTES: String(kvBodyBytesMax / 2) } });
     while ((await cluster.status('n1')).role !== 'leader') await cluster.sleep(50);
     node = { cluster, kvPort: Number(new URL(cluster.kvUrl('n1')).port), raftPort: Number(new URL(cluster.raftUrl('n1')).port) };
   });

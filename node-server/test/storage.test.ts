@@ -276,6 +276,21 @@ describe('DiskStorage', () => {
     expect(third.initialState().hardState).toEqual(hs(3, null, 20));
   });
 
+  it('a write holding two snapshots received one after the other keeps the later one (the earlier was replaced)', async () => {
+    // A follower whose disk is slow can receive a whole one-chunk snapshot, and then the leader's
+    // next one, before its write goes out: the Ready carries both snapshots' chunks and installs the second.
+    const first = { index: 20, term: 3, config: three, chunkCount: 1, bytes: 10 };
+    const second = { index: 40, term: 3, config: three, chunkCount: 2, bytes: 20 };
+    const s = openStorage();
+    s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
+    const chunks = [{ meta: first, chunk: 0, data: chunk(['a', '1']) }, { meta: second, chunk: 0, data: chunk(['a', '2']) }, { meta: second, chunk: 1, data: chunk(['b', '2']) }];
+    await persistAsync(s, { snapshotChunks: chunks, snapshot: second, hardState: hs(3, null, 40), entries: [], mustSync: true });
+    crash(s);
+    const again = openStorage();
+    expect(again.snapshot()).toEqual(second);
+    expect([again.snapshotChunk(0), again.snapshotChunk(1)]).toEqual([chunk(['a', '2']), chunk(['b', '2'])]);
+  });
+
   it('writes snapshot.json atomically: a leftover temp file from a crash changes nothing', () => {
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });

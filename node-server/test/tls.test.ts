@@ -59,7 +59,8 @@ class TlsCluster {
     const scheme = options.scheme ?? 'https';
     this.processes = new NodeProcesses({
       nodes: specs, host, dataDir,
-      env: { LOG_FORMAT: 'json', RAFT_SNAPSHOT_THRESHOLD: '20', ...options.env },
+      // Snapshots every 20 entries with nothing kept behind them, so a follower that fell behind needs one.
+      env: { LOG_FORMAT: 'json', RAFT_SNAPSHOT_THRESHOLD: '20', RAFT_SNAPSHOT_RETAIN_ENTRIES: '0', ...options.env },
       nodeEnv: (id) => ({ ...(scheme === 'https' ? tlsEnv(ca, certs.get(id)!) : {}), ...options.nodeEnv?.(id) }),
       schemes: { kv: scheme, raft: scheme },
       getJson: (url, timeoutMs) => getJson(url, timeoutMs, agents),

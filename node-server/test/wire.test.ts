@@ -32,6 +32,36 @@ describe('wire format', () => {
     expect(parseResponse(append, body)).toEqual({ type: 'AppendEntriesResponse', from: 'n2', to: 'n1', ...body });
   });
 
+  it('carries the session, the time, swaps and registrations: a follower must apply what its leader applied', () => {
+    const entries: AppendEntries['entries'] = [
+      { term: 3, index: 5, command: { op: 'register', timeoutMs: 60_000, at: 1_700_000_000_000 } },
+      { term: 3, index: 6, command: { op: 'set', key: 'k', value: 'v', session: { client: 5, seq: 2, ack: 1 }, at: 1_700_000_000_001 } },
+      { term: 3, index: 7, command: { op: 'cas', key: 'k', expected: null, value: 'w' } },
+      { term: 3, index: 8, command: { op: 'delete', key: 'k', session: { client: 5, seq: 3, ack: 3 }, at: 1_700_000_000_002 } },
+    ];
+    const message: AppendEntries = { ...append, prevLogIndex: 4, entries };
+    const body = JSON.parse(JSON.stringify(requestBody(message, ''))) as unknown;
+    expect(parseRequest('appendentries', body, 'n2')).toEqual({ ok: true, value: message });
+  });
+
+  it.each([
+    ['a session without its time', { op: 'set', key: 'k', value: 'v', session: { client: 5, seq: 2, ack: 1 } }],
+    ['an ack above the seq', { op: 'set', key: 'k', value: 'v', session: { client: 5, seq: 2, ack: 3 }, at: 1 }],
+    ['a session id of 0', { op: 'delete', key: 'k', session: { client: 0, seq: 1, ack: 1 }, at: 1 }],
+    ['a swap without expected', { op: 'cas', key: 'k', value: 'v' }],
+    ['a registration without a timeout', { op: 'register', at: 1 }],
+  ])('refuses an entry with %s', (_what, command) => {
+    const body = { ...requestBody(append, ''), entries: [{ term: 3, index: 5, command }] };
+    expect(parseRequest('appendentries', body, 'n2').ok).toBe(false);
+  });
+
+  it('accepts a snapshot chunk of the session table, and refuses a malformed one', () => {
+    const chunk = (data: string) => ({ term: 3, leaderId: 'n1', meta: { index: 9, term: 3, voters: ['n1', 'n2'], chunkCount: 2, bytes: 99 }, chunk: 1, data, seq: 1 });
+    const sessions = JSON.stringify({ clock: 5, sessions: [{ id: 2, timeoutMs: 10, lastActiveAt: 5, ackFloor: 1, answers: [[1, { op: 'set', key: 'k' }]] }] });
+    expect(parseRequest('installsnapshot', chunk(sessions), 'n2').ok).toBe(true);
+    expect(parseRequest('installsnapshot', chunk(JSON.stringify({ clock: 5, sessions: [{ id: 2 }] })), 'n2').ok).toBe(false);
+  });
+
   it('reads a reference-style answer without the extra fields', () => {
     expect(parseResponse(append, { term: 3, success: true })).toMatchObject({ type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 3, success: true, seq: 0 });
   });

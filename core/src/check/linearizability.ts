@@ -4,7 +4,10 @@
  * typed arrays.
  *
  * The store is a map of independent registers, and linearizability is compositional, so each key
- * is checked on its own (a much smaller search than the whole history).
+ * is checked on its own (a much smaller search than the whole history). A register is read (get),
+ * written (put, delete) or compared-and-swapped (cas: it must swap exactly when the register holds
+ * `expected`, and say what the register holds after). Writers use unique values, so a write
+ * applied twice shows as a read of a value that should be gone.
  */
 import type { HistoryOp } from './history';
 import { Bitset, ExploredStates } from './bitset';
@@ -53,7 +56,7 @@ export function checkLinearizability(
   return { verdict: unknownKeys.length > 0 ? 'unknown' : 'linearizable', keysChecked, unknownKeys };
 }
 
-const opKinds: ReadonlySet<string> = new Set(['put', 'get', 'delete']);
+const opKinds: ReadonlySet<string> = new Set(['put', 'get', 'delete', 'cas']);
 const statuses: ReadonlySet<string> = new Set(['ok', 'fail', 'unknown']);
 
 function validateOp(op: HistoryOp, index: number): void {
@@ -65,12 +68,18 @@ function validateOp(op: HistoryOp, index: number): void {
   if (typeof op.key !== 'string') fail('key is not a string');
   if (!Number.isFinite(op.call)) fail('call time is not a finite number');
   if (op.op === 'put' && typeof op.value !== 'string') fail('put without a string value');
+  if (op.op === 'cas' && (typeof op.value !== 'string' || !(op.expected === null || typeof op.expected === 'string'))) {
+    fail('cas without a string value and an expected string or null');
+  }
   if (op.status !== 'ok') return;
   if (op.return === null) fail('ok op without a return time');
   else if (!Number.isFinite(op.return)) fail('return time is not a finite number');
   else if (op.return < op.call) fail(`ok op returns (${op.return}) before its call (${op.call})`);
   if (op.op === 'get' && op.output !== null && typeof op.output !== 'string') {
     fail('ok get without an output (null means not found)');
+  }
+  if (op.op === 'cas' && (typeof op.swapped !== 'boolean' || !(op.output === null || typeof op.output === 'string'))) {
+    fail('ok cas without swapped and an output (the value after it, null when absent)');
   }
 }
 
@@ -92,15 +101,27 @@ function partitionByKey(history: readonly HistoryOp[]): Map<string, HistoryOp[]>
 
 /** Register states are interned values: 0 is absent, 1.. are the distinct strings of the key. */
 const ABSENT = 0;
-const NO_WRITE = -1;
 const ILLEGAL = -2;
+
+/** What an op does to the register. */
+const GET = 0;
+const WRITE = 1;
+const CAS = 2;
+/** A cas's answer: it swapped, it did not, or the client never learned (status unknown). */
+const CAS_SWAPPED = 1;
+const CAS_KEPT = 0;
+const CAS_UNKNOWN = -1;
 
 /** One key's ops as the search sees them; typed-array reads use `!` as explained in bitset.ts. */
 interface RegisterOps {
-  /** The state each op writes, or NO_WRITE for a get. */
+  kinds: Uint8Array;
+  /** The state a put, delete or swapping cas writes. */
   writes: Int32Array;
-  /** The state a get must observe. */
+  /** The state a get must observe, or an ok cas must answer as the value after it. */
   reads: Int32Array;
+  /** The state a cas compares with. */
+  expected: Int32Array;
+  casOutcomes: Int8Array;
 }
 
 function toRegisterOps(ops: readonly HistoryOp[]): RegisterOps {
@@ -111,20 +132,28 @@ function toRegisterOps(ops: readonly HistoryOp[]): RegisterOps {
     if (id === undefined) valueIds.set(value, (id = valueIds.size + 1));
     return id;
   };
-  const writes = new Int32Array(ops.length);
-  const reads = new Int32Array(ops.length);
+  const n = ops.length;
+  const model: RegisterOps = { kinds: new Uint8Array(n), writes: new Int32Array(n), reads: new Int32Array(n), expected: new Int32Array(n), casOutcomes: new Int8Array(n) };
   ops.forEach((op, i) => {
-    writes[i] = op.op === 'get' ? NO_WRITE : idOf(op.op === 'put' ? op.value : null);
-    reads[i] = op.op === 'get' ? idOf(op.output) : ABSENT;
+    model.kinds[i] = op.op === 'get' ? GET : op.op === 'cas' ? CAS : WRITE;
+    model.writes[i] = op.op === 'delete' ? ABSENT : idOf(op.value);
+    model.reads[i] = idOf(op.output);
+    model.expected[i] = idOf(op.expected);
+    model.casOutcomes[i] = op.status !== 'ok' ? CAS_UNKNOWN : op.swapped ? CAS_SWAPPED : CAS_KEPT;
   });
-  return { writes, reads };
+  return model;
 }
 
-/** The register model's step: the next state, or ILLEGAL when a get would read the wrong value. */
+/** The register model's step: the next state, or ILLEGAL when the op's answer contradicts `state`. */
 function stepRegister(ops: RegisterOps, state: number, op: number): number {
-  const written = ops.writes[op]!;
-  if (written !== NO_WRITE) return written;
-  return ops.reads[op]! === state ? state : ILLEGAL;
+  const kind = ops.kinds[op]!;
+  if (kind === WRITE) return ops.writes[op]!;
+  if (kind === GET) return ops.reads[op]! === state ? state : ILLEGAL;
+  const matches = state === ops.expected[op]!;
+  const outcome = ops.casOutcomes[op]!;
+  if (outcome === CAS_UNKNOWN) return matches ? ops.writes[op]! : state;
+  const after = matches ? ops.writes[op]! : state;
+  return (outcome === CAS_SWAPPED) === matches && ops.reads[op]! === after ? after : ILLEGAL;
 }
 
 /**
@@ -301,7 +330,7 @@ function explainFailure(
 ): string {
   const prefix = outcome.longestPrefix.map((i) => ops[i]!);
   const blocked = ops[outcome.blockedOp]!;
-  const value = prefix.reduce<string | null>((v, op) => (op.op === 'get' ? v : (op.value ?? null)), null);
+  const value = prefix.reduce<string | null>((v, op) => valueAfter(v, op), null);
   const lines = [`key ${JSON.stringify(key)}: no linearization of its ${ops.length} ops.`];
   if (prefix.length === 0) lines.push('The longest linearizable prefix is empty.');
   else lines.push(`Longest linearizable prefix (${prefix.length} ops):`);
@@ -313,11 +342,20 @@ function explainFailure(
   return lines.join('\n');
 }
 
+/** The register's value after `op` (as linearized), given its value before. */
+function valueAfter(before: string | null, op: HistoryOp): string | null {
+  if (op.op === 'get') return before;
+  if (op.op === 'cas') return before === op.expected ? op.value! : before;
+  return op.op === 'put' ? op.value! : null;
+}
+
 function describeOp(op: HistoryOp): string {
   const returned = op.status === 'ok' ? String(op.return) : '?';
+  const casAnswer = op.status === 'ok' ? ` -> ${op.swapped ? 'swapped' : 'kept'} ${JSON.stringify(op.output)}` : '';
   const what =
     op.op === 'put' ? `put ${JSON.stringify(op.value)}`
     : op.op === 'get' ? `get -> ${JSON.stringify(op.output)}`
+    : op.op === 'cas' ? `cas ${JSON.stringify(op.expected)} => ${JSON.stringify(op.value)}${casAnswer}`
     : 'delete';
   return `${op.clientId} ${what} [${op.call}, ${returned}]${op.status === 'unknown' ? ' (unknown)' : ''}`;
 }

@@ -42,6 +42,8 @@ export interface SimConfig {
    * deposed leader or a lagging follower serves stale values as if they were linearizable.
    */
   localReads: boolean;
+  /** How long a client session lives without a command (carried in the entry that opens it). */
+  sessionTimeoutMs: number;
   /** Check the safety invariants after every step. */
   checkInvariants: boolean;
   /** How many recent events the simulation keeps for observers. */
@@ -65,6 +67,7 @@ export const defaultSimConfig: SimConfig = {
   writeTimeoutMs: 2000,
   readTimeoutMs: 3000,
   localReads: false,
+  sessionTimeoutMs: 60_000,
   checkInvariants: true,
   eventLogMax: 5000,
 };
@@ -92,7 +95,7 @@ export function resolveSimConfig(input: SimConfigInput = {}): SimConfig {
   for (const [name, min, max] of ranges) {
     if (!(min >= 0 && max >= min)) throw new ConfigError(`${name}: need 0 <= min <= max, got ${min}..${max}`);
   }
-  for (const name of ['tickMs', 'snapshotThreshold', 'snapshotChunkBytes', 'writeTimeoutMs', 'readTimeoutMs', 'eventLogMax'] as const) {
+  for (const name of ['tickMs', 'snapshotThreshold', 'snapshotChunkBytes', 'writeTimeoutMs', 'readTimeoutMs', 'sessionTimeoutMs', 'eventLogMax'] as const) {
     if (!(Number.isInteger(config[name]) && config[name] > 0)) throw new ConfigError(`${name} must be a positive integer`);
   }
   return config;

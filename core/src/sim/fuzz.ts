@@ -2,14 +2,17 @@
  * One randomized run: clients work while a seeded schedule of faults hits the cluster (crashes,
  * leader kills, restarts, isolation, majority/minority and one-way partitions, loss, duplication,
  * long reordering, slow links, torn writes, failpoints); then everything heals, a write must commit
- * within a bound and a crashed leader must be replaced by a stable one. The run fails on any
- * invariant violation or failed assertion, a non-linearizable history, no progress after healing,
- * or nodes that disagree at the end. Everything derives from the seed, so a failure replays exactly.
+ * within a bound and a crashed leader must be replaced by a stable one. Most runs' clients use
+ * sessions (resending unanswered writes, some sessions expiring) and compare-and-swap. The run
+ * fails on any invariant violation or failed assertion, a non-linearizable history, a value
+ * applied at two indexes (a write applied twice), no progress after healing, or nodes that
+ * disagree at the end. Everything derives from the seed, so a failure replays exactly.
  */
 import { AssertionError } from '../assert';
 import { checkLinearizability } from '../check/linearizability';
 import type { UnsafeOptions } from '../config';
 import { Prng } from '../prng';
+import { changedState } from '../kv';
 import type { ConfigChange, Configuration, NodeId } from '../types';
 import type { SimConfigInput } from './config';
 import type { Failpoint } from './failpoints';
@@ -63,6 +66,10 @@ export interface FuzzOptions {
   unsafe?: UnsafeOptions;
   /** Clients read without ReadIndex (stale reads recorded as if linearizable), to show the checker fails. */
   staleReads?: boolean;
+  /** Clients use sessions (default: three runs in four, by the seed). */
+  sessions?: boolean;
+  /** Clients resend unanswered writes without a session, to show that a write applied twice is caught. */
+  blindRetries?: boolean;
 }
 
 export type FuzzCluster = Pick<SimConfigInput, 'diskLatencyMinMs' | 'diskLatencyMaxMs' | 'snapshotThreshold'> & {
@@ -92,17 +99,24 @@ export interface FuzzResult {
   /** Membership changes that committed, and leadership transfers that completed. */
   configChanges: number;
   transfers: number;
+  /** Whether the clients used sessions (or resent blindly); writes they resent; sessions that expired under them. */
+  sessions: boolean;
+  blindRetries: boolean;
+  resent: number;
+  sessionsExpired: number;
+  /** Writes applied at more than one index (each a failure). */
+  appliedTwice: number;
 }
 
 /**
  * What a failure broke: a safety invariant (invariants.ts, or a node's own assertion), linearizability
- * of the client history, or progress (no write after healing, no stable leader after a leader crash, nodes that never agree).
+ * of the client history (or exactly-once), or progress (no write after healing, no stable leader after a leader crash, nodes that never agree).
  */
 export type FailureKind = 'safety' | 'linearizability' | 'progress';
 
 export function failureKind(failure: string): FailureKind {
   if (/^(election_safety|log_matching|leader_completeness|state_machine_safety|commit_regressed|apply_order|match_index|assertion_failed)\b/.test(failure)) return 'safety';
-  if (failure.startsWith('history not linearizable')) return 'linearizability';
+  if (failure.startsWith('history not linearizable') || failure.startsWith('exactly-once')) return 'linearizability';
   return 'progress';
 }
 
@@ -120,6 +134,8 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     // Snapshots travel in chunks: one pair per chunk (1 byte), a few pairs, or all in one.
     snapshotChunkBytes: prng.pick([1, 24, 4096]),
     raft: { snapshotChunksInflightMax: prng.pick([1, 4]), ...raft, unsafe: options.unsafe ?? {} },
+    // Usually longer than any fault; sometimes short enough that sessions expire during one.
+    sessionTimeoutMs: prng.pick([60_000, 60_000, 1_500]),
     ...cluster,
   });
   const snapshots = { installed: 0, chunks: 0 };
@@ -130,7 +146,12 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     else if (event.type === 'clientReplied' && event.status === 200 && event.op === 'config') admin.configChanges++;
     else if (event.type === 'clientReplied' && event.status === 200 && event.op === 'transfer') admin.transfers++;
   });
-  const workload = new ClientWorkload(sim, prng.fork(), { ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true });
+  const appliedAt = exactlyOnceCheck(sim);
+  const drawn = prng.chance(0.75);
+  const sessions = options.blindRetries !== true && (options.sessions ?? drawn);
+  const workload = new ClientWorkload(sim, prng.fork(), {
+    ...defaultWorkload, clients: 3 + prng.int(0, 3), staleReads: options.staleReads === true, sessions, blindRetries: options.blindRetries === true,
+  });
   const faultsInjected: Record<string, number> = {};
   let failures: string[];
   try {
@@ -142,13 +163,17 @@ export function runFuzz(input: Pick<FuzzOptions, 'seed' | 'nodes'> & Partial<Fuz
     if (!(error instanceof AssertionError)) throw error;
     failures = [`assertion_failed at ${sim.now.toFixed(1)} ms: ${error.message}`];
   }
-  const lin = checkLinearizability(sim.history);
+  workload.stop();
+  const history = [...sim.history, ...workload.history];
+  const lin = checkLinearizability(history);
   if (lin.verdict === 'not_linearizable') failures.push(`history not linearizable: ${lin.failure?.explanation}`);
   for (const v of sim.violations.slice(0, 5)) failures.push(`${v.property} at ${v.at.toFixed(1)} ms on ${v.node}: ${v.message}`);
+  for (const twice of appliedAt.twice.slice(0, 3)) failures.push(`exactly-once: a write applied twice: ${twice}`);
   return {
-    seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: sim.history.length,
+    seed: options.seed, nodes: options.nodes, ok: failures.length === 0, failures, ops: history.length,
     faultsInjected, simulatedMs: sim.now, linearizability: lin.verdict, snapshotsInstalled: snapshots.installed, snapshotChunks: snapshots.chunks,
     configChanges: admin.configChanges, transfers: admin.transfers,
+    sessions, blindRetries: options.blindRetries === true, resent: workload.counts.resent, sessionsExpired: workload.counts.sessionsExpired, appliedTwice: appliedAt.twice.length,
   };
 }
 
@@ -166,6 +191,27 @@ function runFaultPhase(sim: Simulation, workload: ClientWorkload, prng: Prng, op
     }
   }
   failpoints.disarmAll();
+}
+
+/**
+ * Every written value is unique, so a value that changes the map at two different indexes is a
+ * write applied twice (a resent request that was not recognized). Every node applies the same
+ * entries, so one map serves them all.
+ */
+function exactlyOnceCheck(sim: Simulation): { twice: string[] } {
+  const indexOf = new Map<string, number>();
+  const reported = new Set<string>();
+  const twice: string[] = [];
+  sim.subscribeApplied((node, entry, applied) => {
+    const c = entry.command;
+    if ((c.op !== 'set' && c.op !== 'cas') || !changedState(applied)) return;
+    const first = indexOf.get(c.value);
+    if (first === undefined) return void indexOf.set(c.value, entry.index);
+    if (first === entry.index || reported.has(`${c.value}@${entry.index}`)) return;
+    reported.add(`${c.value}@${entry.index}`);
+    twice.push(`${JSON.stringify(c.value)} at ${first} and again at ${entry.index} (first seen on ${node})`);
+  });
+  return { twice };
 }
 
 /** Ends the faults, lets in-flight requests finish, then requires progress and agreement. */

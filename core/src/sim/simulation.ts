@@ -6,15 +6,17 @@
  * be checkpointed and restored for time travel.
  */
 import type { HistoryOp } from '../check/history';
+import type { Applied } from '../kv';
 import type { RaftEvent } from '../events';
 import type { Message } from '../messages';
 import type { NodeState } from '../node-state';
 import { downNodeState } from '../node-state';
+import { assert } from '../assert';
 import { Prng } from '../prng';
 import type { Ready } from '../raft-node';
 import type { ReplicaIo, WriteCommand } from '../replica';
 import { Replica } from '../replica';
-import type { ConfigChange, NodeId } from '../types';
+import type { ConfigChange, Entry, NodeId, SessionTag } from '../types';
 import type { ApiResponse, ClientOp } from '../api';
 import { api, isEmptyKey, outcomeOf } from '../api';
 import { cloneState } from './clone';
@@ -66,8 +68,13 @@ export interface ClientRequestInput {
   clientId: string;
   node: NodeId;
   op: SimClientOp;
+  /** The key; for a range, the prefix; unused by `session`, `config` and `transfer`. */
   key: string;
   value?: string;
+  /** cas: what the key must hold (null: absent). */
+  expected?: string | null;
+  /** A write's session (POST /session opened it; Client-Id, Client-Seq, Client-Ack). */
+  session?: SessionTag;
   /** op `config`: the membership change to propose. */
   change?: ConfigChange;
   /** op `transfer`: the voter to hand leadership to. */
@@ -160,6 +167,7 @@ export class Simulation {
   readonly config: SimConfig;
   private w: World;
   private readonly listeners = new Set<(event: TimedEvent) => void>();
+  private readonly appliedListeners = new Set<AppliedListener>();
   /** Each node's side effects (outside the world: they hold no state, so checkpoints skip them). */
   private readonly ios = new Map<NodeId, ReplicaIo>();
 
@@ -274,6 +282,12 @@ export class Simulation {
   subscribe(listener: (event: TimedEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Hears every entry every node applies, with what applying it did (the fuzzer's exactly-once check). */
+  subscribeApplied(listener: AppliedListener): () => void {
+    this.appliedListeners.add(listener);
+    return () => this.appliedListeners.delete(listener);
   }
 
   // ---- running ------------------------------------------------------------------------------
@@ -502,7 +516,10 @@ export class Simulation {
       answer: (ticket, response) => this.reply(this.w.requests.get(ticket)!, response),
       leaderUrl: (leader) => this.kvUrl(leader),
       observe: (rd) => this.observeReady(this.node(id), rd),
-      applied: (entry) => void this.node(id).applyLog.push(entry.index),
+      applied: (entry, applied) => {
+        this.node(id).applyLog.push(entry.index);
+        for (const listener of this.appliedListeners) listener(id, entry, applied);
+      },
     };
   }
 
@@ -639,8 +656,9 @@ export class Simulation {
     const id = this.w.nextRequestId++;
     // Built field by field, always with the same fields, whatever the input carried.
     const request: ClientRequest = {
-      id, clientId: input.clientId, node: input.node, op: input.op, key: input.key, value: input.value, change: input.change, target: input.target,
-      consistency: input.consistency ?? 'linearizable', record: input.record ?? true,
+      id, clientId: input.clientId, node: input.node, op: input.op, key: input.key, value: input.value, expected: input.expected, session: input.session,
+      change: input.change, target: input.target,
+      consistency: input.consistency ?? 'linearizable', record: (input.record ?? true) && isRecordable(input.op),
       sentAt: this.w.now, arrivedAt: null, response: null, repliedAt: null,
     };
     this.w.requests.set(id, request);
@@ -658,14 +676,17 @@ export class Simulation {
       if (request.op === 'config' && request.change) node.replica.changeMembership(io, request.id, request.change);
       else if (request.op === 'transfer' && request.target) node.replica.transferLeadership(io, request.id, request.target);
       else return this.reply(request, api.badRequest());
-    } else {
-      if (isEmptyKey(request.key)) return this.reply(request, api.emptyKey());
-      if (request.op === 'put' && typeof request.value !== 'string') return this.reply(request, api.badRequest());
-      if (request.op === 'get') node.replica.read(io, request.id, request.key, request.consistency === 'stale');
-      else node.replica.write(io, request.id, writeCommandOf(request));
+      return;
     }
+    const invalid = invalidRequest(request);
+    if (invalid) return this.reply(request, invalid);
+    const stale = request.consistency === 'stale';
+    if (request.op === 'get') node.replica.read(io, request.id, request.key, stale);
+    else if (request.op === 'range') node.replica.readRange(io, request.id, request.key, rangeLimit, stale);
+    else node.replica.write(io, request.id, this.writeCommandOf(request), this.w.now);
     if (request.response) return;
-    const timeoutMs = request.op === 'get' ? this.config.readTimeoutMs : this.config.writeTimeoutMs;
+    const isRead = request.op === 'get' || request.op === 'range';
+    const timeoutMs = isRead ? this.config.readTimeoutMs : this.config.writeTimeoutMs;
     this.schedule(this.w.now + timeoutMs, 'requestTimeout', node.id, node.incarnation, request.id);
     this.pump(node);
   }
@@ -698,7 +719,7 @@ export class Simulation {
     // instead of copying it.
     Object.freeze(request);
     this.record(request.node, { type: 'clientReplied', node: request.node, requestId, op: request.op, key: request.key, status: response.status });
-    if (request.record !== false && isKvRequest(request)) this.w.history.push(Object.freeze(historyOpOf(request, response)));
+    if (request.record) this.w.history.push(Object.freeze(historyOpOf(request, response)));
     this.forgetOldAnswers(requestId);
   }
 
@@ -712,6 +733,17 @@ export class Simulation {
 
   kvUrl(id: NodeId): string {
     return `sim://${id}`;
+  }
+
+  private writeCommandOf(request: ClientRequest): WriteCommand {
+    const session = request.session === undefined ? {} : { session: request.session };
+    switch (request.op) {
+      case 'put': return { op: 'set', key: request.key, value: request.value!, ...session };
+      case 'delete': return { op: 'delete', key: request.key, ...session };
+      case 'cas': return { op: 'cas', key: request.key, expected: request.expected ?? null, value: request.value!, ...session };
+      case 'session': return { op: 'register', timeoutMs: this.config.sessionTimeoutMs };
+      default: throw new RangeError(`${request.op} is not a write`);
+    }
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -768,13 +800,25 @@ export class Simulation {
   }
 }
 
-const isKvRequest = (r: ClientRequest): r is ClientRequest & { op: ClientOp } => r.op === 'put' || r.op === 'get' || r.op === 'delete';
+export type AppliedListener = (node: NodeId, entry: Entry, applied: Applied) => void;
 
-function writeCommandOf(request: ClientRequest): WriteCommand {
-  return request.op === 'put' ? { op: 'set', key: request.key, value: request.value! } : { op: 'delete', key: request.key };
+/** How many pairs a simulated range read returns at most. */
+const rangeLimit = 100;
+
+/** The ops the linearizability checker models (a range read, opening a session and membership requests are not recorded). */
+const isRecordable = (op: SimClientOp): op is HistoryOp['op'] => op === 'put' || op === 'get' || op === 'delete' || op === 'cas';
+
+/** The node's checks at the edge, as the HTTP routes make them; null when the request is well formed. */
+function invalidRequest(request: ClientRequest): ApiResponse | null {
+  if (request.op === 'session' || request.op === 'range') return null;
+  if (isEmptyKey(request.key)) return api.emptyKey();
+  if ((request.op === 'put' || request.op === 'cas') && typeof request.value !== 'string') return api.badRequest();
+  if (request.op === 'cas' && !(request.expected === null || typeof request.expected === 'string')) return api.badRequest();
+  return null;
 }
 
-function historyOpOf(request: ClientRequest & { op: ClientOp }, response: ApiResponse): HistoryOp {
+function historyOpOf(request: ClientRequest, response: ApiResponse): HistoryOp {
+  assert(isRecordable(request.op), `${request.op} is not recorded`);
   const status = outcomeOf(request.op, response);
   const op: HistoryOp = {
     clientId: request.clientId,
@@ -784,7 +828,12 @@ function historyOpOf(request: ClientRequest & { op: ClientOp }, response: ApiRes
     return: status === 'unknown' ? null : request.repliedAt,
     status,
   };
-  if (request.op === 'put') op.value = request.value!;
+  if (request.op === 'put' || request.op === 'cas') op.value = request.value!;
+  if (request.op === 'cas') op.expected = request.expected ?? null;
   if (request.op === 'get' && status === 'ok') op.output = response.status === 200 ? (response.body.value as string) : null;
+  if (request.op === 'cas' && status === 'ok') {
+    op.swapped = response.body.swapped as boolean;
+    op.output = response.body.value as string | null;
+  }
   return op;
 }

@@ -3,7 +3,7 @@
  * (docs/api.md, "Log lines"): `[raft] <id> became leader term=T`, vote lines, and one
  * `[apply] index=N op=... key=... value=...` line per applied entry.
  */
-import type { Entry, RaftEvent } from '@raft-kv/core';
+import type { Applied, Command, Entry, RaftEvent } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import { infoLine, logValue } from '../logger';
 
@@ -41,14 +41,35 @@ function lineOf(e: RaftEvent): string | null {
   }
 }
 
-/** Writes one `[apply] index=N op=... key=... value=...` line per applied entry (the fast info line). */
-export function applyLine(logger: Logger): (entry: Entry) => void {
+/**
+ * One `[apply]` line per applied entry (the fast info line). A session's write adds
+ * `client=<id> seq=<n>`, and when it changed nothing, why: `duplicate` (a repeat, answered from
+ * the session table) or `rejected=<reason>`; a swap adds whether it swapped. Plain writes print as
+ * they always did.
+ */
+export function applyLine(logger: Logger): (entry: Entry, applied: Applied) => void {
   const line = infoLine(logger);
-  return (entry) => {
+  return (entry, applied) => {
     const c = entry.command;
-    if (c.op === 'set') line(`[apply] index=${entry.index} op=set key=${logValue(c.key)} value=${logValue(c.value)}`);
-    else if (c.op === 'delete') line(`[apply] index=${entry.index} op=delete key=${logValue(c.key)}`);
-    else if (c.op === 'config') line(`[apply] index=${entry.index} op=config voters=${c.config.voters.join(',')} learners=${c.config.learners.join(',') || '-'}`);
-    else line(`[apply] index=${entry.index} op=noop`);
+    const head = `[apply] index=${entry.index}`;
+    switch (c.op) {
+      case 'noop': return line(`${head} op=noop`);
+      case 'config': return line(`${head} op=config voters=${c.config.voters.join(',')} learners=${c.config.learners.join(',') || '-'}`);
+      case 'register': return line(`${head} op=session client=${entry.index} timeoutMs=${c.timeoutMs}`);
+      case 'set': return line(`${head} op=set key=${logValue(c.key)} value=${logValue(c.value)}${outcomeOf(c, applied)}`);
+      case 'delete': return line(`${head} op=delete key=${logValue(c.key)}${outcomeOf(c, applied)}`);
+      case 'cas': {
+        const expected = c.expected === null ? 'none' : logValue(c.expected);
+        return line(`${head} op=cas key=${logValue(c.key)} expected=${expected} value=${logValue(c.value)}${outcomeOf(c, applied)}`);
+      }
+    }
   };
+}
+
+function outcomeOf(c: Extract<Command, { op: 'set' | 'delete' | 'cas' }>, applied: Applied): string {
+  const session = c.session ? ` client=${c.session.client} seq=${c.session.seq}` : '';
+  if (applied.duplicate) return `${session} duplicate`;
+  const r = applied.result;
+  if (r.op === 'rejected') return `${session} rejected=${r.error}`;
+  return r.op === 'cas' ? ` swapped=${r.swapped}${session}` : session;
 }

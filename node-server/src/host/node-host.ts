@@ -20,6 +20,7 @@ import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
 import { applyLine, logEvents } from './event-log';
 import { RpcAnswers } from './rpc-answers';
+import { Watchers } from './watchers';
 
 export interface NodeHostDeps {
   config: Readonly<NodeConfig>;
@@ -74,6 +75,9 @@ export class NodeHost {
   private readonly learnedKvUrls = new Map<NodeId, string>();
   private observer: ReadyObserver | null = null;
   private readonly io: ReplicaIo;
+  /** GET /watch streams: they read on after every pump that applied something. */
+  readonly watchers: Watchers;
+  private watchedIndex = 0;
 
   constructor(private readonly deps: NodeHostDeps) {
     const { config, storage } = deps;
@@ -113,14 +117,15 @@ export class NodeHost {
       leaderUrl: (id) => this.leaderUrl(id),
       observe: (rd) => this.observe(rd),
       yieldNow: () => performance.now() - this.turnStartedAt > turnBudgetMs,
-      applied: (entry) => {
+      applied: (entry, applied) => {
         this.stats.applied++;
-        logApply(entry);
+        logApply(entry, applied);
       },
       snapshotTaken: (snap) => {
         this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes); log compacted to ${this.raft.firstIndex - 1}`);
       },
     };
+    this.watchers = new Watchers(this.replica, { watchersMax: config.watchersMax, lagEntriesMax: config.watchLagEntriesMax });
   }
 
   get id(): NodeId {
@@ -149,6 +154,7 @@ export class NodeHost {
   }
 
   stop(): void {
+    if (!this.stopped) this.watchers.closeAll();
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     for (const waiting of this.clients.values()) clearTimeout(waiting.timer);
@@ -188,14 +194,23 @@ export class NodeHost {
 
   // ---- inputs from clients -------------------------------------------------------------------------
 
-  /** Proposes a set or delete; resolves once the entry is applied here, or on timeout (docs/api.md). */
+  /**
+   * Proposes a write; resolves once the entry is applied here, or on timeout (docs/api.md). The
+   * wall clock goes with a session's commands: every leader stamps them from its own clock, so it
+   * must be comparable between machines (Date.now, not the process's monotonic clock).
+   */
   write(command: WriteCommand): Promise<ApiResponse> {
-    return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.write(this.io, ticket, command));
+    return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.write(this.io, ticket, command, Date.now()));
   }
 
   /** A linearizable read (ReadIndex), or a local one when `stale`. */
   read(key: string, stale: boolean): Promise<ApiResponse> {
     return this.request(this.deps.config.readTimeoutMs, (ticket) => this.replica.read(this.io, ticket, key, stale));
+  }
+
+  /** The keys with a prefix (at most `limit`), read as read() reads one key. */
+  readRange(prefix: string, limit: number, stale: boolean): Promise<ApiResponse> {
+    return this.request(this.deps.config.readTimeoutMs, (ticket) => this.replica.readRange(this.io, ticket, prefix, limit, stale));
   }
 
   private request(timeoutMs: number, start: (ticket: Ticket) => void): Promise<ApiResponse> {
@@ -271,9 +286,21 @@ export class NodeHost {
         more = this.replica.pump(this.io, readiesPerTurnMax);
       });
       if (more) this.scheduleReady();
+      this.pumpWatchers();
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Watchers read on when this node applied something (or its state was replaced by a snapshot). */
+  private pumpWatchers(): void {
+    const applied = this.replica.kv.appliedIndex;
+    if (applied === this.watchedIndex || this.watchers.size === 0) {
+      this.watchedIndex = applied;
+      return;
+    }
+    this.watchedIndex = applied;
+    this.watchers.pump();
   }
 
   private observe(rd: Ready): void {

@@ -7,7 +7,7 @@
 import type { RequestHandler } from 'express';
 
 const allowMethods = 'GET, HEAD, PUT, POST, DELETE, OPTIONS';
-const allowHeaders = 'Content-Type, X-Request-ID, Authorization';
+const allowHeaders = 'Content-Type, X-Request-ID, Authorization, Client-Id, Client-Seq, Client-Ack, Last-Event-ID';
 const preflightMaxAgeSeconds = 600;
 
 export function corsFor(origins: readonly string[]): RequestHandler | null {

@@ -1,37 +1,29 @@
 /**
- * The client (KV) API of docs/api.md: PUT /set, GET /get, DELETE /delete, GET /health.
+ * The client (KV) API of docs/api.md: PUT /set, GET /get, DELETE /delete, GET /health, and the
+ * client routes of docs/clients.md (sessions, /cas, /range: client-routes.ts; /watch: watch.ts).
  * Input is validated here; routes hand work to the node host and answer with core's api builders,
- * so the simulator and the real node answer identically.
+ * so the simulator and the real node answer identically. A write may carry a client session in
+ * the Client-Id, Client-Seq and Client-Ack headers.
  */
-import type { ApiResponse } from '@raft-kv/core';
-import { api, isEmptyKey } from '@raft-kv/core';
+import { api } from '@raft-kv/core';
 import type { RequestListener } from 'node:http';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import express from 'express';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 import type { Logger } from '../logger';
+import { addClientRoutes } from './client-routes';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, requestIdAndLog, sendJson } from './common';
 import { corsFor } from './cors';
+import { checkConsistency, checkKey, send, sessionOf, tooLarge } from './kv-input';
 import { HotRoutes } from './routes';
+import { addWatchRoute } from './watch';
 
 export interface KvAppDeps {
-  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins'>;
+  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins' | 'sessionTimeoutMs'>;
   host: NodeHost;
   logger: Logger;
 }
-
-const send = (res: Response, response: ApiResponse): void => sendJson(res, response.status, response.body);
-
-type KeyCheck = { ok: true; key: string } | { ok: false; response: ApiResponse };
-
-function checkKey(key: unknown, keyBytesMax: number): KeyCheck {
-  if (isEmptyKey(key)) return { ok: false, response: api.emptyKey() };
-  if (Buffer.byteLength(key as string) > keyBytesMax) return { ok: false, response: tooLarge(`key larger than ${keyBytesMax} bytes`) };
-  return { ok: true, key: key as string };
-}
-
-const tooLarge = (message: string): ApiResponse => ({ status: 413, body: errorBody('too_large', message) });
 
 /** `?key=` given more than once arrives as an array: that is a bad request, not an empty key. */
 function queryKey(req: Request): unknown {
@@ -58,7 +50,10 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
     const key = checkKey(body.key, config.keyBytesMax);
     if (!key.ok) return send(res, key.response);
     if (Buffer.byteLength(body.value) > config.valueBytesMax) return send(res, tooLarge(`value larger than ${config.valueBytesMax} bytes`));
-    send(res, await host.write({ op: 'set', key: key.key, value: body.value }));
+    const session = sessionOf(req);
+    if (!session.ok) return send(res, session.response);
+    const command = { op: 'set' as const, key: key.value, value: body.value };
+    send(res, await host.write(session.value ? { ...command, session: session.value } : command));
   });
   app.all('/set', methodNotAllowed(['PUT']));
 
@@ -67,11 +62,9 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
     if (raw === null) return send(res, { status: 400, body: errorBody('bad_request', 'key must be given once') });
     const key = checkKey(raw, config.keyBytesMax);
     if (!key.ok) return send(res, key.response);
-    const consistency = req.query.consistency ?? 'linearizable';
-    if (consistency !== 'linearizable' && consistency !== 'stale') {
-      return send(res, { status: 400, body: errorBody('bad_request', 'consistency must be linearizable or stale') });
-    }
-    send(res, await host.read(key.key, consistency === 'stale'));
+    const stale = checkConsistency(req);
+    if (!stale.ok) return send(res, stale.response);
+    send(res, await host.read(key.value, stale.value));
   });
   app.all('/get', methodNotAllowed(['GET', 'HEAD']));
 
@@ -80,9 +73,15 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
     if (raw === null) return send(res, { status: 400, body: errorBody('bad_request', 'key must be given once') });
     const key = checkKey(raw, config.keyBytesMax);
     if (!key.ok) return send(res, key.response);
-    send(res, await host.write({ op: 'delete', key: key.key }));
+    const session = sessionOf(req);
+    if (!session.ok) return send(res, session.response);
+    const command = { op: 'delete' as const, key: key.value };
+    send(res, await host.write(session.value ? { ...command, session: session.value } : command));
   });
   app.all('/delete', methodNotAllowed(['DELETE']));
+
+  addClientRoutes(app, routes, { config, host });
+  addWatchRoute(app, { config, host });
 
   app.get('/health', (_req, res) => {
     const raft = host.raft;
@@ -97,6 +96,9 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
       leaderId,
       leader: host.leaderUrl(leaderId),
       lastHeartbeatAgoMs: host.lastHeartbeatAgoMs(),
+      // Additions (clients such as kvctl status show how far each node is without the Raft port).
+      commitIndex: raft.commitIndex,
+      lastApplied: host.replica.kv.appliedIndex,
     });
   });
   app.all('/health', methodNotAllowed(['GET', 'HEAD']));

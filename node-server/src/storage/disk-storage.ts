@@ -209,11 +209,18 @@ export class DiskStorage implements ReplicaStorage {
     return records;
   }
 
-  /** Appends received chunks to the incoming file; chunk 0 starts a new file (a new snapshot). */
-  private writeIncomingChunks(chunks: readonly SnapshotChunk[], done: Done): void {
-    if (chunks.length === 0) return done(null);
+  /**
+   * Appends received chunks to the incoming file; chunk 0 starts a new file (a new snapshot). One
+   * write may hold the chunks of two snapshots (a whole one and the start of the next, received
+   * while the disk was busy): a chunk 0 replaces what came before it, so only the chunks from the
+   * last chunk 0 on are written.
+   */
+  private writeIncomingChunks(received: readonly SnapshotChunk[], done: Done): void {
+    if (received.length === 0) return done(null);
+    const lastStart = received.map((c) => c.chunk).lastIndexOf(0);
+    const chunks = lastStart > 0 ? received.slice(lastStart) : received;
     try {
-      for (const c of chunks) if (c.chunk === 0) this.startIncoming(c.meta);
+      if (chunks[0]!.chunk === 0) this.startIncoming(chunks[0]!.meta);
     } catch (err) {
       return done(err as Error);
     }

@@ -34,8 +34,10 @@ const say = (text: string, kind: FeedKind, tone: Narration['tone'] = 'info', key
 
 export function describeCommand(command: Command): string {
   switch (command.op) {
-    case 'set': return `set ${command.key}=${command.value}`;
-    case 'delete': return `del ${command.key}`;
+    case 'set': return `set ${command.key}=${command.value}${sessionOf(command)}`;
+    case 'delete': return `del ${command.key}${sessionOf(command)}`;
+    case 'cas': return `cas ${command.key}: ${command.expected ?? '(absent)'} -> ${command.value}${sessionOf(command)}`;
+    case 'register': return 'open a client session';
     case 'noop': return 'no-op';
     case 'config': return `config ${describeChange(command.change)}`;
   }
@@ -50,6 +52,8 @@ export function describeChange(change: ConfigChange): string {
 }
 
 const members = (c: Configuration): string => `voters ${c.voters.join(', ')}${c.learners.length > 0 ? `; learners ${c.learners.join(', ')}` : ''}`;
+const sessionOf = (command: { session?: { client: number; seq: number } }): string =>
+  command.session ? ` (session ${command.session.client} #${command.session.seq})` : '';
 
 const vote = (preVote: boolean): string => (preVote ? 'pre-vote' : 'vote');
 
