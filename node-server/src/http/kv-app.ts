@@ -1,5 +1,6 @@
 /**
- * The client (KV) API of docs/api.md: PUT /set, GET /get, DELETE /delete, GET /health.
+ * The client (KV) API of docs/api.md: PUT /set, GET /get, DELETE /delete, GET /health, and the
+ * membership API (membership-routes.ts).
  * Input is validated here; routes hand work to the node host and answer with core's api builders,
  * so the simulator and the real node answer identically.
  */
@@ -13,10 +14,11 @@ import type { NodeHost } from '../host/node-host';
 import type { Logger } from '../logger';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, requestIdAndLog, sendJson } from './common';
 import { corsFor } from './cors';
+import { addMembershipRoutes } from './membership-routes';
 import { HotRoutes } from './routes';
 
 export interface KvAppDeps {
-  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins'>;
+  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins' | 'clusterToken' | 'raftTls'>;
   host: NodeHost;
   logger: Logger;
 }
@@ -87,11 +89,12 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
   app.get('/health', (_req, res) => {
     const raft = host.raft;
     const leaderId = raft.leaderId;
+    const peers = host.peers();
     sendJson(res, 200, {
       id: config.nodeId,
       addr: config.kvUrl,
-      peers: config.peers.map((p) => p.raftUrl),
-      peersCount: config.peers.length,
+      peers: peers.map((p) => p.raftUrl),
+      peersCount: peers.length,
       state: raft.role === 'preCandidate' ? 'follower' : raft.role,
       term: raft.term,
       leaderId,
@@ -100,6 +103,8 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
     });
   });
   app.all('/health', methodNotAllowed(['GET', 'HEAD']));
+
+  addMembershipRoutes(app, { config, host, logger });
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -37,7 +37,6 @@ const dropped = (self: string, peer: string) => errorBody('dropped', `${self} dr
 /** The Raft port's request listener: an Express app whose RPC routes are also hot routes (routes.ts). */
 export function raftRequestListener(deps: RaftAppDeps): RequestListener {
   const { config, host, faults, logger } = deps;
-  const peerIds = new Set(config.peers.map((p) => p.id));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -55,7 +54,7 @@ export function raftRequestListener(deps: RaftAppDeps): RequestListener {
       const parsed = parseRequest(route, req.body, config.nodeId);
       if (!parsed.ok) return void sendJson(res, 400, errorBody('bad_request', parsed.error));
       const from = parsed.value.from;
-      if (!peerIds.has(from)) return void sendJson(res, 400, errorBody('bad_request', `${from} is not a peer of ${config.nodeId}`));
+      if (!host.acceptsRpcFrom(from)) return void sendJson(res, 400, errorBody('bad_request', `${from} is not a peer of ${config.nodeId}`));
       if (faults.dropsFrom(from)) return void sendJson(res, 503, dropped(config.nodeId, from));
       inOrder(req as Request, () => {
         host.handleRpc(parsed.value, leaderAddrOf(route, req.body)).then(
