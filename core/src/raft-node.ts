@@ -115,8 +115,12 @@ export interface RaftStatus {
   progress: Record<NodeId, FollowerStatus> | null;
 }
 
-/** A learner may be promoted once its log is at most `lagMax` entries behind the leader's commit index. */
-const isCaughtUp = (match: number, committed: number, lagMax: number): boolean => match + lagMax >= committed;
+/**
+ * A learner may be promoted once its log is at most `lagMax` entries behind the leader's commit
+ * index, and once it has acknowledged something at all: with a short log, a learner that is down
+ * (match 0) would otherwise count as caught up, and promoting it could leave no majority alive.
+ */
+const isCaughtUp = (match: number, committed: number, lagMax: number): boolean => match > 0 && match + lagMax >= committed;
 
 export class RaftNode {
   private readonly raft: Raft;
