@@ -184,10 +184,14 @@ describe('membership on real processes', () => {
     expect(added.body).toMatchObject({ learners: [n5] });
     const leader = (await leaderAmong(d, members))!;
     expect(await admin(d, leader, 'POST', `/cluster/members/${n5}/promote`)).toMatchObject({ status: 409, body: { error: 'learner_behind' } });
-    const view = await membersOn(d, leader);
+    const view = await waitFor(d, `${leader} to find ${n5} unreachable`, 10_000, async () => {
+      const v = await membersOn(d, leader);
+      return v.members.find((m) => m.id === n5)?.reachable === false ? v : undefined;
+    }, 100);
     expect(view.members.find((m) => m.id === n5)).toMatchObject({ role: 'learner', caughtUp: false, matchIndex: 0, raftUrl: d.raftUrl(n5), kvUrl: d.kvUrl(n5) });
     await d.restart(n5);
     await changeOk(d, among, 'POST', `/cluster/members/${n5}/promote`);
+    expect((await membersOn(d, (await leaderAmong(d, members))!)).members.find((m) => m.id === n5)).toMatchObject({ role: 'voter', reachable: true });
     members.push(n5);
     for (const id of members) await waitForVoters(d, id, members);
 

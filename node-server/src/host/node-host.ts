@@ -416,6 +416,11 @@ export class NodeHost {
     return this.directory.address(id)?.raftUrl ?? '';
   }
 
+  /** Whether the last request this node sent to `id` was answered (null: none sent yet). */
+  reachable(id: NodeId): boolean | null {
+    return this.sender?.reachable(id) ?? null;
+  }
+
   /** The other members with a known address (the ones this node may have to reach now). */
   peers(): PeerConfig[] {
     return this.directory.resolve(this.raft.peers).peers;

@@ -95,7 +95,7 @@ function describeChange(change: ConfigChange): string {
   }
 }
 
-/** GET /cluster/members: this node's configuration; match index and catch-up only where it leads. */
+/** GET /cluster/members: this node's configuration; match index and catch-up only where it leads, reachability as this node sees it. */
 export function membersView(host: NodeHost): Record<string, unknown> {
   const raft = host.raft;
   const config = raft.configuration;
@@ -107,6 +107,8 @@ export function membersView(host: NodeHost): Record<string, unknown> {
     kvUrl: host.kvUrlOf(id) || null,
     matchIndex: status.progress?.[id]?.match ?? null,
     caughtUp: raft.isCaughtUp(id),
+    // This node's own view: whether its last message to that member was answered.
+    reachable: id === host.id ? true : host.reachable(id),
   });
   return {
     ok: true,

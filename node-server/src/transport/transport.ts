@@ -22,6 +22,8 @@ export interface MessageSender {
   send(message: RequestMessage): void;
   /** The peers to keep connections to, now (membership changed): new ones are added, others closed. */
   setPeers(peers: readonly PeerConfig[]): void;
+  /** Whether the last request to `peer` was answered (null: none sent yet, or not a peer). */
+  reachable(peer: string): boolean | null;
   /** Puts everything sent since the last flush on the wire (one write per peer). */
   flush(): void;
   close(): void;
@@ -29,7 +31,7 @@ export interface MessageSender {
 
 export class HttpTransport implements MessageSender {
   private readonly connections = new Map<string, { raftUrl: string; connection: PeerConnection }>();
-  private readonly reachable = new Map<string, boolean>();
+  private readonly reachability = new Map<string, boolean>();
 
   constructor(
     private readonly config: Pick<NodeConfig, 'peers' | 'rpcTimeoutMs' | 'peerQueueMax' | 'clusterToken' | 'kvUrl'> & { raftTls?: NodeConfig['raftTls'] },
@@ -46,7 +48,7 @@ export class HttpTransport implements MessageSender {
       if (wanted.get(id)?.raftUrl === held.raftUrl) continue;
       held.connection.close();
       this.connections.delete(id);
-      this.reachable.delete(id);
+      this.reachability.delete(id);
       if (!wanted.has(id)) this.logger.info(`[transport] dropped the connection to ${id} (no longer a member)`);
     }
     for (const peer of peers) {
@@ -92,11 +94,15 @@ export class HttpTransport implements MessageSender {
   }
 
   private markReachable(peer: string, ok: boolean, reason: string): void {
-    if (this.reachable.get(peer) === ok) return;
-    const first = !this.reachable.has(peer);
-    this.reachable.set(peer, ok);
+    if (this.reachability.get(peer) === ok) return;
+    const first = !this.reachability.has(peer);
+    this.reachability.set(peer, ok);
     if (ok && !first) this.logger.info(`[transport] peer ${peer} reachable again`);
     if (!ok) this.logger.warn(`[transport] peer ${peer} unreachable (${reason})`);
+  }
+
+  reachable(peer: string): boolean | null {
+    return this.reachability.get(peer) ?? null;
   }
 
   flush(): void {

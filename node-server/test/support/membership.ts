@@ -14,6 +14,7 @@ export interface Member {
   kvUrl: string | null;
   matchIndex: number | null;
   caughtUp: boolean | null;
+  reachable: boolean | null;
 }
 
 export interface MembersView {
