@@ -42,7 +42,6 @@ export function runClients(
   shouldStop: () => boolean,
 ): { done: Promise<void>; stats: ClientStats } {
   const stats: ClientStats = { acknowledgedWrites: 0, writeAttempts: 0, ackTimes: [] };
-  const byId = new Map(nodes.map((n) => [n.id, n]));
   const loops = Array.from({ length: options.clients }, async (_, i) => {
     const clientId = `c${i + 1}`;
     const rng = prng.fork();
@@ -50,7 +49,8 @@ export function runClients(
     for (let n = 1; !shouldStop(); n++) {
       const op = pickOp(rng);
       const key = `k${rng.int(1, options.keys)}`;
-      const node: ClientTarget = op === 'get' || leaderGuess === null ? rng.pick(nodes) : byId.get(leaderGuess) ?? rng.pick(nodes);
+      // `nodes` may change while the clients run (membership faults): looked up at each request.
+      const node: ClientTarget = op === 'get' || leaderGuess === null ? rng.pick(nodes) : nodes.find((n) => n.id === leaderGuess) ?? rng.pick(nodes);
       const value = op === 'put' ? `${clientId}-${n}` : undefined;
       const response = await call(node, op, key, value, options.requestTimeoutMs, clientId, history, options.agents);
       if (op !== 'get') {
