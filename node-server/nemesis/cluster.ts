@@ -17,7 +17,7 @@ import { NetnsCluster } from '../src/netns/netns-cluster';
 import { NodeProcesses, nodeSpecs, portFree } from '../src/supervisor/node-processes';
 import type { ClientTarget } from './clients';
 import type { Target } from './faults';
-import { kvRequest } from './http-client';
+import { adminRequest, kvRequest } from './http-client';
 import type { AdminAnswer, MembershipTarget } from './membership';
 
 const host = '127.0.0.1';
@@ -195,18 +195,8 @@ export class NemesisCluster {
   }
 
   /** A membership request (docs/membership.md) to one node's KV port, with the cluster token. */
-  async admin(node: NodeId, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<AdminAnswer> {
-    try {
-      const res = await fetch(`${this.kvUrl(node)}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    } catch (err) {
-      return { status: 0, body: { ok: false, error: 'no_answer', message: String(err) } };
-    }
+  admin(node: NodeId, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<AdminAnswer> {
+    return adminRequest(`${this.kvUrl(node)}${path}`, method, body, this.token, this.agents);
   }
 
   /** Every node ever started, members or not, and whether it was retired. */
