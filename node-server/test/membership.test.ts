@@ -73,6 +73,29 @@ describe('membership on real processes', () => {
     expectNoNodeFailed(d);
   });
 
+  it('a node that was down while a new node joined and took the lead catches up from that leader, which it had never heard of', async () => {
+    const d = await startCluster({ nodes: 3, spareNodes: 1, env: timing });
+    const members: NodeId[] = [...d.nodeIds];
+    const among = () => members;
+    const leader = await stableLeader(d);
+    const away = members.find((id) => id !== leader)!;
+    await d.kill(away);
+    const fresh = await d.addNode();
+    await addVoter(d, among, fresh);
+    members.push(fresh);
+    await changeOk(d, among, 'POST', '/cluster/leader', { id: fresh });
+    expect(await leaderAmong(d, members)).toBe(fresh);
+    const writers = new Writers(d, among);
+    await writers.progress(20);
+    await writers.stop();
+
+    // `away` knows n1-n3 from its environment and the log it had; the leader is a stranger to it.
+    await d.restart(away);
+    await checkEveryWriteEverywhere(d, members, writers.acked);
+    expect(await voters(d, away)).toEqual([...members].sort());
+    expect((await d.status(away)).leaderId).toBe(fresh);
+  });
+
   it('grows from 3 to 5 voters and shrinks back to 3 under load', async () => {
     const d = await startCluster({ nodes: 3, spareNodes: 2, env: timing });
     const members: NodeId[] = [...d.nodeIds];
@@ -194,6 +217,10 @@ describe('membership on real processes', () => {
     expect((await membersOn(d, (await leaderAmong(d, members))!)).members.find((m) => m.id === n5)).toMatchObject({ role: 'voter', reachable: true });
     members.push(n5);
     for (const id of members) await waitForVoters(d, id, members);
+
+    // Each node says what changed, and prints an [apply] line for each change.
+    expect(logOf(d, n4)).toMatch(new RegExp(`\\[apply\\] index=\\d+ op=config change=promote node=${n5} voters=[^ ]*${n5}`));
+    expect(logOf(d, 'n1')).toMatch(new RegExp(`\\[membership\\] n1 now voters=[^ ]* learners=${n5} \\(configuration at index=\\d+, appended: addLearner ${n5}\\)`));
 
     // Restarts: the membership comes from the disk, which the log line says differs from RAFT_JOIN's.
     for (const id of [n4, n5]) {

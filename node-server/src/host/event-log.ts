@@ -1,9 +1,9 @@
 /**
  * Log lines from the core's events and applied entries, in the reference's words
- * (docs/api.md, "Log lines"): `[raft] <id> became leader term=T`, vote lines, and one
- * `[apply] index=N op=... key=... value=...` line per applied entry.
+ * (docs/api.md, "Log lines"): `[raft] <id> became leader term=T`, vote lines, membership and
+ * transfer lines, and one `[apply] index=N op=... key=... value=...` line per applied entry.
  */
-import type { Entry, RaftEvent } from '@raft-kv/core';
+import type { ConfigChange, Configuration, Entry, RaftEvent } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import { logValue } from '../logger';
 
@@ -36,6 +36,12 @@ function lineOf(e: RaftEvent): string | null {
       return `[snapshot] ${e.node} installed a snapshot from ${e.from} at index=${e.index} term=${e.snapshotTerm}`;
     case 'snapshotSent':
       return `[snapshot] ${e.node} sending a snapshot at index=${e.index} to ${e.to}`;
+    case 'configChanged':
+      return `[membership] ${e.node} now ${members(e.config)} (configuration at index=${e.index}, ${e.cause}${e.change ? `: ${describeChange(e.change)}` : ''})`;
+    case 'transferStarted':
+      return `[raft] ${e.node} handing leadership to ${e.target} term=${e.term}${e.caughtUp ? '' : ' (catching it up first)'}`;
+    case 'transferAborted':
+      return `[raft] ${e.node} gave up handing leadership to ${e.target} term=${e.term} reason=${e.reason}`;
     default:
       return null;
   }
@@ -45,5 +51,12 @@ export function logApplied(logger: Logger, entry: Entry): void {
   const c = entry.command;
   if (c.op === 'set') logger.info(`[apply] index=${entry.index} op=set key=${logValue(c.key)} value=${logValue(c.value)}`);
   else if (c.op === 'delete') logger.info(`[apply] index=${entry.index} op=delete key=${logValue(c.key)}`);
+  else if (c.op === 'config') logger.info(`[apply] index=${entry.index} op=config change=${c.change.type} node=${c.change.node} ${members(c.config)}`);
   else logger.info(`[apply] index=${entry.index} op=noop`);
+}
+
+const members = (config: Configuration): string => `voters=${config.voters.join(',') || '-'} learners=${config.learners.join(',') || '-'}`;
+
+function describeChange(change: ConfigChange): string {
+  return `${change.type} ${change.node}`;
 }

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type {
   ApiResponse, ConfigChange, Message, NodeId, NodeState, RaftEvent, RaftNode, Ready, ReplicaIo, SnapshotSource, Ticket, WriteCommand,
 } from '@raft-kv/core';
-import { Replica, isMember, responseTypeOf } from '@raft-kv/core';
+import { Replica, responseTypeOf } from '@raft-kv/core';
 import type { NodeConfig, PeerConfig } from '../config';
 import type { Logger } from '../logger';
 import { DiskStorage } from '../storage/disk-storage';
@@ -424,15 +424,6 @@ export class NodeHost {
   /** The other members with a known address (the ones this node may have to reach now). */
   peers(): PeerConfig[] {
     return this.directory.resolve(this.raft.peers).peers;
-  }
-
-  /**
-   * Whether an RPC from `from` is taken: from a node this one has heard of, or from anyone while
-   * this node is not a member of its own configuration (it is joining, and learns the cluster
-   * from whichever leader adds it).
-   */
-  acceptsRpcFrom(from: NodeId): boolean {
-    return this.directory.knows(from) || !isMember(this.raft.configuration, this.id);
   }
 
   /** -1 until the first AppendEntries from a current leader in this life; 0 on a leader. */
