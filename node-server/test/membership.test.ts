@@ -218,9 +218,10 @@ describe('membership on real processes', () => {
     members.push(n5);
     for (const id of members) await waitForVoters(d, id, members);
 
-    // Each node says what changed, and prints an [apply] line for each change.
-    expect(logOf(d, n4)).toMatch(new RegExp(`\\[apply\\] index=\\d+ op=config change=promote node=${n5} voters=[^ ]*${n5}`));
-    expect(logOf(d, 'n1')).toMatch(new RegExp(`\\[membership\\] n1 now voters=[^ ]* learners=${n5} \\(configuration at index=\\d+, appended: addLearner ${n5}\\)`));
+    // Each node says what changed, and prints an [apply] line for each change once it is applied.
+    const inLog = (id: NodeId, pattern: RegExp) => waitFor(d, `${pattern} in ${id}'s log`, 10_000, async () => (pattern.test(logOf(d, id)) ? true : undefined), 100);
+    await inLog(n4, new RegExp(`\\[apply\\] index=\\d+ op=config change=promote node=${n5} voters=[^ ]*${n5}`));
+    await inLog('n1', new RegExp(`\\[membership\\] n1 now voters=[^ ]* learners=${n5} \\(configuration at index=\\d+, appended: addLearner ${n5}\\)`));
 
     // Restarts: the membership comes from the disk, which the log line says differs from RAFT_JOIN's.
     for (const id of [n4, n5]) {
@@ -245,6 +246,8 @@ describe('the membership API', () => {
     const before = await membersOn(d, leader, token);
     expect(before).toMatchObject({ ok: true, id: leader, leaderId: leader, configCommitted: true });
     expect(before.members.map((m) => [m.id, m.role, m.kvUrl, m.caughtUp])).toEqual(d.nodeIds.map((id) => [id, 'voter', d.kvUrl(id), true]));
+    // Every node lists the members in one order (the initial voters are sorted).
+    expect((await membersOn(d, follower, token)).members.map((m) => m.id)).toEqual(before.members.map((m) => m.id));
     expect((await membersOn(d, follower, token)).members.every((m) => m.matchIndex === null && m.caughtUp === null)).toBe(true);
 
     expect((await admin(d, leader, 'GET', '/cluster/members')).status).toBe(401);

@@ -432,7 +432,10 @@ export class NodeHost {
   }
 }
 
-/** The voters a node starts with when its disk holds no membership yet: none when it joins. */
+/**
+ * The voters a node starts with when its disk holds no membership yet: none when it joins; else
+ * itself and its peers, sorted, so that every node of a new cluster lists them in one order.
+ */
 export function initialVoters(config: Pick<NodeConfig, 'nodeId' | 'peers' | 'join'>): NodeId[] {
-  return config.join ? [] : [config.nodeId, ...config.peers.map((p) => p.id)];
+  return config.join ? [] : [config.nodeId, ...config.peers.map((p) => p.id)].sort();
 }
