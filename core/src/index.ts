@@ -6,6 +6,8 @@ export * from './storage';
 export * from './raft-node';
 export * from './kv';
 export * from './replica';
+export { isMember, isVoter, membersOf } from './membership';
+export type { ConfigChangeRefusal } from './membership';
 export * from './node-state';
 export * from './apply-log';
 export * from './applied-changes';

@@ -115,6 +115,13 @@ export interface RaftStatus {
   progress: Record<NodeId, FollowerStatus> | null;
 }
 
+/**
+ * A learner may be promoted once its log is at most `lagMax` entries behind the leader's commit
+ * index, and once it has acknowledged something at all: with a short log, a learner that is down
+ * (match 0) would otherwise count as caught up, and promoting it could leave no majority alive.
+ */
+const isCaughtUp = (match: number, committed: number, lagMax: number): boolean => match > 0 && match + lagMax >= committed;
+
 export class RaftNode {
   private readonly raft: Raft;
   private persistedHardState: HardState;
@@ -197,6 +204,24 @@ export class RaftNode {
     return this.raft.membership.config;
   }
 
+  /**
+   * Every other member this node may have to reach: those of the latest configuration and, until a
+   * change commits, those of the committed one (a member being removed still gets its removal).
+   */
+  get peers(): NodeId[] {
+    return this.raft.peers;
+  }
+
+  /**
+   * Leader: whether member `id` is close enough to the commit index to be promoted (the rule
+   * proposeConfChange applies); null on other nodes, or for a node that is not a member.
+   */
+  isCaughtUp(id: NodeId): boolean | null {
+    const r = this.raft;
+    const pr = r.role === 'leader' ? r.progress.get(id) : undefined;
+    return pr === undefined ? null : isCaughtUp(pr.match, r.log.committed, r.config.promoteLagEntriesMax);
+  }
+
   /** The membership in effect at `index` (at or after the latest snapshot). */
   configurationAt(index: number): Configuration {
     return this.raft.membership.configAt(index);
@@ -221,7 +246,7 @@ export class RaftNode {
     const config = r.membership.config;
     const refusal = checkChange(config, change);
     if (refusal) return refuse(refusal);
-    if (change.type === 'promote' && r.progress.get(change.node)!.match + r.config.promoteLagEntriesMax < r.log.committed) return refuse('learner_behind');
+    if (change.type === 'promote' && !isCaughtUp(r.progress.get(change.node)!.match, r.log.committed, r.config.promoteLagEntriesMax)) return refuse('learner_behind');
     const next = applyChange(config, change);
     const entry = r.appendEntry({ op: 'config', change, config: next });
     r.emit({ type: 'proposalAccepted', index: entry.index, command: entry.command });

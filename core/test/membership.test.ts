@@ -134,6 +134,20 @@ describe('membership: single-server changes, in effect from the log', () => {
     expect(c.node('n1').raft.configuration.voters).toEqual(['n1', 'n2', 'n3', 'n4']);
   });
 
+  it('a learner that has acknowledged nothing yet is behind, however short the log', () => {
+    // A learner that is down (or was added before it started) must not become a voter: with a
+    // short log it is within promoteLagEntriesMax of the commit index, yet it holds nothing.
+    const c = clusterWithJoiner();
+    c.isolate('n4');
+    change(c, 'n1', { type: 'addLearner', node: 'n4' });
+    expect(c.node('n1').raft.isCaughtUp('n4')).toBe(false);
+    expect(change(c, 'n1', { type: 'promote', node: 'n4' })).toMatchObject({ ok: false, reason: 'learner_behind' });
+    c.heal();
+    c.tickAll(5);
+    expect(c.node('n1').raft.isCaughtUp('n4')).toBe(true);
+    expect(change(c, 'n1', { type: 'promote', node: 'n4' })).toMatchObject({ ok: true });
+  });
+
   it('changes that make no sense are refused with a reason', () => {
     const c = clusterWithJoiner();
     expect(change(c, 'n1', { type: 'addLearner', node: 'n2' })).toMatchObject({ ok: false, reason: 'already_member' });

@@ -63,7 +63,10 @@ export function runClients(
     for (let n = 1; !shouldStop(); n++) {
       const op = pickOp(rng);
       const key = `k${rng.int(1, options.keys)}`;
-      const entry = await perform(kv, op, key, `${clientId}-${n}`, seen, rng.pick(nodes).kvUrl);
+      // `nodes` may change while the clients run (membership faults): the client asks the members of now.
+      kv.endpoints.replace(nodes.map((t) => t.kvUrl));
+      const readFrom = rng.pick(nodes).kvUrl;
+      const entry = await perform(kv, op, key, `${clientId}-${n}`, seen, readFrom);
       history.record({ ...entry, clientId });
       if (op !== 'get') {
         stats.writeAttempts++;

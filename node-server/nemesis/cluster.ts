@@ -15,10 +15,14 @@ import type { LiveFaults, NodeId } from '@raft-kv/core';
 import type { Agents } from '../src/http/client-request';
 import { NetnsCluster } from '../src/netns/netns-cluster';
 import { NodeProcesses, nodeSpecs, portFree } from '../src/supervisor/node-processes';
+import type { ClientTarget } from './clients';
 import type { Target } from './faults';
-import { kvRequest } from './http-client';
+import { adminRequest, kvRequest } from './http-client';
+import type { AdminAnswer, MembershipTarget } from './membership';
 
 const host = '127.0.0.1';
+/** How long the nemesis waits for a leader to tell it the members. */
+const membersWaitMs = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type NemesisNet = 'local' | 'netns';
@@ -38,7 +42,15 @@ export interface NemesisClusterOptions {
 }
 
 export class NemesisCluster {
-  readonly nodeIds: NodeId[];
+  /**
+   * The members (voters, then learners), as the nemesis last learned them from the leader: what
+   * the faults pick from, the clients use and the checks hold to agree. Removed nodes leave it.
+   */
+  nodeIds: NodeId[];
+  /** The clients' view of the members: the same array throughout, changed in place. */
+  readonly clientTargets: ClientTarget[] = [];
+  /** Nodes removed from the cluster and stopped for good. */
+  private readonly retired = new Set<NodeId>();
 
   private constructor(
     private readonly processes: NodeProcesses,
@@ -49,14 +61,21 @@ export class NemesisCluster {
     readonly agents: Agents | undefined,
   ) {
     this.nodeIds = processes.specs.map((s) => s.id);
+    this.updateClientTargets();
   }
 
   static async start(options: NemesisClusterOptions): Promise<NemesisCluster> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-nemesis-'));
     fs.mkdirSync(path.join(options.outDir, 'logs'), { recursive: true });
     const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
-    const logs = new Map(ids.map((id) => [id, fs.createWriteStream(path.join(options.outDir, 'logs', `${id}.log`), { flags: 'a' })] as const));
-    const onLine = (id: NodeId, line: string) => logs.get(id)?.write(line + '\n');
+    const logs = new Map<NodeId, fs.WriteStream>();
+    const logOf = (id: NodeId) => {
+      let log = logs.get(id);
+      if (!log) logs.set(id, (log = fs.createWriteStream(path.join(options.outDir, 'logs', `${id}.log`), { flags: 'a' })));
+      return log;
+    };
+    for (const id of ids) logOf(id);
+    const onLine = (id: NodeId, line: string) => logOf(id).write(line + '\n');
     const env = { RAFT_CLUSTER_TOKEN: options.token, LOG_FORMAT: 'json', ...options.env };
     try {
       if (options.net === 'netns') {
@@ -81,8 +100,12 @@ export class NemesisCluster {
   /** What the faults act on (faults.ts). */
   target(): Target {
     const netns = this.netns;
+    const members = () => this.nodeIds;
     return {
-      nodeIds: this.nodeIds,
+      // The members change (membership faults): every fault reads them when it picks.
+      get nodeIds() {
+        return members();
+      },
       leader: () => this.leader(),
       kill: (id) => this.kill(id),
       restart: async (id) => {
@@ -99,8 +122,86 @@ export class NemesisCluster {
           squeeze: (id, rateKbit) => netns.network.squeeze(id, { rateKbit }),
           unsqueeze: (id) => netns.network.unsqueeze(id),
         },
-      } : {}),
+      } : { membership: this.membershipTarget() }),
     };
+  }
+
+  /** Membership changes on local processes (membership.ts). */
+  private membershipTarget(): MembershipTarget {
+    return {
+      members: () => this.membersOfLeader(membersWaitMs),
+      leader: () => this.leader(),
+      startNode: () => this.startNode(),
+      retire: (id) => this.retire(id),
+      kill: (id) => this.kill(id),
+      isRunning: (id) => this.isRunning(id),
+      urls: (id) => ({ raftUrl: this.processes.raftUrl(id), kvUrl: this.processes.kvUrl(id) }),
+      admin: (node, method, path, body) => this.admin(node, method, path, body),
+      membersChanged: () => this.refreshMembers(),
+    };
+  }
+
+  /**
+   * The leader's configuration (its /cluster/members), waiting up to `waitMs` for a leader (after
+   * a leader removed itself there is none for a moment); null when none answers in time.
+   */
+  async membersOfLeader(waitMs: number): Promise<{ voters: NodeId[]; learners: NodeId[] } | null> {
+    const deadline = Date.now() + waitMs;
+    do {
+      const leader = await this.leader();
+      const answer = leader === null ? null : await this.admin(leader, 'GET', '/cluster/members');
+      if (answer?.status === 200 && answer.body.leaderId === leader) {
+        const members = answer.body.members as { id: NodeId; role: 'voter' | 'learner' }[];
+        return { voters: members.filter((m) => m.role === 'voter').map((m) => m.id), learners: members.filter((m) => m.role === 'learner').map((m) => m.id) };
+      }
+      await sleep(100);
+    } while (Date.now() < deadline);
+    return null;
+  }
+
+  /** Takes the members from the leader (unchanged when none answers in time); the clients follow. */
+  async refreshMembers(): Promise<void> {
+    const members = await this.membersOfLeader(membersWaitMs);
+    if (!members) return;
+    const known = [...members.voters, ...members.learners].filter((id) => this.processes.has(id));
+    this.nodeIds = known;
+    this.updateClientTargets();
+  }
+
+  private updateClientTargets(): void {
+    this.clientTargets.splice(0, this.clientTargets.length, ...this.nodeIds.map((id) => ({ id, kvUrl: this.kvUrl(id) })));
+  }
+
+  /** A new empty node (the next id, free ports, RAFT_JOIN), running: not a member until added. */
+  async startNode(): Promise<NodeId> {
+    const k = this.processes.specs.length + 1;
+    const [kvPort, raftPort] = await freePortPair(this.processes.specs.flatMap((n) => [n.kvPort, n.raftPort]));
+    const id = `n${k}`;
+    this.processes.add({ id, kvPort, raftPort, join: true });
+    this.processes.start(id);
+    await this.waitRunning(id);
+    return id;
+  }
+
+  /** Stops a node that left the cluster, for good (SIGKILL), and leaves it out from now on. */
+  async retire(id: NodeId): Promise<string> {
+    this.retired.add(id);
+    this.nodeIds = this.nodeIds.filter((n) => n !== id);
+    this.updateClientTargets();
+    const pid = this.processes.pid(id);
+    if (pid === null) return `${id} left the cluster (already stopped)`;
+    await this.processes.kill(id, 'SIGKILL');
+    return `${id} left the cluster: SIGKILL pid ${pid}`;
+  }
+
+  /** A membership request (docs/membership.md) to one node's KV port, with the cluster token. */
+  admin(node: NodeId, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<AdminAnswer> {
+    return adminRequest(`${this.kvUrl(node)}${path}`, method, body, this.token, this.agents);
+  }
+
+  /** Every node ever started, members or not, and whether it was retired. */
+  get everyNode(): { id: NodeId; retired: boolean }[] {
+    return this.processes.specs.map((s) => ({ id: s.id, retired: this.retired.has(s.id) }));
   }
 
   kvUrl(id: NodeId): string {
@@ -185,7 +286,7 @@ export class NemesisCluster {
   /** Stops every node (SIGKILL: nothing to wait for), removes the network (netns) and the data. */
   async destroy(): Promise<void> {
     if (this.netns) await this.netns.stop({ kill: true });
-    else await Promise.all(this.nodeIds.map((id) => this.processes.kill(id, 'SIGKILL')));
+    else await Promise.all(this.processes.specs.map((s) => this.processes.kill(s.id, 'SIGKILL')));
     for (const log of this.logs.values()) log.end();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -198,6 +299,17 @@ export class NemesisCluster {
       await sleep(50);
     }
   }
+}
+
+/** A free KV and Raft port for one more node (20000-28999, below the ephemeral range), none of `taken`. */
+async function freePortPair(taken: readonly number[]): Promise<[number, number]> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const kv = 20_000 + Math.floor(Math.random() * 4_000);
+    const raft = kv + 5_000;
+    if (taken.includes(kv) || taken.includes(raft)) continue;
+    if ((await portFree(kv, host)) && (await portFree(raft, host))) return [kv, raft];
+  }
+  throw new Error('no free ports for a new node');
 }
 
 /** KV and Raft port bases with all 2n ports free, in 20000-28999 (below the ephemeral range). */

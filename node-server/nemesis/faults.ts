@@ -3,7 +3,8 @@
  * that a write commits within a bound after each heal. Faults: kill a node (SIGKILL, restarted at
  * the heal), kill the leader, isolate a node or the leader, a one-way cut, a majority/minority
  * partition, pause a node or the leader (SIGSTOP for a random while, then SIGCONT), squeeze a
- * node's bandwidth, and (sometimes) two at once.
+ * node's bandwidth, membership changes and leadership transfers (membership.ts), and (sometimes)
+ * two at once.
  *
  * How a cut is made depends on the cluster (Target.setFaults): through each node's fault endpoint
  * (core/src/live.ts: dropTo/dropFrom) on local processes, or as nftables rules in the nodes'
@@ -11,13 +12,17 @@
  * the mechanism used (the request, the kernel rule, the signal), for the report.
  */
 import type { LiveFaults, NodeId, Prng } from '@raft-kv/core';
+import type { MembershipFaultKind, MembershipPlan, MembershipTarget } from './membership';
+import { healMembership, injectMembershipFault, isMembershipFault, membershipFaultKinds } from './membership';
 
-export type FaultKind = 'kill' | 'killLeader' | 'isolate' | 'isolateLeader' | 'oneWay' | 'partition' | 'pause' | 'pauseLeader' | 'squeeze';
-export const faultKinds: readonly FaultKind[] = ['kill', 'killLeader', 'isolate', 'isolateLeader', 'oneWay', 'partition', 'pause', 'pauseLeader', 'squeeze'];
+type NetworkFaultKind = 'kill' | 'killLeader' | 'isolate' | 'isolateLeader' | 'oneWay' | 'partition' | 'pause' | 'pauseLeader' | 'squeeze';
+export type FaultKind = NetworkFaultKind | MembershipFaultKind;
+const networkFaultKinds: readonly NetworkFaultKind[] = ['kill', 'killLeader', 'isolate', 'isolateLeader', 'oneWay', 'partition', 'pause', 'pauseLeader', 'squeeze'];
+export const faultKinds: readonly FaultKind[] = [...networkFaultKinds, ...membershipFaultKinds];
 /** The default schedule on local processes (pauses and squeezes need a namespaced cluster). */
-export const localFaultKinds: readonly FaultKind[] = ['kill', 'killLeader', 'isolate', 'isolateLeader', 'oneWay', 'partition'];
-/** The default schedule on a namespaced cluster: everything. */
-export const netnsFaultKinds: readonly FaultKind[] = faultKinds;
+export const localFaultKinds: readonly FaultKind[] = ['kill', 'killLeader', 'isolate', 'isolateLeader', 'oneWay', 'partition', ...membershipFaultKinds];
+/** The default schedule on a namespaced cluster: every network fault (membership faults need local processes). */
+export const netnsFaultKinds: readonly FaultKind[] = networkFaultKinds;
 
 /** Rates a squeeze picks from: from a trickle that starves heartbeats to one that only slows writes. */
 const squeezeRatesKbit = [32, 128, 512];
@@ -43,6 +48,8 @@ export interface Target {
     squeeze(id: NodeId, rateKbit: number): Promise<string[]>;
     unsqueeze(id: NodeId): Promise<string[]>;
   };
+  /** Membership changes (membership.ts), on local processes only. */
+  membership?: MembershipTarget;
 }
 
 export interface AppliedFault {
@@ -56,11 +63,13 @@ export interface AppliedFault {
   mechanisms: string[];
   /** Ends a pause before the heal (a pause's own length). */
   resumeTimer?: NodeJS.Timeout;
+  /** A membership fault's nodes and what its heal must still do. */
+  membership?: MembershipPlan;
 }
 
 /** The nodes a fault touched (a second fault at the same time picks others where it can). */
 export function touched(fault: AppliedFault): NodeId[] {
-  return [...fault.killed, ...fault.cutNodes, ...fault.paused, ...fault.squeezed];
+  return [...fault.killed, ...fault.cutNodes, ...fault.paused, ...fault.squeezed, ...(fault.membership?.nodes ?? [])];
 }
 
 /**
@@ -78,6 +87,11 @@ export async function injectFault(target: Target, prng: Prng, kind: FaultKind, s
     applied.mechanisms.push(...(await target.setFaults(id, faults)));
     applied.cutNodes.push(id);
   };
+  if (isMembershipFault(kind)) {
+    if (!target.membership) throw new Error(`fault ${kind} needs local processes (--net local)`);
+    await injectMembershipFault(target.membership, prng, kind, spare, applied);
+    return applied;
+  }
   switch (kind) {
     case 'kill':
     case 'killLeader': {
@@ -144,13 +158,17 @@ function resume(target: Target, fault: AppliedFault): void {
   for (const id of fault.paused) if (target.kernel!.isPaused(id)) fault.mechanisms.push(target.kernel!.resume(id));
 }
 
-/** Undoes a fault: resumes, heals every cut and squeeze, restarts every killed node. */
+/**
+ * Undoes a fault: resumes, heals every cut and squeeze, restarts every killed node; a membership
+ * fault finishes what it left (call it after the others' heals: it may need their nodes back).
+ */
 export async function heal(target: Target, fault: AppliedFault): Promise<void> {
   clearTimeout(fault.resumeTimer);
   if (fault.paused.length > 0) resume(target, fault);
   for (const id of new Set(fault.cutNodes)) if (target.isRunning(id)) fault.mechanisms.push(...(await target.setFaults(id, {})));
   for (const id of fault.squeezed) fault.mechanisms.push(...(await target.kernel!.unsqueeze(id)));
   for (const id of fault.killed) if (!target.isRunning(id)) fault.mechanisms.push(await target.restart(id));
+  if (fault.membership) await healMembership(target.membership!, fault);
 }
 
 function shuffle<T>(prng: Prng, items: readonly T[]): T[] {

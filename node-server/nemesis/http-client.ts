@@ -15,6 +15,11 @@ export async function kvRequest(url: string, method: 'GET' | 'PUT' | 'DELETE', b
   return jsonRequest(url, method, body, timeoutMs, agents);
 }
 
+/** A membership request (docs/membership.md), with the cluster token. */
+export async function adminRequest(url: string, method: 'GET' | 'POST' | 'DELETE', body: unknown, token: string, agents: Agents = defaultAgents): Promise<ApiResponse> {
+  return jsonRequest(url, method, body, 10_000, agents, { authorization: `Bearer ${token}` });
+}
+
 export function closeClients(): void {
   defaultAgents.http.destroy();
   defaultAgents.https.destroy();

@@ -60,6 +60,9 @@ export interface NemesisReport {
   /** Writes applied (distinct indexes), resends the sessions recognized, values applied twice. */
   exactlyOnce: Omit<ExactlyOnceReport, 'appliedTwice'> & { appliedTwice: number; examples: string[] };
   nodesAgree: boolean;
+  /** The members at the end (membership faults change them), and whether each one's configuration says so. */
+  members: NodeId[];
+  membersAgree: boolean;
   finalState: Record<string, string | null>;
   progressOk: boolean;
   maxProgressAfterHealMs: number | null;
@@ -85,7 +88,8 @@ export async function runNemesis(options: NemesisOptions): Promise<NemesisReport
 async function attack(cluster: NemesisCluster, options: NemesisOptions, log: (line: string) => void): Promise<NemesisReport> {
   const prng = new Prng(options.seed);
   const history = new HistoryRecorder();
-  const nodes: ClientTarget[] = cluster.nodeIds.map((id) => ({ id, kvUrl: cluster.kvUrl(id) }));
+  // The clients' list of nodes follows the membership (the cluster changes it in place).
+  const nodes: ClientTarget[] = cluster.clientTargets;
   const target = cluster.target();
   await cluster.waitForLeader(25_000);
   const started = nowNs();
@@ -106,7 +110,8 @@ async function attack(cluster: NemesisCluster, options: NemesisOptions, log: (li
     log(`${(at / 1000).toFixed(1)}s  ${applied.map((f) => f.description).join(' + ')}`);
     const lasting = prng.int(...options.faultMs);
     await sleep(lasting);
-    for (const f of applied) await heal(target, f);
+    // Membership faults heal last: they may need the nodes the other faults took away.
+    for (const f of [...applied.filter((f) => !f.membership), ...applied.filter((f) => f.membership)]) await heal(target, f);
     const healedAt = nowNs();
     const progress = await progressAfter(clients.stats.ackTimes, healedAt, options.progressBoundMs);
     log(`         healed after ${lasting} ms; ${progress === null ? 'NO write committed' : `a write committed ${progress.toFixed(0)} ms later`}`);
@@ -147,10 +152,16 @@ async function finish(
   faults: NemesisReport['faults'], faultCounts: Record<string, number>, log: (line: string) => void,
 ): Promise<NemesisReport> {
   const problems: string[] = [];
-  // Heal everything: restart whatever is down, clear every cut, pause and squeeze, wait for a leader.
+  // Heal everything: restart whatever member is down, clear every cut, pause and squeeze, wait for
+  // a leader, and take the members from it (removed nodes are not held to agree).
   for (const id of cluster.nodeIds) if (!cluster.isRunning(id)) await cluster.restart(id);
   await cluster.healAll();
   await cluster.waitForLeader(25_000);
+  await cluster.refreshMembers();
+  const unfinished = faults.filter((f) => f.mechanisms.some((m) => m.startsWith('heal could not finish')));
+  if (unfinished.length > 0) problems.push(`${unfinished.length} membership heal(s) could not finish`);
+  const membersAgree = await agreedMembership(cluster);
+  if (!membersAgree) problems.push('the members do not agree on the membership');
   // Final linearizable reads of every key on every node go into the history too.
   const keys = Array.from({ length: options.keys }, (_, i) => `k${i + 1}`);
   for (const id of cluster.nodeIds) {
@@ -172,7 +183,7 @@ async function finish(
     operations: countOperations(history), faults, faultCounts,
     linearizability: { verdict: lin.verdict, keysChecked: lin.keysChecked, unknownKeys: lin.unknownKeys, ...(lin.failure ? { explanation: lin.failure.explanation } : {}) },
     exactlyOnce: { applied: once.applied, resendsRecognized: once.resendsRecognized, appliedTwice: once.appliedTwice.length, examples: once.appliedTwice.slice(0, 10) },
-    nodesAgree: finalState !== null, finalState: finalState ?? {},
+    nodesAgree: finalState !== null, members: [...cluster.nodeIds], membersAgree, finalState: finalState ?? {},
     progressOk: stalled.length === 0, maxProgressAfterHealMs: progress.length ? Math.max(...progress) : null,
     ok: problems.length === 0, problems,
   };
@@ -182,7 +193,26 @@ async function finish(
   return report;
 }
 
-/** Once every node applied the same index, each node's local state must be the same. */
+/**
+ * Every member's own configuration (its /cluster/members) names the same voters and learners, and
+ * they are the members the leader named (cluster.nodeIds): removed nodes are not asked.
+ */
+async function agreedMembership(cluster: NemesisCluster): Promise<boolean> {
+  const describe = (members: { id: string; role: string }[]) => members.map((m) => `${m.role} ${m.id}`).sort().join(', ');
+  const expected = [...cluster.nodeIds].sort().join(',');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const views = await Promise.all(cluster.nodeIds.map((id) => cluster.admin(id, 'GET', '/cluster/members')));
+    const members = views.map((v) => (v.status === 200 ? (v.body.members as { id: string; role: string }[]) : null));
+    const first = members[0];
+    const same = first !== null && first !== undefined && members.every((m) => m !== null && describe(m) === describe(first));
+    if (same && first.map((m) => m.id).sort().join(',') === expected) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+/** Once every member applied the same index, each one's local state must be the same. */
 async function agreedState(cluster: NemesisCluster, keys: string[]): Promise<Record<string, string | null> | null> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
@@ -230,6 +260,7 @@ export function renderReport(r: NemesisReport): string {
     `- linearizability: ${r.linearizability.verdict} (${r.linearizability.keysChecked} keys)`,
     `- exactly once: ${r.exactlyOnce.applied} writes applied, ${r.exactlyOnce.resendsRecognized} resends recognized by their session, ${r.exactlyOnce.appliedTwice} applied twice`,
     `- nodes agree after healing: ${r.nodesAgree ? 'yes' : 'no'}`,
+    `- members at the end: ${r.members.join(', ')} (each one's configuration says so: ${r.membersAgree ? 'yes' : 'no'})`,
     `- faults: ${r.faults.length} (${faults}); slowest progress after a heal: ${r.maxProgressAfterHealMs?.toFixed(0) ?? '-'} ms`,
     '',
     '| op | ok | fail | unknown |',

@@ -1,8 +1,9 @@
 /**
- * `npm run cluster`: three nodes n1, n2, n3 (KV 8081-8083, Raft 9081-9083, data under ./data) as
- * child processes in this terminal, each line prefixed with the node's name in its own colour.
- * Waits for a leader, prints it and example commands; Ctrl-C stops all three (by pid).
- * Process management is shared with `npm start` (supervisor/node-processes.ts).
+ * `npm run cluster [-- --nodes N]`: N nodes (3 by default, up to 9) n1..nN (KV 8081.., Raft
+ * 9081.., data under ./data) as child processes in this terminal, each line prefixed with the
+ * node's name in its own colour. Waits for a leader, prints it, each node's pid and example
+ * commands; Ctrl-C stops them all (by pid). Process management is shared with `npm start`
+ * (supervisor/node-processes.ts).
  *
  * `npm run cluster -- --netns [--tls] [--nodes N] [--prefix rkv]`: the same, but each node in a
  * network namespace of its own, as if on its own host (netns/): its own address, every node on
@@ -16,7 +17,7 @@ import { defaultPrefix } from './netns/plan';
 import { NodeProcesses, nodeSpecs, repoRoot } from './supervisor/node-processes';
 import { bold, nodePrefix } from './supervisor/terminal';
 
-const usage = 'usage: npm run cluster [-- --netns [--tls] [--nodes 3] [--prefix rkv]]';
+const usage = 'usage: npm run cluster [-- [--nodes 3] [--netns [--tls] [--prefix rkv]]]';
 
 interface Args {
   netns: boolean;
@@ -36,17 +37,17 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown option ${arg}\n${usage}`);
   }
   if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 9) throw new Error(`--nodes must be 1 to 9\n${usage}`);
-  if ((args.tls || args.nodes !== 3 || args.prefix !== defaultPrefix) && !args.netns) throw new Error(`--tls, --nodes and --prefix go with --netns\n${usage}`);
+  if ((args.tls || args.prefix !== defaultPrefix) && !args.netns) throw new Error(`--tls and --prefix go with --netns\n${usage}`);
   return args;
 }
 
 let stopping = false;
 const onLine = (id: string, line: string) => process.stdout.write(nodePrefix(id) + line + '\n');
 
-async function runLocal(): Promise<void> {
+async function runLocal(args: Args): Promise<void> {
   const bindHost = process.env.BIND_ADDRESS ?? '127.0.0.1';
   const nodes = new NodeProcesses({
-    nodes: nodeSpecs(3, 8081, 9081),
+    nodes: nodeSpecs(args.nodes, 8081, 9081),
     host: bindHost,
     dataDir: process.env.RAFT_DATA_DIR ?? path.join(repoRoot, 'data'),
     env: { LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' },
@@ -79,7 +80,9 @@ try:
   curl -s -X DELETE '${kv}/delete?key=name'
   curl -s ${base}:8081/health
   curl -s ${base}:9081/raft/status
-Ctrl-C stops all three nodes.
+  curl -s ${base}:8081/cluster/members                    # the members, as n1 sees them
+pids: ${nodes.specs.map((n) => `${n.id} ${nodes.pid(n.id) ?? '-'}`).join(', ')}   (kill -9 <pid> makes a node fail; docs/membership.md replaces it)
+Ctrl-C stops all ${nodes.specs.length} nodes.
 `);
   } else if (!stopping) {
     process.stdout.write('no leader within 25 s; the nodes keep running (see their logs above). Ctrl-C stops them.\n');
@@ -145,7 +148,7 @@ Ctrl-C stops the nodes and removes the namespaces.
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.netns) await runNetns(args);
-  else await runLocal();
+  else await runLocal(args);
 }
 
 main().catch((err: unknown) => {

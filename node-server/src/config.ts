@@ -37,6 +37,12 @@ export interface NodeConfig {
   raftUrl: string;
   peers: readonly PeerConfig[];
   /**
+   * RAFT_JOIN: this node starts with no voters and joins a running cluster once a leader adds it
+   * (it never campaigns before it is a voter in its own configuration). PEERS then only says how to
+   * reach members; otherwise PEERS and this node are the initial voters.
+   */
+  join: boolean;
+  /**
    * RAFT_TLS_CERT/KEY/CA: the Raft port serves HTTPS and requires a client certificate signed by
    * the CA; towards peers (https:// URLs) this node presents its own certificate. Null: plain HTTP.
    */
@@ -115,7 +121,7 @@ export const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
 export const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no']).transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
-const idPattern = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+export const idPattern = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
 
 /** Parses one variable (or returns the fallback when unset or empty), naming the variable on error. */
 export function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback: T): T {
@@ -261,6 +267,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     kvUrl,
     raftUrl,
     peers,
+    join: read(env, 'RAFT_JOIN', bool, false),
     raftTls,
     kvTls,
     dataDir: path.resolve(read(env, 'RAFT_DATA_DIR', z.string().min(1), './data'), nodeId),

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeConfig } from './config';
-import { NodeHost } from './host/node-host';
+import { NodeHost, initialVoters } from './host/node-host';
 import { kvRequestListener } from './http/kv-app';
 import { raftRequestListener } from './http/raft-app';
 import { createKvServer, createRaftServer } from './http/servers';
@@ -47,11 +47,11 @@ function closeServer(server: http.Server): Promise<void> {
 }
 
 export async function startNode(config: Readonly<NodeConfig>, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
-  const voters = [config.nodeId, ...config.peers.map((p) => p.id)];
-  const storage = DiskStorage.open(config.dataDir, voters, { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger });
+  const storage = DiskStorage.open(config.dataDir, initialVoters(config), { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger });
   const host = new NodeHost({ config, storage, logger, onFatal });
-  const faults = new PeerFaults(config.peers.map((p) => p.id));
-  const transport = new HttpTransport(config, {
+  const faults = new PeerFaults(config.nodeId, (id) => host.directory.knows(id));
+  // The host gives the transport its peers when attached: the members of its configuration.
+  const transport = new HttpTransport({ ...config, peers: [] }, {
     onResponse: (m) => host.handleResponse(m),
     onFailure: (m) => host.handleSendFailure(m),
   }, logger, faults);
@@ -77,7 +77,7 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
   }
   host.start();
   const tls = (on: unknown, what: string) => (on ? ` (${what})` : '');
-  logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort}${tls(config.kvTls, 'TLS')} and Raft on ${config.bindHost}:${raftPort}${tls(config.raftTls, 'mutual TLS')}; data in ${config.dataDir}; peers ${config.peers.map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}`);
+  logger.info(`[node] ${config.nodeId} serving KV on ${config.bindHost}:${kvPort}${tls(config.kvTls, 'TLS')} and Raft on ${config.bindHost}:${raftPort}${tls(config.raftTls, 'mutual TLS')}; data in ${config.dataDir}; peers ${host.peers().map((p) => `${p.id}=${p.raftUrl}`).join(' ') || '(none)'}${config.join ? '; joining (RAFT_JOIN): it waits for a leader to add it' : ''}`);
   if (config.unsafeLocalReads) logger.warn(`[node] ${config.nodeId}: UNSAFE RAFT_UNSAFE_LOCAL_READS is on: reads are served locally and may be stale`);
   if (config.faultInjection) logger.warn(`[node] ${config.nodeId}: fault injection is on (POST /admin/faults on the Raft port, loopback only${config.clusterToken ? ', with the cluster token' : ''})`);
 

@@ -16,12 +16,15 @@ const index = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const nodeId = z.string().min(1).max(64);
 
 const memberAddress = z.object({ raftUrl: z.string().max(512), kvUrl: z.string().max(512) });
-/** A membership: voters and learners distinct and disjoint, at least one voter. */
-export const configuration = z.object({
-  voters: z.array(nodeId).min(1).max(64),
+const members = z.object({
+  voters: z.array(nodeId).max(64),
   learners: z.array(nodeId).max(64),
   addresses: z.record(nodeId, memberAddress),
 }).refine((c) => new Set([...c.voters, ...c.learners]).size === c.voters.length + c.learners.length, 'voters and learners must be distinct');
+/** A membership: voters and learners distinct and disjoint, at least one voter. */
+export const configuration = members.refine((c) => c.voters.length > 0, 'a configuration needs a voter');
+/** The membership a node's disk starts with: no voters at all for a node that joins a running cluster. */
+export const initialConfiguration = members;
 const configChange = z.discriminatedUnion('type', [
   z.object({ type: z.literal('addLearner'), node: nodeId, address: memberAddress.optional() }),
   z.object({ type: z.literal('promote'), node: nodeId }),

@@ -79,9 +79,13 @@ describe('/admin/faults', () => {
     expect((await call(`${t.raft}/admin/faults`, { headers: auth })).body).toEqual({ dropTo: ['n2', 'n3'], dropFrom: ['n3'] });
     expect(t.lines).toContain('[faults] n1 now dropTo=[n2,n3] dropFrom=[n3]');
 
-    for (const bad of [{ dropTo: ['n9'] }, { dropTo: ['n1'] }, { dropTo: 'n2' }, { dropto: ['n2'] }, [1]]) {
+    for (const bad of [{ dropTo: ['n1'] }, { dropTo: ['n 9'] }, { dropFrom: [''] }, { dropTo: 'n2' }, { dropto: ['n2'] }, [1]]) {
       expect((await setFaults(t.raft, bad)).status, JSON.stringify(bad)).toBe(400);
     }
+    // A node it has not heard of yet (one about to join) may be named; the log line says so.
+    expect(await setFaults(t.raft, { dropTo: ['n2', 'n9'] })).toMatchObject({ status: 200, body: { dropTo: ['n2', 'n9'], dropFrom: [] } });
+    expect(t.lines).toContain('[faults] n1 now dropTo=[n2,n9] dropFrom=[] (not a peer it knows of yet: n9)');
+    expect((await setFaults(t.raft, { dropTo: ['n2', 'n3'], dropFrom: ['n3'] })).status).toBe(200);
     expect((await setFaults(t.raft, { dropTo: ['n2'] }, { ...auth, origin: 'http://evil.example' })).status).toBe(403);
     expect((await call(`${t.raft}/admin/faults`, { headers: { ...auth, origin: 'http://127.0.0.1:8080' } })).status).toBe(200);
     // Still the last valid setting; {} heals.
@@ -136,7 +140,7 @@ describe('faults on the RPC routes', () => {
     });
     await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
-    const faults = new PeerFaults(['n2']);
+    const faults = new PeerFaults('n1', (id) => id === 'n2');
     const answers: string[] = [];
     const failures: string[] = [];
     const transport = new HttpTransport(

@@ -46,7 +46,7 @@ describe("the nemesis's exactly-once check", () => {
 });
 
 describe('nemesis on a real 3-node cluster', () => {
-  it('40 s of seeded faults (kills, isolation, one-way cuts, partitions): linearizable, nothing lost, progress after every heal', async () => {
+  it('40 s of seeded faults (kills, isolation, one-way cuts, partitions, membership changes): linearizable, nothing lost, progress after every heal', async () => {
     const dir = outDir('short');
     const report = await runNemesis({ ...defaultNemesisOptions, seed: 11, durationSec: 40, outDir: dir });
     expect(report.problems).toEqual([]);
@@ -62,6 +62,21 @@ describe('nemesis on a real 3-node cluster', () => {
     const history = HistoryRecorder.readJsonLines(path.join(dir, 'history.jsonl'));
     expect(history.length).toBe(Object.values(report.operations).reduce((s, r) => s + (r.ok ?? 0) + (r.fail ?? 0) + (r.unknown ?? 0), 0));
     expect(checkLinearizability(history).verdict).toBe('linearizable');
+  }, 240_000);
+
+  it('40 s of membership changes (replace, remove, grow, the leader included) and transfers: linearizable, the members agree, removed nodes are left out', async () => {
+    const report = await runNemesis({
+      ...defaultNemesisOptions, seed: 13, durationSec: 40, outDir: outDir('membership'),
+      faults: ['replace', 'replaceLeader', 'remove', 'removeLeader', 'grow', 'transfer'],
+    });
+    expect(report.problems).toEqual([]);
+    expect(report.linearizability.verdict).toBe('linearizable');
+    expect(report.nodesAgree && report.membersAgree).toBe(true);
+    // Members came and went: the cluster ends with other nodes than it started with, still three voters.
+    expect(report.members).toHaveLength(3);
+    expect(report.members.some((id) => !['n1', 'n2', 'n3'].includes(id))).toBe(true);
+    const changes = ['replace', 'replaceLeader', 'remove', 'removeLeader', 'grow'].reduce((n, kind) => n + (report.faultCounts[kind] ?? 0), 0);
+    expect(changes).toBeGreaterThanOrEqual(2);
   }, 240_000);
 
   it('catches a broken build that answers reads locally (RAFT_UNSAFE_LOCAL_READS) as not linearizable', async () => {

@@ -65,7 +65,6 @@ describe('Raft RPC routes', () => {
     ['appendentries', 'entries that skip an index', { term: 9, leaderId: 'n2', prevLogIndex: 2, prevLogTerm: 1, entries: [{ term: 9, index: 4, command: setCommand(4) }], leaderCommit: 2 }],
     ['appendentries', 'an entry from a future term', { term: 9, leaderId: 'n2', prevLogIndex: 2, prevLogTerm: 1, entries: [{ term: 10, index: 3, command: setCommand(3) }], leaderCommit: 2 }],
     ['appendentries', 'an unknown command', { term: 9, leaderId: 'n2', prevLogIndex: 2, prevLogTerm: 1, entries: [{ term: 9, index: 3, command: { op: 'drop' } }], leaderCommit: 2 }],
-    ['appendentries', 'an unknown leader', { term: 9, leaderId: 'n7', prevLogIndex: 2, prevLogTerm: 1, entries: [], leaderCommit: 2 }],
     ['appendentries', 'this node as the leader', { term: 9, leaderId: 'n1', prevLogIndex: 2, prevLogTerm: 1, entries: [], leaderCommit: 2 }],
     ['requestvote', 'a missing candidate', { term: 9, lastLogIndex: 0, lastLogTerm: 0 }],
     ['requestvote', 'a fractional term', { term: 9.5, candidateId: 'n3', lastLogIndex: 0, lastLogTerm: 0 }],
@@ -133,5 +132,21 @@ describe('cluster token', () => {
   it('accepts it with the token', async () => {
     expect(await post(t, 'appendentries', heartbeat, { authorization: 'Bearer correct-horse' })).toMatchObject({ status: 200, body: { success: true } });
     expect(t.node.host.raft.term).toBe(1);
+  });
+});
+
+describe('senders', () => {
+  it('hears a sender it has not heard of (a member added while it was away may lead now)', async () => {
+    const t = await startTestNode({ ...peers, RAFT_ELECTION_TIMEOUT_MIN_MS: '60000', RAFT_ELECTION_TIMEOUT_MAX_MS: '60000' });
+    try {
+      const r = await post(t, 'appendentries', { term: 5, leaderId: 'n7', leaderAddr: 'http://127.0.0.1:8087', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+      expect(r).toMatchObject({ status: 200, body: { term: 5, success: true } });
+      expect(t.node.host.raft.leaderId).toBe('n7');
+      expect(t.node.host.leaderUrl('n7')).toBe('http://127.0.0.1:8087');
+      // Its own id as the sender is refused.
+      expect((await post(t, 'requestvote', { term: 6, candidateId: 'n1', lastLogIndex: 0, lastLogTerm: 0 })).status).toBe(400);
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -57,10 +57,26 @@ const segments = (): string[] => fs.readdirSync(dir).filter((f) => f.startsWith(
 const lastSegment = (): string => path.join(dir, segments().at(-1)!);
 
 describe('DiskStorage', () => {
-  it('starts empty', () => {
+  it('starts empty, with the membership it was started with', () => {
     const s = openStorage();
-    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), config: null, incoming: null });
+    expect(s.initialState()).toEqual({ hardState: hs(0, null, 0), config: three, incoming: null });
     expect([s.firstIndex(), s.lastIndex(), s.term(0)]).toEqual([1, 0, 0]);
+  });
+
+  it('keeps the initial membership on disk: a restart with other voters in its environment gets the first ones', () => {
+    crash(openStorage());
+    expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8'))).toMatchObject({ meta: { index: 0, config: three } });
+    const again = DiskStorage.open(dir, ['n1', 'n4'], { fsync: true, segmentBytesMax: 1 << 20, logger: log.logger });
+    open.push(again);
+    expect(again.initialState().config).toEqual(three);
+  });
+
+  it('keeps the empty membership of a node that joins (RAFT_JOIN) across restarts', () => {
+    const joining = () => DiskStorage.open(dir, [], { fsync: true, segmentBytesMax: 1 << 20, logger: log.logger });
+    crash(joining());
+    const again = DiskStorage.open(dir, ['n4', 'n1', 'n2'], { fsync: true, segmentBytesMax: 1 << 20, logger: log.logger });
+    open.push(again);
+    expect(again.initialState().config).toEqual(configurationOf([]));
   });
 
   it('reports as durable only what a completed write put on disk (for live mode)', async () => {

@@ -87,8 +87,9 @@ interface Running {
 
 const running: Running[] = [];
 
-async function startSupervisor(): Promise<Running> {
-  const portBase = await choosePortBase(3, true);
+/** @param nodes how many nodes' ports must be free (more than 3 for tests that add nodes) */
+async function startSupervisor(nodes = 3): Promise<Running> {
+  const portBase = await choosePortBase(nodes, true);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-start-'));
   const pageDir = path.join(dataDir, 'page');
   fs.mkdirSync(pageDir);
@@ -231,6 +232,61 @@ describe('npm start (the supervisor, real processes)', () => {
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(0);
     await until('the nodes to be gone', () => pids.every((pid) => !pidAlive(pid)), 8000);
+  });
+
+  it('starts a new node that joins, and changes the membership and the leader through the leader', async () => {
+    const r = await startSupervisor(4);
+    let c = await clusterOf(r);
+    await until('a leader', async () => (await leaderOf(c)) !== null, 15_000);
+    /** A membership request through the supervisor until it is answered 200 (a promotion waits for catch-up). */
+    const untilOk = async (method: 'POST' | 'DELETE', p: string, body?: unknown) => {
+      let last: unknown;
+      await until(`${method} ${p} to succeed`, async () => {
+        const answer = method === 'POST' ? await post(r, p, body) : await call(`${r.base}${p}`, { method: 'DELETE' });
+        last = answer.body;
+        return answer.status === 200;
+      }, 15_000).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}: last answer ${JSON.stringify(last)}`);
+      });
+    };
+
+    const added = await post(r, '/api/nodes');
+    expect(added).toMatchObject({ status: 200, body: { ok: true, node: { id: 'n4', state: 'starting' } } });
+    await until('n4 to run', async () => (await clusterOf(r)).nodes.find((n) => n.id === 'n4')?.state === 'running', 20_000);
+    c = await clusterOf(r);
+    startedPids.add(c.nodes.find((n) => n.id === 'n4')!.pid!);
+    expect(c.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3', 'n4']);
+    expect(await health(c.nodes[3]!.kvUrl)).toMatchObject({ term: 0, leaderId: null });
+
+    expect((await post(r, '/api/members', { id: 'n9' })).status).toBe(404);
+    expect((await post(r, '/api/members', {})).status).toBe(400);
+    expect((await post(r, '/api/members', { id: 'n4' }, { origin: 'http://evil.example' })).status).toBe(403);
+    const learner = await post(r, '/api/members', { id: 'n4' });
+    expect(learner).toMatchObject({ status: 200, body: { ok: true, learners: ['n4'] } });
+    await untilOk('POST', '/api/members/n4/promote');
+    const members = await call(`${r.base}/api/members`);
+    expect(members.body.members).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'n4', role: 'voter', kvUrl: c.nodes[3]!.kvUrl })]));
+
+    await untilOk('POST', '/api/leader', { id: 'n4' });
+    expect(await leaderOf(c)).toBe('n4');
+    // Kill and restart work for the added node: it comes back a voter, from its disk.
+    expect((await post(r, '/api/nodes/n4/kill')).status).toBe(200);
+    expect((await post(r, '/api/nodes/n4/restart')).status).toBe(200);
+    await until('n4 to run again', async () => (await clusterOf(r)).nodes.find((n) => n.id === 'n4')?.state === 'running', 20_000);
+    startedPids.add((await clusterOf(r)).nodes.find((n) => n.id === 'n4')!.pid!);
+    await until('n4 to see itself a voter', async () => {
+      const own = (await call(`${c.nodes[3]!.kvUrl}/cluster/members`, { headers: { authorization: `Bearer ${token}` } })).body;
+      return (own.members as { id: string; role: string }[]).some((m) => m.id === 'n4' && m.role === 'voter') && own.leaderId !== null;
+    }, 15_000);
+    // The fault book knows it: isolating it names it on the others too.
+    const isolated = await post(r, '/api/faults', { type: 'isolate', node: 'n4' });
+    expect(isolated.status).toBe(200);
+    expect((isolated.body.faults as Record<string, unknown>).n4).toEqual({ dropTo: ['n1', 'n2', 'n3'], dropFrom: ['n1', 'n2', 'n3'] });
+    expect((await post(r, '/api/faults', { type: 'healAll' })).status).toBe(200);
+
+    await untilOk('DELETE', '/api/members/n1');
+    const after = await call(`${r.base}/api/members`);
+    expect((after.body.members as { id: string }[]).map((m) => m.id).sort()).toEqual(['n2', 'n3', 'n4']);
   });
 
   it('leaves no node behind when the supervisor itself is SIGKILLed', async () => {

@@ -35,7 +35,7 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-tls-'));
   ca = makeCa(path.join(dir, 'ca'));
   otherCa = makeCa(path.join(dir, 'other'), 'ca', 'another CA');
-  for (const name of ['n1', 'n2', 'n3', 'client']) certs.set(name, makeCert(path.join(dir, 'ca'), ca, name, [host, 'localhost']));
+  for (const name of ['n1', 'n2', 'n3', 'n4', 'client']) certs.set(name, makeCert(path.join(dir, 'ca'), ca, name, [host, 'localhost']));
   certs.set('rogue', makeCert(path.join(dir, 'other'), otherCa, 'n3', [host, 'localhost']));
   const client = certs.get('client')!;
   agents = {
@@ -130,6 +130,29 @@ async function specsFor3(): Promise<NodeSpec[]> {
 }
 
 describe('TLS between peers (mutual) and on the KV port', () => {
+  it('a node that joins over TLS is added, caught up, promoted and given the leadership; a plain-HTTP raftUrl is refused', async () => {
+    const base = await choosePortBase(4);
+    const specs = nodeSpecs(3, base + 1, base + 1001);
+    const c = await newCluster(specs);
+    for (const id of ['n1', 'n2', 'n3']) c.start(id);
+    for (const id of ['n1', 'n2', 'n3']) await c.running(id);
+    const leader = await c.leader(['n1', 'n2', 'n3']);
+    expect((await c.put(leader, 'before', 'tls')).status).toBe(200);
+    c.processes.add({ id: 'n4', kvPort: base + 4, raftPort: base + 1004, join: true });
+    c.start('n4');
+    await c.running('n4');
+    const admin = (path: string, body?: unknown) => jsonRequest(`${c.processes.kvUrl(leader)}${path}`, 'POST', body, 10_000, agents);
+    const n4 = { id: 'n4', raftUrl: c.processes.raftUrl('n4'), kvUrl: c.processes.kvUrl('n4') };
+    expect(n4.raftUrl).toMatch(/^https:\/\//);
+    expect(await admin('/cluster/members', { ...n4, raftUrl: n4.raftUrl.replace('https:', 'http:') })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+    expect(await admin('/cluster/members', n4)).toMatchObject({ status: 200, body: { learners: ['n4'] } });
+    await until('n4 promoted', async () => (await admin('/cluster/members/n4/promote')).status === 200, 15_000);
+    await until('before on n4', async () => (await c.get('n4', 'before')).body.value === 'tls', 10_000);
+    expect(await admin('/cluster/leader', { id: 'n4' })).toMatchObject({ status: 200, body: { leaderId: 'n4' } });
+    expect((await c.put('n4', 'after', 'tls')).status).toBe(200);
+    for (const id of ['n1', 'n2', 'n3']) await until(`after on ${id}`, async () => (await c.get(id, 'after')).body.value === 'tls', 10_000);
+  });
+
   it('a cluster with TLS on elects, writes, reads everywhere, sends a snapshot to a follower that fell behind, and elects again after the leader dies', async () => {
     const c = await newCluster(await specsFor3());
     for (const id of ['n1', 'n2', 'n3']) c.start(id);

@@ -6,11 +6,23 @@
 export class Endpoints {
   private cursor = 0;
   private leaderUrl: string | null = null;
-  readonly list: readonly string[];
+  private urls: readonly string[] = [];
 
   constructor(urls: readonly string[]) {
+    this.replace(urls);
+  }
+
+  get list(): readonly string[] {
+    return this.urls;
+  }
+
+  /**
+   * The cluster's members changed (a node added or removed): ask these from now on. A known
+   * leader stays known (a removed leader stops answering as one and is forgotten then).
+   */
+  replace(urls: readonly string[]): void {
     if (urls.length === 0) throw new RangeError('no endpoints: give at least one node KV URL');
-    this.list = urls.map(normalize);
+    this.urls = urls.map(normalize);
   }
 
   get leader(): string | null {

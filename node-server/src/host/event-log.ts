@@ -1,9 +1,9 @@
 /**
  * Log lines from the core's events and applied entries, in the reference's words
- * (docs/api.md, "Log lines"): `[raft] <id> became leader term=T`, vote lines, and one
- * `[apply] index=N op=... key=... value=...` line per applied entry.
+ * (docs/api.md, "Log lines"): `[raft] <id> became leader term=T`, vote lines, membership and
+ * transfer lines, and one `[apply] index=N op=... key=... value=...` line per applied entry.
  */
-import type { Applied, Command, Entry, RaftEvent } from '@raft-kv/core';
+import type { Applied, Command, ConfigChange, Configuration, Entry, RaftEvent } from '@raft-kv/core';
 import type { Logger } from '../logger';
 import { infoLine, logValue } from '../logger';
 
@@ -36,6 +36,12 @@ function lineOf(e: RaftEvent): string | null {
       return `[snapshot] ${e.node} installed a snapshot from ${e.from} at index=${e.index} term=${e.snapshotTerm}`;
     case 'snapshotSent':
       return `[snapshot] ${e.node} sending a snapshot at index=${e.index} to ${e.to}`;
+    case 'configChanged':
+      return `[membership] ${e.node} now ${members(e.config)} (configuration at index=${e.index}, ${e.cause}${e.change ? `: ${describeChange(e.change)}` : ''})`;
+    case 'transferStarted':
+      return `[raft] ${e.node} handing leadership to ${e.target} term=${e.term}${e.caughtUp ? '' : ' (catching it up first)'}`;
+    case 'transferAborted':
+      return `[raft] ${e.node} gave up handing leadership to ${e.target} term=${e.term} reason=${e.reason}`;
     default:
       return null;
   }
@@ -54,7 +60,7 @@ export function applyLine(logger: Logger): (entry: Entry, applied: Applied) => v
     const head = `[apply] index=${entry.index}`;
     switch (c.op) {
       case 'noop': return line(`${head} op=noop`);
-      case 'config': return line(`${head} op=config voters=${c.config.voters.join(',')} learners=${c.config.learners.join(',') || '-'}`);
+      case 'config': return line(`${head} op=config change=${c.change.type} node=${c.change.node} ${members(c.config)}`);
       case 'register': return line(`${head} op=session client=${entry.index} timeoutMs=${c.timeoutMs}`);
       case 'set': return line(`${head} op=set key=${logValue(c.key)} value=${logValue(c.value)}${outcomeOf(c, applied)}`);
       case 'delete': return line(`${head} op=delete key=${logValue(c.key)}${outcomeOf(c, applied)}`);
@@ -72,4 +78,10 @@ function outcomeOf(c: Extract<Command, { op: 'set' | 'delete' | 'cas' }>, applie
   const r = applied.result;
   if (r.op === 'rejected') return `${session} rejected=${r.error}`;
   return r.op === 'cas' ? ` swapped=${r.swapped}${session}` : session;
+}
+
+const members = (config: Configuration): string => `voters=${config.voters.join(',') || '-'} learners=${config.learners.join(',') || '-'}`;
+
+function describeChange(change: ConfigChange): string {
+  return `${change.type} ${change.node}`;
 }

@@ -10,15 +10,18 @@
  */
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ApiResponse, Message, NodeId, NodeState, RaftEvent, RaftNode, Ready, ReplicaIo, SnapshotSource, Ticket, WriteCommand } from '@raft-kv/core';
+import type {
+  ApiResponse, ConfigChange, Message, NodeId, NodeState, RaftEvent, RaftNode, Ready, ReplicaIo, SnapshotSource, Ticket, WriteCommand,
+} from '@raft-kv/core';
 import { Replica, responseTypeOf } from '@raft-kv/core';
-import type { NodeConfig } from '../config';
+import type { NodeConfig, PeerConfig } from '../config';
 import type { Logger } from '../logger';
 import { DiskStorage } from '../storage/disk-storage';
 import type { MessageSender } from '../transport/transport';
 import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
 import { applyLine, logEvents } from './event-log';
+import { PeerDirectory } from './peer-directory';
 import { RpcAnswers } from './rpc-answers';
 import { Watchers } from './watchers';
 
@@ -54,7 +57,8 @@ interface WaitingClient {
 
 export class NodeHost {
   readonly replica: Replica;
-  readonly voters: NodeId[];
+  /** How to reach the other members: the configuration's addresses, then the environment's. */
+  readonly directory: PeerDirectory;
   private sender: MessageSender | null = null;
   private readonly answers = new RpcAnswers();
   /** Client requests the replica has not answered yet, by ticket. */
@@ -78,14 +82,17 @@ export class NodeHost {
   /** GET /watch streams: they read on after every pump that applied something. */
   readonly watchers: Watchers;
   private watchedIndex = 0;
+  /** Members without a known address, already warned about. */
+  private readonly unreachable = new Set<NodeId>();
 
   constructor(private readonly deps: NodeHostDeps) {
     const { config, storage } = deps;
-    this.voters = [config.nodeId, ...config.peers.map((p) => p.id)];
+    this.directory = new PeerDirectory(config.nodeId, config.peers);
     this.replica = new Replica(storage, {
       raft: {
         id: config.nodeId,
-        voters: this.voters,
+        // Used only on the first start: then the membership on disk (or in the log) decides.
+        voters: initialVoters(config),
         // Election jitter must differ between nodes and between starts of one node.
         seed: randomInt(0x7fffffff),
         // After a restart of the whole cluster, the first election comes as soon as it safely can.
@@ -108,6 +115,7 @@ export class NodeHost {
       readContextPrefix: `${config.nodeId}:${Date.now().toString(36)}${randomInt(1 << 30).toString(36)}`,
     });
     const logApply = applyLine(deps.logger);
+    this.noteMembershipSource();
     this.io = {
       send: (message) => this.dispatch(message),
       flush: () => this.sender?.flush(),
@@ -120,6 +128,8 @@ export class NodeHost {
       applied: (entry, applied) => {
         this.stats.applied++;
         logApply(entry, applied);
+        // A committed change may let go of a member that was being removed.
+        if (entry.command.op === 'config') this.syncPeers();
       },
       snapshotTaken: (snap) => {
         this.deps.logger.info(`[snapshot] ${this.id} took a snapshot at index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes); log compacted to ${this.raft.firstIndex - 1}`);
@@ -132,6 +142,16 @@ export class NodeHost {
     return this.deps.config.nodeId;
   }
 
+  /** On a restart the membership on disk (its snapshot and log) wins over the environment: say so when they differ. */
+  private noteMembershipSource(): void {
+    const disk = this.raft.configuration;
+    const env = initialVoters(this.deps.config);
+    if (disk.learners.length === 0 && disk.voters.length === env.length && env.every((id) => disk.voters.includes(id))) return;
+    const list = (ids: readonly NodeId[]) => (ids.length > 0 ? ids.join(',') : 'none');
+    const fromEnv = this.deps.config.join ? 'RAFT_JOIN: no voters until a leader adds it' : `voters ${list(env)}`;
+    this.deps.logger.info(`[membership] ${this.id}: the membership on disk (voters ${list(disk.voters)}; learners ${list(disk.learners)}) differs from the environment's (${fromEnv}); the disk's is used`);
+  }
+
   get raft(): RaftNode {
     return this.replica.raft;
   }
@@ -139,6 +159,24 @@ export class NodeHost {
   /** The transport is built after the host (it calls back into it), so it is attached here. */
   attach(sender: MessageSender): void {
     this.sender = sender;
+    this.syncPeers();
+  }
+
+  /**
+   * Points the transport at the members this node may have to reach now (RaftNode.peers), at the
+   * addresses the directory knows. Called at start and whenever the configuration changes.
+   */
+  private syncPeers(): void {
+    const raft = this.raft;
+    this.directory.learn(raft.configuration);
+    this.directory.learn(raft.configurationAt(raft.commitIndex));
+    const { peers, unknown } = this.directory.resolve(raft.peers);
+    for (const id of unknown) {
+      if (this.unreachable.has(id)) continue;
+      this.unreachable.add(id);
+      this.deps.logger.warn(`[membership] ${this.id} has no address for member ${id}: add it to PEERS/PEER_IDS, or re-add it with its URLs`);
+    }
+    this.sender?.setPeers(peers);
   }
 
   start(): void {
@@ -211,6 +249,20 @@ export class NodeHost {
   /** The keys with a prefix (at most `limit`), read as read() reads one key. */
   readRange(prefix: string, limit: number, stale: boolean): Promise<ApiResponse> {
     return this.request(this.deps.config.readTimeoutMs, (ticket) => this.replica.readRange(this.io, ticket, prefix, limit, stale));
+  }
+
+  /** Proposes one membership change; resolves once it is committed and applied here, or refused (docs/membership.md). */
+  changeMembership(change: ConfigChange): Promise<ApiResponse> {
+    return this.request(this.deps.config.writeTimeoutMs, (ticket) => this.replica.changeMembership(this.io, ticket, change));
+  }
+
+  /**
+   * Hands leadership to `target`; resolves once this node sees it lead, or when the core gives up
+   * (after an election timeout). The host's own deadline is only a backstop behind the core's.
+   */
+  transferLeadership(target: NodeId): Promise<ApiResponse> {
+    const { tickMs, electionTimeoutTicksMax, writeTimeoutMs } = this.deps.config;
+    return this.request(electionTimeoutTicksMax * tickMs + writeTimeoutMs, (ticket) => this.replica.transferLeadership(this.io, ticket, target));
   }
 
   private request(timeoutMs: number, start: (ticket: Ticket) => void): Promise<ApiResponse> {
@@ -310,6 +362,8 @@ export class NodeHost {
       this.stats.entriesPersisted += rd.entries.length;
     }
     logEvents(this.deps.logger, rd.events);
+    // Before this Ready's messages go out: a member just added must be reachable for them.
+    if (rd.events.some((e) => e.type === 'configChanged')) this.syncPeers();
     if (this.observer !== null && rd.events.length > 0) this.observer(rd.events);
   }
 
@@ -393,7 +447,7 @@ export class NodeHost {
 
   kvUrlOf(id: NodeId): string {
     if (id === this.id) return this.deps.config.kvUrl;
-    return this.learnedKvUrls.get(id) ?? this.deps.config.peers.find((p) => p.id === id)?.kvUrl ?? '';
+    return this.learnedKvUrls.get(id) ?? this.directory.address(id)?.kvUrl ?? '';
   }
 
   /** The leader hint for clients: the leader's KV URL, null when no leader is known. */
@@ -403,11 +457,29 @@ export class NodeHost {
 
   raftUrlOf(id: NodeId): string {
     if (id === this.id) return this.deps.config.raftUrl;
-    return this.deps.config.peers.find((p) => p.id === id)?.raftUrl ?? '';
+    return this.directory.address(id)?.raftUrl ?? '';
+  }
+
+  /** Whether the last request this node sent to `id` was answered (null: none sent yet). */
+  reachable(id: NodeId): boolean | null {
+    return this.sender?.reachable(id) ?? null;
+  }
+
+  /** The other members with a known address (the ones this node may have to reach now). */
+  peers(): PeerConfig[] {
+    return this.directory.resolve(this.raft.peers).peers;
   }
 
   /** -1 until the first AppendEntries from a current leader in this life; 0 on a leader. */
   lastHeartbeatAgoMs(): number {
     return this.replica.lastHeartbeatAgoMs(performance.now());
   }
+}
+
+/**
+ * The voters a node starts with when its disk holds no membership yet: none when it joins; else
+ * itself and its peers, sorted, so that every node of a new cluster lists them in one order.
+ */
+export function initialVoters(config: Pick<NodeConfig, 'nodeId' | 'peers' | 'join'>): NodeId[] {
+  return config.join ? [] : [config.nodeId, ...config.peers.map((p) => p.id)].sort();
 }

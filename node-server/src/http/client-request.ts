@@ -15,12 +15,12 @@ export interface Agents {
   https: https.Agent;
 }
 
-export function jsonRequest(url: string, method: HttpMethod, body: unknown, timeoutMs: number, agents: Agents): Promise<ApiResponse> {
+export function jsonRequest(url: string, method: HttpMethod, body: unknown, timeoutMs: number, agents: Agents, extraHeaders: Record<string, string> = {}): Promise<ApiResponse> {
   return new Promise((resolve) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const secure = url.startsWith('https:');
     const request = secure ? https.request : http.request;
-    const headers = payload ? { 'content-type': 'application/json' } : {};
+    const headers = { ...(payload ? { 'content-type': 'application/json' } : {}), ...extraHeaders };
     const req = request(url, { method, agent: secure ? agents.https : agents.http, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -1,7 +1,8 @@
 /**
- * Who may call what on the Raft port: the cluster token (`Authorization: Bearer <token>`) on the
- * RPCs and the admin endpoint, loopback callers only on the admin endpoint, and no browser page
- * from a foreign origin (a page can send a request to 127.0.0.1 even though it cannot read the answer).
+ * Who may call what: the cluster token (`Authorization: Bearer <token>`) on the Raft port's RPCs,
+ * the admin endpoint and the KV port's membership API; loopback callers only on the admin
+ * endpoint; and no browser page from a foreign origin where a request changes something (a page
+ * can send a request to 127.0.0.1 even though it cannot read the answer).
  */
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
@@ -10,14 +11,14 @@ import type { Logger } from '../logger';
 import { originAllowed } from './cors';
 import { errorBody, sendJson } from './common';
 
-/** 401 unless the request carries the token (when one is configured). */
-export function tokenCheck(token: string | null, logger: Logger): RequestHandler {
+/** 401 unless the request carries the token (when one is configured); `area` tags the log line. */
+export function tokenCheck(token: string | null, logger: Logger, area = 'raft'): RequestHandler {
   const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   return (req, res, next) => {
     if (!expected) return next();
     const given = Buffer.from(req.headers.authorization ?? '');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    logger.warn(`[raft] rejected ${req.method} ${req.path} from ${req.socket.remoteAddress ?? '?'}: missing or wrong cluster token`);
+    logger.warn(`[${area}] rejected ${req.method} ${req.path} from ${req.socket.remoteAddress ?? '?'}: missing or wrong cluster token`);
     sendJson(res, 401, errorBody('unauthorized', 'cluster token required'));
   };
 }
@@ -44,10 +45,10 @@ export function loopbackOnly(logger: Logger): RequestHandler {
 }
 
 /** 403 for a browser page from an origin not in `origins` (requests without an Origin header pass). */
-export function ownOriginsOnly(origins: readonly string[], logger: Logger): RequestHandler {
+export function ownOriginsOnly(origins: readonly string[], logger: Logger, area = 'admin'): RequestHandler {
   return (req, res, next) => {
     if (originAllowed(req.headers.origin, origins)) return next();
-    logger.warn(`[admin] refused ${req.method} ${req.path} from a page of ${req.headers.origin ?? '?'}`);
+    logger.warn(`[${area}] refused ${req.method} ${req.path} from a page of ${req.headers.origin ?? '?'}`);
     sendJson(res, 403, errorBody('forbidden', 'origin not allowed'));
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The client (KV) API of docs/api.md: PUT /set, GET /get, DELETE /delete, GET /health, and the
- * client routes of docs/clients.md (sessions, /cas, /range: client-routes.ts; /watch: watch.ts).
+ * client routes of docs/clients.md (sessions, /cas, /range: client-routes.ts; /watch: watch.ts), and the
+ * membership API (membership-routes.ts).
  * Input is validated here; routes hand work to the node host and answer with core's api builders,
  * so the simulator and the real node answer identically. A write may carry a client session in
  * the Client-Id, Client-Seq and Client-Ack headers.
@@ -16,11 +17,12 @@ import { addClientRoutes } from './client-routes';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, requestIdAndLog, sendJson } from './common';
 import { corsFor } from './cors';
 import { checkConsistency, checkKey, send, sessionOf, tooLarge } from './kv-input';
+import { addMembershipRoutes } from './membership-routes';
 import { HotRoutes } from './routes';
 import { addWatchRoute } from './watch';
 
 export interface KvAppDeps {
-  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'peers' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins' | 'sessionTimeoutMs'>;
+  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'keyBytesMax' | 'valueBytesMax' | 'kvBodyBytesMax' | 'accessLog' | 'corsOrigins' | 'sessionTimeoutMs' | 'clusterToken' | 'raftTls'>;
   host: NodeHost;
   logger: Logger;
 }
@@ -86,11 +88,12 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
   app.get('/health', (_req, res) => {
     const raft = host.raft;
     const leaderId = raft.leaderId;
+    const peers = host.peers();
     sendJson(res, 200, {
       id: config.nodeId,
       addr: config.kvUrl,
-      peers: config.peers.map((p) => p.raftUrl),
-      peersCount: config.peers.length,
+      peers: peers.map((p) => p.raftUrl),
+      peersCount: peers.length,
       state: raft.role === 'preCandidate' ? 'follower' : raft.role,
       term: raft.term,
       leaderId,
@@ -102,6 +105,8 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
     });
   });
   app.all('/health', methodNotAllowed(['GET', 'HEAD']));
+
+  addMembershipRoutes(app, { config, host, logger });
 
   app.use(notFound);
   app.use(errorHandler(logger));

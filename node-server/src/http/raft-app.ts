@@ -37,7 +37,6 @@ const dropped = (self: string, peer: string) => errorBody('dropped', `${self} dr
 /** The Raft port's request listener: an Express app whose RPC routes are also hot routes (routes.ts). */
 export function raftRequestListener(deps: RaftAppDeps): RequestListener {
   const { config, host, faults, logger } = deps;
-  const peerIds = new Set(config.peers.map((p) => p.id));
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -54,8 +53,12 @@ export function raftRequestListener(deps: RaftAppDeps): RequestListener {
     routes.add('POST', path, arrivalTicket(), tokenCheck(config.clusterToken, logger), jsonBody(config.raftBodyBytesMax), (req, res, next) => {
       const parsed = parseRequest(route, req.body, config.nodeId);
       if (!parsed.ok) return void sendJson(res, 400, errorBody('bad_request', parsed.error));
+      // Any sender is heard, members or not (Raft thesis 4.1: the caller's configuration governs,
+      // and the core's rules never depend on the sender being a member). A node refusing senders it
+      // has not heard of could never follow a leader that joined while it was away, nor vote for a
+      // new voter it has no entry for yet, and a cluster can deadlock on that.
       const from = parsed.value.from;
-      if (!peerIds.has(from)) return void sendJson(res, 400, errorBody('bad_request', `${from} is not a peer of ${config.nodeId}`));
+      if (from === config.nodeId) return void sendJson(res, 400, errorBody('bad_request', `a message from ${from} to itself`));
       if (faults.dropsFrom(from)) return void sendJson(res, 503, dropped(config.nodeId, from));
       inOrder(req as Request, () => {
         host.handleRpc(parsed.value, leaderAddrOf(route, req.body)).then(

@@ -3,8 +3,9 @@ import { displayRoleOf } from '@raft-kv/core';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 
-export function raftStatus(host: NodeHost, config: Pick<NodeConfig, 'nodeId' | 'peers'>): Record<string, unknown> {
+export function raftStatus(host: NodeHost, config: Pick<NodeConfig, 'nodeId'>): Record<string, unknown> {
   const s = host.describe();
+  const peers = host.peers();
   const status: Record<string, unknown> = {
     node_id: config.nodeId,
     id: config.nodeId,
@@ -19,14 +20,18 @@ export function raftStatus(host: NodeHost, config: Pick<NodeConfig, 'nodeId' | '
     lastLogTerm: s.lastTerm,
     logBaseIndex: s.snapshotIndex,
     logBaseTerm: s.snapshotTerm,
-    peers: config.peers.map((p) => p.raftUrl),
-    peersCount: config.peers.length,
+    // The other members now (they change with the membership), at the addresses this node knows.
+    peers: peers.map((p) => p.raftUrl),
+    peersCount: peers.length,
     lastHeartbeatAgoMs: s.lastHeartbeatAgoMs,
     // Additions: the role in detail (pre-candidate), the vote, the election timer.
     role: s.role,
     votedFor: s.votedFor,
     electionElapsedTicks: s.timer?.elapsed ?? 0,
     electionTimeoutTicks: s.timer?.timeout ?? 0,
+    voters: s.voters,
+    learners: s.learners,
+    configIndex: s.configIndex,
     stats: { ...host.stats },
   };
   if (s.progress) {

@@ -10,7 +10,7 @@ import type { NodeHost } from '../host/node-host';
 import type { PeerFaults } from '../transport/faults';
 
 export interface LiveStatusSources {
-  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'raftUrl' | 'tickMs' | 'peers'>;
+  config: Pick<NodeConfig, 'nodeId' | 'kvUrl' | 'raftUrl' | 'tickMs'>;
   host: NodeHost;
   faults: PeerFaults;
 }
@@ -18,11 +18,7 @@ export interface LiveStatusSources {
 export class LiveStatusReader {
   private kvAt = -1;
   private kv: { pairs: [string, string][]; truncated: boolean } = { pairs: [], truncated: false };
-  private readonly peers: LiveNodeStatus['peers'];
-
-  constructor(private readonly sources: LiveStatusSources) {
-    this.peers = sources.config.peers.map((p) => ({ id: p.id, kvUrl: p.kvUrl, raftUrl: p.raftUrl }));
-  }
+  constructor(private readonly sources: LiveStatusSources) {}
 
   read(): LiveNodeStatus {
     const { config, host, faults } = this.sources;
@@ -34,7 +30,8 @@ export class LiveStatusReader {
     const role = state.role === 'down' ? 'follower' : state.role;
     return {
       ...state, role, kvUrl: config.kvUrl, raftUrl: config.raftUrl, at: Date.now(), tickMs: config.tickMs,
-      entries, kv: kv.pairs, kvTruncated: kv.truncated, faults: faults.get(), peers: this.peers,
+      entries, kv: kv.pairs, kvTruncated: kv.truncated, faults: faults.get(),
+      peers: host.peers().map((p) => ({ id: p.id, kvUrl: p.kvUrl, raftUrl: p.raftUrl })),
     };
   }
 

@@ -102,7 +102,9 @@ export class DiskStorage implements ReplicaStorage {
 
   initialState(): InitialState {
     const incoming: IncomingSnapshot | null = this.incoming ? { meta: this.incoming.meta, received: this.incoming.offsets.length } : null;
-    return { ...this.memory.initialState(), incoming };
+    // The manifest always holds a membership, the initial one before any snapshot: the disk's
+    // wins over whatever voters the environment gives on a restart.
+    return { ...this.memory.initialState(), config: this.memory.snapshot().config, incoming };
   }
 
   firstIndex(): number {
@@ -412,10 +414,18 @@ export class DiskStorage implements ReplicaStorage {
   }
 }
 
-/** The manifest, or a fresh one; a format-1 snapshot.json is rewritten in chunks first. */
+/**
+ * The manifest; on the first open, a fresh one holding the initial membership (`voters`), written
+ * at once so that later starts take the membership from the disk, not from their environment. A
+ * format-1 snapshot.json is rewritten in chunks first.
+ */
 function openManifest(dir: string, voters: string[], options: DiskStorageOptions): SnapshotManifest {
   const found = readManifest(dir);
-  if (found === null) return { meta: emptySnapshotMeta(configurationOf(voters)), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [] };
+  if (found === null) {
+    const fresh: SnapshotManifest = { meta: emptySnapshotMeta(configurationOf(voters)), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [] };
+    writeManifest(dir, fresh, options.fsync);
+    return fresh;
+  }
   if (!isLegacy(found)) return found;
   const chunks = legacySnapshotChunks(found.data);
   const meta: SnapshotMeta = {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SnapshotMeta } from '@raft-kv/core';
-import { configuration } from '../wire';
+import { configuration, initialConfiguration } from '../wire';
 
 export const snapshotFileName = 'snapshot.json';
 export const incomingMetaFileName = 'snapshot-incoming.json';
@@ -71,7 +71,9 @@ export function readManifest(dir: string): SnapshotManifest | LegacySnapshot | n
   if (legacy && p.format === undefined && typeof p.data === 'string') return p as unknown as LegacySnapshot;
   const logBase = p.logBase as Record<string, unknown> | undefined;
   const offsets = p.chunkOffsets;
-  const valid = position && p.format === manifestFormat && configuration.safeParse(meta!.config).success &&
+  // The manifest at index 0 holds the membership the node started with (none when it joins).
+  const config = meta?.index === 0 ? initialConfiguration : configuration;
+  const valid = position && p.format === manifestFormat && config.safeParse(meta!.config).success &&
     Number.isSafeInteger(meta!.chunkCount) && Number.isSafeInteger(meta!.bytes) &&
     logBase && Number.isSafeInteger(logBase.index) && Number.isSafeInteger(logBase.term) &&
     (p.dataFile === null || (typeof p.dataFile === 'string' && dataFilePattern.test(p.dataFile))) &&

@@ -1,27 +1,32 @@
 /**
  * The supervisor's HTTP app (core/src/live.ts): the built playground as static files, and
  *   GET  /api/cluster                 -> LiveCluster
+ *   POST /api/nodes                   -> { ok: true, node }  (a new node process that joins; `starting`)
  *   POST /api/nodes/:id/kill          -> { ok: true }   (SIGKILL; answered once the process is gone)
  *   POST /api/nodes/:id/restart       -> { ok: true }   (answered once spawned: the node is `starting`)
  *   POST /api/faults  LiveFaultCommand -> { ok: true, faults }
+ *   GET  /api/members, POST /api/members {id}, POST /api/members/:id/promote, DELETE /api/members/:id,
+ *   POST /api/leader {id}             -> the leader's answer to the same membership request (with the token)
  * It can kill processes, so it listens on 127.0.0.1 only, answers only requests addressed to its
  * own host name (a DNS-rebinding page cannot reach it), and refuses a POST from a page of any other
  * origin (a page can send a simple POST cross-origin even though it cannot read the answer).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LiveFaultCommand } from '@raft-kv/core';
-import type { Express, RequestHandler } from 'express';
+import type { ApiResponse, LiveFaultCommand } from '@raft-kv/core';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { z } from 'zod';
 import { errorBody, errorHandler, jsonBody, methodNotAllowed, notFound, sendJson } from '../http/common';
 import { corsFor, originAllowed } from '../http/cors';
 import type { Logger } from '../logger';
 import type { ClusterControl } from './control';
-import { FaultPushError } from './control';
+import { AddNodeError, FaultPushError } from './control';
+import type { MembershipProxy } from './membership-proxy';
 
 export interface SupervisorAppDeps {
   control: ClusterControl;
+  membership: MembershipProxy;
   port: number;
   origins: readonly string[];
   playgroundDir: string;
@@ -81,6 +86,16 @@ export function createSupervisorApp(deps: SupervisorAppDeps): Express {
     sendJson(res, 200, { ok: true });
   });
   app.all(['/api/nodes/:id/kill', '/api/nodes/:id/restart'], methodNotAllowed(['POST']));
+  app.post('/api/nodes', async (_req, res) => {
+    try {
+      sendJson(res, 200, { ok: true, node: await control.addNode() });
+    } catch (err) {
+      if (!(err instanceof AddNodeError)) throw err;
+      sendJson(res, err.code === 'too_many_nodes' ? 409 : 503, errorBody(err.code, err.message));
+    }
+  });
+  app.all('/api/nodes', methodNotAllowed(['POST']));
+  addMembershipRoutes(app, deps.membership, control);
 
   app.post('/api/faults', jsonBody(commandBytesMax), async (req, res) => {
     const parsed = faultCommand.safeParse(req.body);
@@ -105,4 +120,44 @@ export function createSupervisorApp(deps: SupervisorAppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
+}
+
+const memberBody = z.strictObject({ id });
+
+/** The membership API, through the supervisor (it holds the token): each request goes to the leader. */
+function addMembershipRoutes(app: Express, proxy: MembershipProxy, control: ClusterControl): void {
+  const pass = (res: Response, answer: ApiResponse) => sendJson(res, answer.status, answer.body);
+  /** The node a request names (in the body or the path), or null once it was answered 400 or 404. */
+  const nodeOf = (res: Response, raw: unknown): string | null => {
+    if (typeof raw !== 'string' || !id.safeParse(raw).success) {
+      sendJson(res, 400, errorBody('bad_request', 'body must be {"id": "<node id>"}'));
+      return null;
+    }
+    if (control.has(raw)) return raw;
+    sendJson(res, 404, errorBody('not_found', `no node ${raw}`));
+    return null;
+  };
+  const bodyId = (req: Request) => (memberBody.safeParse(req.body).success ? (req.body as { id: string }).id : null);
+
+  app.get('/api/members', async (_req, res) => pass(res, await proxy.members()));
+  app.post('/api/members', jsonBody(commandBytesMax), async (req, res) => {
+    const node = nodeOf(res, bodyId(req));
+    if (node !== null) pass(res, await proxy.toLeader('POST', '/cluster/members', { id: node, ...proxy.urls(node) }));
+  });
+  app.all('/api/members', methodNotAllowed(['GET', 'HEAD', 'POST']));
+  app.post('/api/members/:id/promote', async (req, res) => {
+    const node = nodeOf(res, req.params.id);
+    if (node !== null) pass(res, await proxy.toLeader('POST', `/cluster/members/${node}/promote`));
+  });
+  app.all('/api/members/:id/promote', methodNotAllowed(['POST']));
+  app.delete('/api/members/:id', async (req, res) => {
+    const node = nodeOf(res, req.params.id);
+    if (node !== null) pass(res, await proxy.toLeader('DELETE', `/cluster/members/${node}`));
+  });
+  app.all('/api/members/:id', methodNotAllowed(['DELETE']));
+  app.post('/api/leader', jsonBody(commandBytesMax), async (req, res) => {
+    const node = nodeOf(res, bodyId(req));
+    if (node !== null) pass(res, await proxy.toLeader('POST', '/cluster/leader', { id: node }));
+  });
+  app.all('/api/leader', methodNotAllowed(['POST']));
 }

@@ -20,7 +20,10 @@ import { repoRoot } from './node-processes';
 export interface SupervisorConfig {
   host: string;
   port: number;
+  /** The nodes started at first (n1..n3). */
   nodeCount: number;
+  /** Most nodes, the ones added later (POST /api/nodes) included. */
+  nodesMax: number;
   kvPortBase: number;
   raftPortBase: number;
   dataDir: string;
@@ -34,6 +37,7 @@ export interface SupervisorConfig {
 }
 
 const nodeCount = 3;
+const nodesMax = 9;
 
 export function loadSupervisorConfig(env: Env = process.env): Readonly<SupervisorConfig> {
   const host = '127.0.0.1';
@@ -51,6 +55,7 @@ export function loadSupervisorConfig(env: Env = process.env): Readonly<Superviso
     host,
     port: ownPort,
     nodeCount,
+    nodesMax,
     kvPortBase,
     raftPortBase,
     dataDir: path.resolve(read(env, 'RAFT_DATA_DIR', z.string().min(1), path.join(repoRoot, 'data'))),

@@ -1,16 +1,36 @@
 /**
  * What the supervisor's API does to the real cluster (core/src/live.ts): describe it, SIGKILL and
- * restart nodes (same id, same data), and turn the page's fault commands into each node's
- * /admin/faults setting, sent with the cluster token from loopback.
+ * restart nodes (same id, same data), start new nodes that join, and turn the page's fault
+ * commands into each node's /admin/faults setting, sent with the cluster token from loopback.
  */
-import type { LiveCluster, LiveFaultCommand, LiveFaults, NodeId } from '@raft-kv/core';
+import type { LiveCluster, LiveClusterNode, LiveFaultCommand, LiveFaults, NodeId } from '@raft-kv/core';
 import type { FaultBook } from './fault-book';
-import type { NodeProcesses } from './node-processes';
+import type { NodeProcesses, NodeSpec } from './node-processes';
+import { portFree } from './node-processes';
 
 const adminTimeoutMs = 3000;
 
 export class FaultPushError extends Error {
   override name = 'FaultPushError';
+}
+
+/** A node could not be added: at the limit, or its ports are taken. */
+export class AddNodeError extends Error {
+  override name = 'AddNodeError';
+  constructor(readonly code: 'too_many_nodes' | 'ports_busy', message: string) {
+    super(message);
+  }
+}
+
+/** Where nodes go: n<k> on KV port kvPortBase + k - 1 and Raft port raftPortBase + k - 1. */
+export interface NodeLayout {
+  host: string;
+  kvPortBase: number;
+  raftPortBase: number;
+  /** The supervisor's own port, which no node may take. */
+  ownPort: number;
+  /** Most nodes, the first ones included. */
+  nodesMax: number;
 }
 
 export class ClusterControl {
@@ -19,6 +39,7 @@ export class ClusterControl {
     private readonly book: FaultBook,
     private readonly token: string,
     private readonly log: (line: string) => void,
+    private readonly layout: NodeLayout,
   ) {}
 
   has(id: NodeId): boolean {
@@ -26,16 +47,47 @@ export class ClusterControl {
   }
 
   cluster(): LiveCluster {
+    return { nodes: this.nodes.specs.map(({ id }) => this.describe(id)) };
+  }
+
+  describe(id: NodeId): LiveClusterNode {
     return {
-      nodes: this.nodes.specs.map(({ id }) => ({
-        id,
-        kvUrl: this.nodes.kvUrl(id),
-        raftUrl: this.nodes.raftUrl(id),
-        observeUrl: this.nodes.raftUrl(id),
-        state: this.nodes.state(id),
-        pid: this.nodes.pid(id),
-      })),
+      id,
+      kvUrl: this.nodes.kvUrl(id),
+      raftUrl: this.nodes.raftUrl(id),
+      observeUrl: this.nodes.raftUrl(id),
+      state: this.nodes.state(id),
+      pid: this.nodes.pid(id),
     };
+  }
+
+  /**
+   * Starts a new node process: the next id and ports, a fresh data directory, RAFT_JOIN. It is not
+   * a member until a leader adds it (POST /api/members). Resolves once spawned (it is `starting`).
+   */
+  async addNode(): Promise<LiveClusterNode> {
+    // One at a time: each takes the next id and ports.
+    const added = this.adding.then(() => this.startNextNode());
+    this.adding = added.catch(() => undefined);
+    return added;
+  }
+
+  private adding: Promise<unknown> = Promise.resolve();
+
+  private async startNextNode(): Promise<LiveClusterNode> {
+    const { host, kvPortBase, raftPortBase, ownPort, nodesMax } = this.layout;
+    const k = this.nodes.specs.length + 1;
+    if (k > nodesMax) throw new AddNodeError('too_many_nodes', `at most ${nodesMax} nodes`);
+    const spec: NodeSpec = { id: `n${k}`, kvPort: kvPortBase + k - 1, raftPort: raftPortBase + k - 1, join: true };
+    const taken = new Set([ownPort, ...this.nodes.specs.flatMap((n) => [n.kvPort, n.raftPort])]);
+    for (const port of [spec.kvPort, spec.raftPort]) {
+      if (port > 65535 || taken.has(port) || !(await portFree(port, host))) throw new AddNodeError('ports_busy', `port ${port} for ${spec.id} is not free`);
+    }
+    this.nodes.add(spec);
+    this.book.add(spec.id);
+    this.log(`[start] adding ${spec.id} (KV ${this.nodes.kvUrl(spec.id)}, Raft ${this.nodes.raftUrl(spec.id)}), empty, joining: a leader must add it (POST /api/members)`);
+    this.nodes.start(spec.id);
+    return this.describe(spec.id);
   }
 
   /** SIGKILL; resolves once the process is gone. */

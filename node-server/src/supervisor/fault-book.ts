@@ -18,9 +18,17 @@ interface Sets {
 
 export class FaultBook {
   private readonly book = new Map<NodeId, Sets>();
+  private readonly ids: NodeId[] = [];
 
-  constructor(private readonly ids: readonly NodeId[]) {
-    for (const id of ids) this.book.set(id, { to: new Set(), from: new Set() });
+  constructor(ids: readonly NodeId[]) {
+    for (const id of ids) this.add(id);
+  }
+
+  /** A node started later (a server being added): no faults yet; an isolation from now on includes it. */
+  add(id: NodeId): void {
+    if (this.book.has(id)) throw new RangeError(`node ${JSON.stringify(id)} is already in the book`);
+    this.ids.push(id);
+    this.book.set(id, { to: new Set(), from: new Set() });
   }
 
   /** Applies a command; returns the nodes whose faults changed. Throws RangeError on an unknown or repeated node. */

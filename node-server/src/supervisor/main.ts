@@ -14,6 +14,7 @@ import type { SupervisorConfig } from './config';
 import { loadSupervisorConfig } from './config';
 import { ClusterControl } from './control';
 import { FaultBook } from './fault-book';
+import { MembershipProxy } from './membership-proxy';
 import { NodeProcesses, nodeSpecs, portFree, repoRoot } from './node-processes';
 import { buildPlayground, playgroundSources, playgroundStaleReason } from './playground-build';
 import { bold, nodePrefix } from './terminal';
@@ -70,9 +71,12 @@ async function main(): Promise<void> {
       if (!stopping) say(`${nodePrefix(id)}exited (${signal ?? `code ${code}`}); POST /api/nodes/${id}/restart (or the page) starts it again`);
     },
   });
-  const control = new ClusterControl(nodes, book, config.token, say);
+  const control = new ClusterControl(nodes, book, config.token, say, {
+    host: config.host, kvPortBase: config.kvPortBase, raftPortBase: config.raftPortBase, ownPort: config.port, nodesMax: config.nodesMax,
+  });
+  const membership = new MembershipProxy(nodes, config.token);
   const logger = createLogger({ nodeId: 'start', logLevel: 'info', logFormat: process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty' });
-  const server = http.createServer(createSupervisorApp({ control, port: config.port, origins: config.origins, playgroundDir: config.playgroundDir, logger }));
+  const server = http.createServer(createSupervisorApp({ control, membership, port: config.port, origins: config.origins, playgroundDir: config.playgroundDir, logger }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    say(`\n${why}: stopping ${specs.map((s) => s.id).join(', ')}`);
+    say(`\n${why}: stopping ${nodes.specs.map((s) => s.id).join(', ')}`);
     server.close();
     server.closeAllConnections();
     void nodes.stopAll().then(() => process.exit(0));

@@ -22,6 +22,8 @@ export interface NodeSpec {
   raftPort: number;
   /** This node's own address (each node of a namespaced cluster has one); else the options' host. */
   host?: string;
+  /** Added to a running cluster: it starts with RAFT_JOIN, and waits for a leader to add it. */
+  join?: boolean;
 }
 
 export type NodeState = 'starting' | 'running' | 'stopped';
@@ -85,11 +87,18 @@ export class NodeProcesses {
   private readonly tracked = new Map<NodeId, Tracked>();
 
   constructor(private readonly options: NodeProcessesOptions) {
-    for (const spec of options.nodes) this.tracked.set(spec.id, { spec, child: null, state: 'stopped', exited: Promise.resolve() });
+    for (const spec of options.nodes) this.add(spec);
   }
 
+  /** Every node, in the order they were given or added. */
   get specs(): readonly NodeSpec[] {
-    return this.options.nodes;
+    return [...this.tracked.values()].map((t) => t.spec);
+  }
+
+  /** Takes one more node (stopped until start()); a node that joins gets RAFT_JOIN. */
+  add(spec: NodeSpec): void {
+    if (this.tracked.has(spec.id)) throw new RangeError(`node ${spec.id} exists already`);
+    this.tracked.set(spec.id, { spec, child: null, state: 'stopped', exited: Promise.resolve() });
   }
 
   has(id: NodeId): boolean {
@@ -128,7 +137,9 @@ export class NodeProcesses {
 
   envFor(id: NodeId): NodeJS.ProcessEnv {
     const spec = this.get(id).spec;
-    const peers = this.options.nodes.filter((n) => n.id !== id);
+    // PEERS names the nodes the cluster started with, for every node: one that joins learns the
+    // others from the log, and a node's environment stays the same across its restarts.
+    const peers = this.specs.filter((n) => n.id !== id && !n.join);
     return {
       ...process.env,
       NODE_ID: id,
@@ -139,6 +150,7 @@ export class NodeProcesses {
       PEER_IDS: peers.map((p) => p.id).join(','),
       PEER_KV_URLS: peers.map((p) => this.kvUrlOf(p)).join(','),
       RAFT_DATA_DIR: this.options.dataDir,
+      ...(spec.join ? { RAFT_JOIN: '1' } : {}),
       ...this.options.env,
       ...this.options.nodeEnv?.(id),
       RAFT_SUPERVISED: '1',
@@ -227,7 +239,7 @@ export class NodeProcesses {
 
   /** The running node that says it leads, in the highest term. */
   async leader(): Promise<Health | null> {
-    const all = await Promise.all(this.options.nodes.map((n) => (this.get(n.id).child ? this.health(n.id) : null)));
+    const all = await Promise.all(this.specs.map((n) => (this.get(n.id).child ? this.health(n.id) : null)));
     return all.filter((h) => h?.state === 'leader').sort((a, b) => b!.term - a!.term)[0] ?? null;
   }
 

@@ -52,6 +52,8 @@ interface ProcessNode {
   id: NodeId;
   kvPort: number;
   raftPort: number;
+  /** Started with RAFT_JOIN, after the cluster (addNode). */
+  joined: boolean;
   child: ChildProcess | null;
   applied: number[];
   logFile: string;
@@ -61,6 +63,8 @@ interface ProcessNode {
 export interface ProcessClusterOptions extends ClusterOptions {
   /** Extra environment for every node (timing knobs, token, ...). */
   env?: Record<string, string>;
+  /** How many nodes addNode may start later (their ports are checked free with the others'). */
+  spareNodes?: number;
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -89,23 +93,44 @@ export async function choosePortBase(n: number, alsoBase = false): Promise<numbe
 }
 
 export class ProcessCluster implements ClusterDriver {
-  readonly nodeIds: readonly NodeId[];
   readonly dataDir: string;
   private readonly nodes = new Map<NodeId, ProcessNode>();
 
-  private constructor(private readonly options: ProcessClusterOptions, base: number) {
-    this.nodeIds = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`);
+  private constructor(private readonly options: ProcessClusterOptions, private readonly base: number) {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raft-kv-test-'));
-    this.nodeIds.forEach((id, i) => {
-      this.nodes.set(id, {
-        id, kvPort: base + 1 + i, raftPort: base + 1001 + i, child: null, applied: [],
-        logFile: path.join(this.dataDir, `${id}.log`), exited: Promise.resolve(),
-      });
-    });
+    for (let i = 0; i < options.nodes; i++) this.addSpec(false);
+  }
+
+  /** Every node started so far, the ones addNode started included (members or not). */
+  get nodeIds(): readonly NodeId[] {
+    return [...this.nodes.keys()];
+  }
+
+  private addSpec(joined: boolean): ProcessNode {
+    const i = this.nodes.size;
+    const id = `n${i + 1}`;
+    const node: ProcessNode = {
+      id, kvPort: this.base + 1 + i, raftPort: this.base + 1001 + i, joined, child: null, applied: [],
+      logFile: path.join(this.dataDir, `${id}.log`), exited: Promise.resolve(),
+    };
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  /**
+   * The next node (n4, n5, ...), with an empty disk and RAFT_JOIN: it knows the first nodes from
+   * PEERS and waits for a leader to add it. Started at once (resolves once it serves) unless
+   * `start` is false: then restart() starts it later.
+   */
+  async addNode(start = true): Promise<NodeId> {
+    if (this.nodes.size >= this.options.nodes + (this.options.spareNodes ?? 0)) throw new Error('no spare node left: raise spareNodes');
+    const node = this.addSpec(true);
+    if (start) await this.spawnNode(node.id);
+    return node.id;
   }
 
   static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
-    const cluster = new ProcessCluster(options, await choosePortBase(options.nodes));
+    const cluster = new ProcessCluster(options, await choosePortBase(options.nodes + (options.spareNodes ?? 0)));
     const started = await Promise.allSettled(cluster.nodeIds.map((id) => cluster.spawnNode(id)));
     const failure = started.find((r) => r.status === 'rejected');
     if (failure) {
@@ -129,7 +154,9 @@ export class ProcessCluster implements ClusterDriver {
   /** The environment a node starts with (a test may start one by hand). */
   envFor(id: NodeId): Record<string, string> {
     const node = this.node(id);
-    const peers = [...this.nodes.values()].filter((n) => n.id !== id);
+    // PEERS names the nodes the cluster started with, for every node: a joined one learns the rest
+    // from the log, and a node's environment stays the same across its restarts.
+    const peers = [...this.nodes.values()].filter((n) => n.id !== id && !n.joined);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       NODE_ID: id,
@@ -139,6 +166,7 @@ export class ProcessCluster implements ClusterDriver {
       PEER_IDS: peers.map((p) => p.id).join(','),
       RAFT_DATA_DIR: this.dataDir,
       LOG_FORMAT: 'json',
+      ...(node.joined ? { RAFT_JOIN: '1' } : {}),
       ...this.options.env,
     };
     if (this.options.snapshotThreshold !== undefined) {
