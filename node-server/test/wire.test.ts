@@ -56,7 +56,7 @@ describe('wire format', () => {
   });
 
   it('accepts a snapshot chunk of the session table, and refuses a malformed one', () => {
-    const chunk = (data: string) => ({ term: 3, leaderId: 'n1', meta: { index: 9, term: 3, voters: ['n1', 'n2'], chunkCount: 2, bytes: 99 }, chunk: 1, data, seq: 1 });
+    const chunk = (data: string) => ({ term: 3, leaderId: 'n1', meta: { index: 9, term: 3, config: { voters: ['n1', 'n2'], learners: [], addresses: {} }, chunkCount: 2, bytes: 99 }, chunk: 1, data, seq: 1 });
     const sessions = JSON.stringify({ clock: 5, sessions: [{ id: 2, timeoutMs: 10, lastActiveAt: 5, ackFloor: 1, answers: [[1, { op: 'set', key: 'k' }]] }] });
     expect(parseRequest('installsnapshot', chunk(sessions), 'n2').ok).toBe(true);
     expect(parseRequest('installsnapshot', chunk(JSON.stringify({ clock: 5, sessions: [{ id: 2 }] })), 'n2').ok).toBe(false);

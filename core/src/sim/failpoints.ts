@@ -61,14 +61,18 @@ export class Failpoints {
     if (change) this.sim.act({ type: 'client', request: { clientId: 'admin', node, key: '', record: false, op: 'config', change } });
   }
 
-  /** A change of the voter set that `leader` may propose now: a learner promoted, else a voter removed (never below three). */
+  /**
+   * A change of the voter set that `leader` may propose now: a voter removed (never below three),
+   * else a learner promoted. Removal first: a leader just elected has not heard from any learner
+   * yet, so it refuses to promote one (learner_behind) until it has.
+   */
   private voterChange(leader: NodeId): ConfigChange | null {
     const config = this.sim.node(leader).raft?.configuration;
     if (!config) return null;
-    const learner = config.learners[config.learners.length - 1];
-    if (learner !== undefined) return { type: 'promote', node: learner };
     const others = config.voters.filter((id) => id !== leader);
-    return config.voters.length > 3 ? { type: 'remove', node: others[others.length - 1]! } : null;
+    if (config.voters.length > 3) return { type: 'remove', node: others[others.length - 1]! };
+    const learner = config.learners[config.learners.length - 1];
+    return learner !== undefined ? { type: 'promote', node: learner } : null;
   }
 
   private onEvent({ event }: TimedEvent): void {
