@@ -58,10 +58,15 @@ export interface MembershipPlan {
   prng: Prng;
 }
 
+/**
+ * `uncertain`: an earlier try of this change got no answer it could trust (a timeout, a lost
+ * leadership), so it may have happened; a later try then takes the refusal that says "already
+ * done" (already_member, not_learner, not_member) as done.
+ */
+type ChangeStep = { do: 'add' | 'promote' | 'remove'; node: NodeId; uncertain?: boolean };
+
 type Step =
-  | { do: 'add'; node: NodeId }
-  | { do: 'promote'; node: NodeId }
-  | { do: 'remove'; node: NodeId }
+  | ChangeStep
   | { do: 'retire'; node: NodeId }
   | { do: 'addFresh' }
   | { do: 'removeOne'; except: NodeId[] };
@@ -208,11 +213,11 @@ async function runStep(target: MembershipTarget, step: Step, fault: AppliedFault
       fault.mechanisms.push(await target.retire(step.node));
       return true;
     case 'add':
-      return change(target, fault, 'POST', '/cluster/members', { id: step.node, ...target.urls(step.node) }, 'already_member', boundMs);
+      return change(target, fault, step, 'POST', '/cluster/members', { id: step.node, ...target.urls(step.node) }, 'already_member', boundMs);
     case 'promote':
-      return change(target, fault, 'POST', `/cluster/members/${step.node}/promote`, undefined, 'not_learner', boundMs);
+      return change(target, fault, step, 'POST', `/cluster/members/${step.node}/promote`, undefined, 'not_learner', boundMs);
     case 'remove':
-      return change(target, fault, 'DELETE', `/cluster/members/${step.node}`, undefined, 'not_member', boundMs);
+      return change(target, fault, step, 'DELETE', `/cluster/members/${step.node}`, undefined, 'not_member', boundMs);
     default:
       throw new Error(`step ${step.do} is expanded by the heal`);
   }
@@ -220,24 +225,24 @@ async function runStep(target: MembershipTarget, step: Step, fault: AppliedFault
 
 /**
  * Sends a change to the leader until it is answered 200, or it is certainly done already (after
- * an attempt whose outcome was unknown, the refusal `done` says so), or the bound passes.
+ * an attempt whose outcome was unknown, in this call or an earlier one, the refusal `done` says
+ * so), or the bound passes.
  */
 async function change(
-  target: MembershipTarget, fault: AppliedFault, method: 'POST' | 'DELETE', path: string, body: unknown, done: string, boundMs: number,
+  target: MembershipTarget, fault: AppliedFault, step: ChangeStep, method: 'POST' | 'DELETE', path: string, body: unknown, done: string, boundMs: number,
 ): Promise<boolean> {
   const deadline = Date.now() + boundMs;
-  let uncertain = false;
   let refusals = 0;
   while (Date.now() < deadline) {
     const leader = await target.leader();
     if (leader !== null) {
       const answer = await target.admin(leader, method, path, body);
       const error = String(answer.body.error ?? '');
-      if (answer.status === 200 || (uncertain && error === done)) {
+      if (answer.status === 200 || (step.uncertain === true && error === done)) {
         fault.mechanisms.push(describeAnswer(`${method} ${leader} ${path}${body === undefined ? '' : ` ${JSON.stringify(body)}`}`, answer) + (refusals > 0 ? ` (after ${refusals} refusals)` : ''));
         return true;
       }
-      if (answer.status === 0 || answer.status === 504 || error === 'leadership_lost') uncertain = true;
+      if (answer.status === 0 || answer.status === 504 || error === 'leadership_lost') step.uncertain = true;
       else if (!notNow.has(error)) {
         fault.mechanisms.push(describeAnswer(`${method} ${leader} ${path}`, answer));
         return false;

@@ -1,8 +1,9 @@
 /**
  * The real kvctl binary (node_modules/.bin/kvctl) against a real cluster: every command the nodes
  * serve, in both output formats, with its exit codes; a leader killed in the middle of a watch;
- * the outcome-unknown exit code; and the membership commands (whose server side is issue 10's)
- * against a small stand-in that speaks that API.
+ * the outcome-unknown exit code; the membership commands against a real cluster (a node that joins
+ * is added, promoted, given the leadership, and a first node removed); and, against a small
+ * stand-in, what the membership commands send and how they follow the leader.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -171,7 +172,41 @@ describe('kvctl: a write whose outcome it cannot learn', () => {
   });
 });
 
-describe('kvctl members and leader transfer (issue 10 API, served here by a stand-in)', () => {
+describe('kvctl members and leader transfer on a real cluster', () => {
+  it('adds a node that joins, promotes it once it caught up, hands it the leadership, and removes a first node', async () => {
+    const token = 'kvctl-members-token';
+    const d = await ProcessCluster.start({ nodes: 3, spareNodes: 1, env: { RAFT_CLUSTER_TOKEN: token } });
+    started.push(d);
+    await stableLeader(d);
+    const first = ['n1', 'n2', 'n3'];
+    const env = { KVCTL_ENDPOINTS: first.map((id) => d.kvUrl(id)).join(','), KVCTL_TOKEN: token };
+    const roles = async (): Promise<Record<string, string>> => {
+      const listed = await kvctl(['members', '-o', 'json'], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      const body = JSON.parse(listed.stdout) as { members: { id: string; role: string }[] };
+      return Object.fromEntries(body.members.map((m) => [m.id, m.role]));
+    };
+
+    const n4 = await d.addNode();
+    expect(await kvctl(['members', 'add', n4, '--raft-url', d.raftUrl(n4), '--kv-url', d.kvUrl(n4)], env)).toEqual({ code: 0, stdout: `added ${n4} as a learner\n`, stderr: '' });
+    expect(await roles()).toEqual({ n1: 'voter', n2: 'voter', n3: 'voter', [n4]: 'learner' });
+    // The leader refuses (learner_behind) until it has seen the learner catch up: ask until it agrees.
+    await waitFor(d, `${n4} promoted`, 15_000, async () => ((await kvctl(['members', 'promote', n4], env)).code === 0 ? true : undefined), 200);
+    expect((await roles())[n4]).toBe('voter');
+
+    expect(await kvctl(['leader', 'transfer', n4], env)).toEqual({ code: 0, stdout: `${n4} leads\n`, stderr: '' });
+    expect((await d.status(n4)).role).toBe('leader');
+
+    const removed = await kvctl(['members', 'remove', 'n1'], env);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await roles()).toEqual({ n2: 'voter', n3: 'voter', [n4]: 'voter' });
+    // Writes go on, through the new leader.
+    expect((await kvctl(['put', 'after', 'membership'], env)).code).toBe(0);
+    expect((await kvctl(['get', 'after', '--endpoints', d.kvUrl(n4)], env)).stdout).toBe('KEY    VALUE\nafter  membership\n');
+  });
+});
+
+describe('kvctl members and leader transfer against a stand-in (what they send, following the leader)', () => {
   /** Two "nodes": the first refers writes to the second, which keeps a member list. */
   let servers: http.Server[] = [];
   const seen: string[] = [];

@@ -163,7 +163,7 @@ export class KvClient {
     }));
   }
 
-  /** GET /cluster/members (issue 10's membership API), asked of the leader. */
+  /** GET /cluster/members (docs/membership.md), asked of the leader. */
   async members(): Promise<{ leaderId: string | null; members: Member[] }> {
     const body = await this.admin('GET', '/cluster/members');
     return { leaderId: (body.leaderId as string | null) ?? null, members: (body.members as Member[]) ?? [] };
