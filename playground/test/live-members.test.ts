@@ -157,10 +157,10 @@ describe('LiveMembers', () => {
     panel.start();
     await settle();
     await panel.request({ type: 'promote', node: 'n4' });
-    expect(panel.snapshot().answer).toMatchObject({ status: 409, ok: false, text: expect.stringContaining('n4 has not caught up with the leader\'s log yet') });
+    expect(panel.snapshot().answer).toMatchObject({ seq: 1, status: 409, ok: false, text: expect.stringContaining('n4 has not caught up with the leader\'s log yet') });
     promoteWith({ status: 200, body: { ok: true, voters: ['n1', 'n2', 'n3', 'n4'], learners: [] } });
     await panel.request({ type: 'promote', node: 'n4' });
-    expect(panel.snapshot().answer).toMatchObject({ status: 200, ok: true, text: 'n4 is a voter now (voters n1, n2, n3, n4; learners none)' });
+    expect(panel.snapshot().answer).toMatchObject({ seq: 2, status: 200, ok: true, text: 'n4 is a voter now (voters n1, n2, n3, n4; learners none)' });
     expect(calls.filter((c) => c === 'POST /api/members/n4/promote')).toHaveLength(2);
     panel.stop();
   });

@@ -115,6 +115,8 @@ export function answerWords(action: MemberAction, answer: HttpAnswer): { text: s
 
 /** The last answer the panel shows. `status` is the HTTP status of the request that decided it (0: none). */
 export interface MembersAnswer {
+  /** Counts the answers since the panel opened: a new answer is told from an equal earlier one. */
+  seq: number;
   action: MemberAction['type'];
   node: NodeId | null;
   status: number;
@@ -251,7 +253,8 @@ export class LiveMembers {
   }
 
   private finish(action: MemberAction['type'], node: NodeId | null, answer: HttpAnswer, words: { text: string; ok: boolean }): void {
-    this.set({ pending: null, answer: { action, node, status: answer.status, ok: words.ok, text: words.text } });
+    const seq = (this.state.answer?.seq ?? 0) + 1;
+    this.set({ pending: null, answer: { seq, action, node, status: answer.status, ok: words.ok, text: words.text } });
     this.refresh();
   }
 }
