@@ -31,12 +31,7 @@ export interface MemberRow {
 }
 
 export interface MembersList {
-  /** The node that answered (the leader, or any running node while none leads). */
-  from: NodeId | null;
   leaderId: NodeId | null;
-  term: number | null;
-  /** Whether the configuration in effect is committed (false: a change is still in flight). */
-  configCommitted: boolean;
   members: MemberRow[];
 }
 
@@ -58,10 +53,7 @@ export function parseMembers(answer: HttpAnswer): MembersList | string {
       matchIndex: orNull<number>(m.matchIndex, 'number'), caughtUp: orNull<boolean>(m.caughtUp, 'boolean'), reachable: orNull<boolean>(m.reachable, 'boolean'),
     });
   }
-  return {
-    from: typeof b.id === 'string' ? b.id : null, leaderId, term: orNull<number>(b.term, 'number'),
-    configCommitted: b.configCommitted !== false, members,
-  };
+  return { leaderId, members };
 }
 
 /** What each refusal means for the operator, where the node's own message does not say what to do next. */

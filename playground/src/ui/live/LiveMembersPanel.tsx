@@ -72,9 +72,8 @@ export function LiveMembersPanel() {
         {state.pending ?? (answer ? `${answer.status === 0 ? 'no answer' : answer.status}: ${answer.text}` : 'No request yet.')}
       </p>
       <p className="quiet">
-        A new server joins as a learner: it gets the log but counts in no majority. Promote it once the leader says it has caught up
-        (until then the leader refuses, 409 learner_behind). One change at a time; a removed server&apos;s process keeps running
-        outside the cluster until you kill it.
+        A new server joins as a learner: it gets the log but counts in no majority. The leader promotes it only once it has
+        caught up. A removed server&apos;s process runs on, outside the cluster, until killed.
       </p>
     </section>
   );
