@@ -141,6 +141,9 @@ export class LiveMembers {
   private state: MembersState = { list: null, listError: null, pending: null, answer: null };
   private readonly listeners = new Set<() => void>();
   private timer: unknown = null;
+  /** A list request is under way; `pollAgain`: a change was answered meanwhile, ask again at once. */
+  private polling = false;
+  private pollAgain = false;
   private stopped = true;
 
   constructor(private readonly deps: MembersDeps) {}
@@ -168,9 +171,6 @@ export class LiveMembers {
     this.state = { ...this.state, ...change };
     for (const listener of this.listeners) listener();
   }
-
-  private polling = false;
-  private pollAgain = false;
 
   private async poll(): Promise<void> {
     this.timer = null;
