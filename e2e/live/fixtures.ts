@@ -2,12 +2,14 @@
  * The live specs' `test`: before each spec the shared real cluster (started by the runner on the
  * first spec's request) is made healthy again: every fault healed, every stopped node restarted,
  * one stable leader followed by all, every node caught up. So each spec starts, as docs/scenarios.md
- * asks, from a healthy cluster, whatever the previous one left. The node processes seen are
- * recorded for the teardown's no-process-left check.
+ * asks, from a healthy cluster, whatever the previous one left. A node a spec added and then
+ * retired (removed from the membership and killed, as membership.spec.ts does) is left out: it is
+ * no longer part of the cluster. The node processes seen are recorded for the teardown's
+ * no-process-left check.
  */
 import { expect, test as base } from '@playwright/test';
 import type { ClusterNode, RaftStatus } from './support/cluster';
-import { ensureCluster, getCluster, raftStatus, recordPids, supervisorPost } from './support/cluster';
+import { ensureCluster, getCluster, raftStatus, recordPids, retiredNodes, supervisorPost } from './support/cluster';
 
 /** Restarting a node (tsx start-up) and electing a leader: docs/scenarios.md allows 25 s for the election alone. */
 const healthyTimeoutMs = 60_000;
@@ -27,12 +29,14 @@ export async function makeHealthy(): Promise<ClusterNode[]> {
   const before = await getCluster();
   recordPids(before);
   await supervisorPost('/api/faults', { type: 'healAll' });
-  for (const node of before) if (node.state === 'stopped') await supervisorPost(`/api/nodes/${node.id}/restart`);
+  const retired = await retiredNodes(before);
+  const inCluster = (nodes: ClusterNode[]) => nodes.filter((n) => !retired.has(n.id));
+  for (const node of inCluster(before)) if (node.state === 'stopped') await supervisorPost(`/api/nodes/${node.id}/restart`);
   // The stable leader of docs/scenarios.md: the same one in 5 consecutive polls 250 ms apart.
   let streak = 0;
   let last: string | null = null;
   await expect.poll(async () => {
-    const nodes = await getCluster();
+    const nodes = inCluster(await getCluster());
     if (!nodes.every((n) => n.state === 'running')) return (streak = 0);
     const seen = agreement(await Promise.all(nodes.map(raftStatus)));
     streak = seen && seen.leader === last ? streak + 1 : seen ? 1 : 0;
@@ -41,7 +45,7 @@ export async function makeHealthy(): Promise<ClusterNode[]> {
   }, { intervals: [250], timeout: healthyTimeoutMs, message: 'the cluster did not become healthy (all running, one stable leader, all caught up)' }).toBeGreaterThanOrEqual(5);
   const after = await getCluster();
   recordPids(after);
-  return after;
+  return inCluster(after);
 }
 
 export const test = base.extend<{ cluster: ClusterNode[] }>({

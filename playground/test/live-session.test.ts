@@ -67,7 +67,7 @@ function harness() {
     origin,
     fetch,
     connect: (url, handlers) => {
-      const id = ids.find((i) => raftUrl(i) === url)!;
+      const id = cluster.nodes.find((n) => n.observeUrl === url)?.id ?? url;
       const stream = { ...handlers, closed: false };
       streams.set(id, stream);
       return { close: () => { stream.closed = true; } };
@@ -115,6 +115,29 @@ describe('live session', () => {
     expect(s.messages).toEqual([]);
     expect(s.clock.playing).toBe(false);
     expect(s.logWindow).toEqual({ lo: 1, hi: 6 });
+  });
+
+  it('follows the supervisor\'s node list: a server added at run time gets a stream and is drawn like the first three', async () => {
+    const h = harness();
+    h.start();
+    await h.settle();
+    h.connectAll();
+    await h.settle(100);
+    // The supervisor starts n4 (POST /api/nodes from the members panel): the next poll lists it.
+    h.cluster.nodes.push(clusterNode('n4', { state: 'starting' }));
+    await h.settle(clusterPollMs);
+    expect([...h.streams.keys()]).toEqual([...ids, 'n4']);
+    expect(h.latest().setup.nodeCount).toBe(4);
+    expect(h.node('n4')).toMatchObject({ up: false, displayRole: 'down' });
+    expect(h.node('n4').live).toMatchObject({ process: 'starting', downReason: 'starting', kvUrl: kvUrl('n4'), raftUrl: raftUrl('n4') });
+    // Its first status (a learner the leader has caught up): up, in the ring, the table and the logs.
+    h.cluster.nodes[3]!.state = 'running';
+    h.streams.get('n4')!.onConnect();
+    h.streams.get('n4')!.onStatus(status('n4', { learners: ['n4'] }));
+    await h.settle(clusterPollMs);
+    expect(h.node('n4')).toMatchObject({ up: true, displayRole: 'follower', leaderId: 'n1', commitIndex: 6 });
+    expect(h.node('n4').entries.map((e) => e.index)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(h.latest().feed.some((f) => f.node === 'n4' && f.text.startsWith('the page hears n4'))).toBe(true);
   });
 
   it('narrates streamed events in the feed', async () => {

@@ -77,6 +77,49 @@ export async function supervisorPost(path: string, body?: unknown): Promise<unkn
   return answer.body;
 }
 
+// ---- membership, through the supervisor (docs/live-mode.md, "The supervisor API") --------------
+
+export interface Member {
+  id: string;
+  role: 'voter' | 'learner';
+  /** The leader's view: whether it could be promoted now (null when the list is not the leader's). */
+  caughtUp: boolean | null;
+}
+
+export interface Members {
+  leaderId: string | null;
+  members: Member[];
+}
+
+/** GET /api/members: the leader's own list (or any running node's while none leads). */
+export async function getMembers(): Promise<Members> {
+  const { status, body } = await json<Members & { ok: boolean }>(`${liveBaseURL}/api/members`);
+  if (status !== 200 || !body.ok) throw new Error(`GET /api/members: ${status} ${JSON.stringify(body)}`);
+  return { leaderId: body.leaderId, members: body.members.map((m) => ({ id: m.id, role: m.role, caughtUp: m.caughtUp })) };
+}
+
+/** A membership request to the supervisor, its answer whatever the status. */
+export async function supervisorMembership(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  try {
+    return await json<Record<string, unknown>>(`${liveBaseURL}${path}`, init, 20_000);
+  } catch (error) {
+    return { status: 0, body: { error: (error as Error).message } };
+  }
+}
+
+/**
+ * Nodes the supervisor lists that are out of the cluster for good: stopped and not members (a
+ * server a spec added, removed and killed). Healthy means healthy among the others. While no list
+ * can be had (no node runs), none is.
+ */
+export async function retiredNodes(nodes: readonly ClusterNode[]): Promise<Set<string>> {
+  const members = await getMembers().catch(() => null);
+  if (!members) return new Set();
+  const ids = new Set(members.members.map((m) => m.id));
+  return new Set(nodes.filter((n) => n.state === 'stopped' && !ids.has(n.id)).map((n) => n.id));
+}
+
 /** A process, told apart from a later one that reuses its pid (pids wrap at 32768 here) by its start time. */
 export interface ProcessId {
   pid: number;

@@ -108,3 +108,50 @@ export async function kvRequest(fetch: Fetch, kvUrl: string, op: ClientOp, key: 
   const { url, init, timeoutMs } = kvRequestOf(kvUrl, op, key, value, stale);
   return request(fetch, url, init, timeoutMs);
 }
+
+// ---- membership, through the supervisor (docs/live-mode.md, "The supervisor API") ---------------
+
+/**
+ * A membership request waits for the leader to commit the change (up to the node's write timeout)
+ * or for a transfer (up to an election timeout); the supervisor gives each node 10 s.
+ */
+export const membershipTimeoutMs = 15_000;
+
+const jsonInit = (method: string, body?: unknown): RequestInit => body === undefined
+  ? { method }
+  : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+
+/** GET /api/members: the leader's GET /cluster/members (or any running node's while none leads). */
+export const fetchMembers = (fetch: Fetch, origin: string): Promise<HttpAnswer> =>
+  request(fetch, `${origin}/api/members`, { method: 'GET', cache: 'no-store' }, supervisorTimeoutMs);
+
+/** POST /api/nodes: a new node process with a fresh data directory, joining; not a member yet. */
+export const startNodeProcess = (fetch: Fetch, origin: string): Promise<HttpAnswer> =>
+  request(fetch, `${origin}/api/nodes`, jsonInit('POST'), supervisorTimeoutMs);
+
+/** GET /api/cluster as a plain answer (the add flow waits on it for the new process to run). */
+export const clusterAnswer = (fetch: Fetch, origin: string): Promise<HttpAnswer> =>
+  request(fetch, `${origin}/api/cluster`, { method: 'GET', cache: 'no-store' }, supervisorTimeoutMs);
+
+/** The membership change or transfer a button asks for. */
+export type MemberAction = { type: 'add'; node: NodeId } | { type: 'promote'; node: NodeId } | { type: 'remove'; node: NodeId } | { type: 'transfer'; node: NodeId };
+
+/** The supervisor request for a membership action, passed to the leader with the cluster token. */
+export function memberRequestOf(origin: string, action: MemberAction): { url: string; init: RequestInit } {
+  const node = encodeURIComponent(action.node);
+  switch (action.type) {
+    case 'add':
+      return { url: `${origin}/api/members`, init: jsonInit('POST', { id: action.node }) };
+    case 'promote':
+      return { url: `${origin}/api/members/${node}/promote`, init: jsonInit('POST') };
+    case 'remove':
+      return { url: `${origin}/api/members/${node}`, init: jsonInit('DELETE') };
+    case 'transfer':
+      return { url: `${origin}/api/leader`, init: jsonInit('POST', { id: action.node }) };
+  }
+}
+
+export function memberRequest(fetch: Fetch, origin: string, action: MemberAction): Promise<HttpAnswer> {
+  const { url, init } = memberRequestOf(origin, action);
+  return request(fetch, url, init, membershipTimeoutMs);
+}

@@ -18,6 +18,7 @@ import { Narration } from './learn/Narration';
 import { StartHere } from './learn/StartHere';
 import { LiveBar } from './live/LiveBar';
 import { LiveChecklist } from './live/LiveChecklist';
+import { LiveMembersPanel } from './live/LiveMembersPanel';
 import { LiveNetworkPanel } from './live/LiveNetworkPanel';
 import { LiveUnavailable } from './live/LiveUnavailable';
 import { ClientPanel } from './panels/ClientPanel';
@@ -70,6 +71,7 @@ function Layout({ live }: { live: boolean }) {
         <NodesPanel />
         <ClientPanel />
         {live ? <LiveNetworkPanel /> : <NetworkPanel />}
+        {live && <LiveMembersPanel />}
         {!live && <ProtocolPanel />}
         <Inspector />
       </aside>
