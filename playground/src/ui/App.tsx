@@ -10,6 +10,7 @@ import { ClusterRing } from './cluster/ClusterRing';
 import { useActions, usePlayground, useStoreApi } from './context';
 import { Header } from './Header';
 import { KeyboardHelp } from './KeyboardHelp';
+import { BugZooPanel } from './lab/BugZooPanel';
 import { Challenges } from './lab/Challenges';
 import { SafetyPanel } from './lab/SafetyPanel';
 import { ScenarioFiles } from './lab/ScenarioFiles';
@@ -71,6 +72,7 @@ function Layout({ live }: { live: boolean }) {
         <ClientPanel />
         {live ? <LiveNetworkPanel /> : <NetworkPanel />}
         {!live && <ProtocolPanel />}
+        {!live && <BugZooPanel />}
         <Inspector />
       </aside>
       <section className="logs" aria-label="Logs">
