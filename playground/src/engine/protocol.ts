@@ -144,6 +144,8 @@ export interface EntryView {
   label: string;
   /** On disk (false: still in the node's memory, lost if it crashes now). */
   durable: boolean;
+  /** A membership change (drawn apart in the log view). */
+  config?: true;
 }
 
 export interface FollowerProgressView {

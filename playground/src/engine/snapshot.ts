@@ -38,7 +38,8 @@ export function logWindow(sim: Simulation, lo: number | null = null, size = logW
 }
 
 function entryView(entry: Entry, durable: boolean): EntryView {
-  return { index: entry.index, term: entry.term, label: describeCommand(entry.command), durable };
+  const view: EntryView = { index: entry.index, term: entry.term, label: describeCommand(entry.command), durable };
+  return entry.command.op === 'config' ? { ...view, config: true } : view;
 }
 
 function windowEntries(sim: Simulation, id: NodeId, lo: number, hi: number): EntryView[] {

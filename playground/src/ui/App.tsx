@@ -59,7 +59,7 @@ function Layout({ live }: { live: boolean }) {
   return (
     <main className={`layout ${live ? 'live' : 'sim'}`} {...(live ? { 'data-testid': 'live-mode', 'data-state': 'connected' } : {})}>
       <section className="stage" aria-label="Cluster">
-        <ClusterRing messages={!live} />
+        <ClusterRing messages={!live} membership={!live} />
         {live ? <LiveBar /> : <TimeControls />}
       </section>
       <section className="story" aria-label="What is happening">
