@@ -32,7 +32,7 @@ describe('membership through the engine', () => {
     expect(s.nodes.find((n) => n.id === leader)!.entries.some((e) => e.config && e.label === 'config add n4 as a learner')).toBe(true);
     expect(s.feed.some((f) => f.kind === 'membership' && f.text.includes('add n4 as a learner'))).toBe(true);
 
-    s = await until((x) => x.nodes.find((n) => n.id === 'n4')!.commitIndex >= x.nodes.find((n) => n.id === leader)!.commitIndex);
+    await until((x) => x.nodes.find((n) => n.id === 'n4')!.commitIndex >= x.nodes.find((n) => n.id === leader)!.commitIndex);
     engine.handle({ type: 'act', action: operator(leader, { change: { type: 'promote', node: 'n4' } }) });
     s = await until((x) => member(x, 'n4') === 'voter');
     expect(s.nodes.find((n) => n.id === leader)!.config!.voters).toContain('n4');
