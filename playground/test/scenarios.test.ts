@@ -24,6 +24,11 @@ async function runGuided(id: string, off: ProtocolName | null = null): Promise<S
 }
 
 describe('guided scenarios through the paced engine', () => {
+  it('lists each scenario once', () => {
+    const ids = guidedScenarios.map((s) => s.info.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
   for (const s of guidedScenarios) {
     it(`${s.info.id}: ${s.info.title}`, async () => {
       const result = await runGuided(s.info.id);
