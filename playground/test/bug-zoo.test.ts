@@ -10,6 +10,8 @@ import { Engine, frameMs } from '../src/engine/engine';
 import type { RunSetup, SimSnapshot } from '../src/engine/protocol';
 import { fullProtocol } from '../src/engine/protocol';
 import { ManualScheduler } from '../src/engine/scheduler';
+import { replayShared } from '../src/engine/replay';
+import { parseScenario } from '../src/engine/scenario-format';
 import { playgroundSimConfig } from '../src/engine/sim-config';
 
 const setup = (bugs: string[] = [], commitRule = true): RunSetup => ({
@@ -38,6 +40,14 @@ describe('the bug zoo in the playground', () => {
     expect(bugsOf(playgroundSimConfig(setup([], false)))).toEqual(['commitOldTermByCount']);
     expect(bugsOf(playgroundSimConfig(setup(['noSuchBug'])))).toEqual([]);
     expect(bugsOf(playgroundSimConfig(setup()))).toEqual([]);
+  });
+
+  it('a scenario file carries the options switched on, and its replay runs with them', () => {
+    const file = parseScenario({ setup: { seed: 1, nodeCount: 3, bugs: ['truncateMatchingEntries', 'truncateMatchingEntries'] }, script: [], at: 100 });
+    expect(file.setup.bugs).toEqual(['truncateMatchingEntries']);
+    expect(bugsOf(replayShared(file).run.sim.config)).toEqual(['truncateMatchingEntries']);
+    expect(() => parseScenario({ setup: { seed: 1, nodeCount: 3, bugs: 'truncateMatchingEntries' } })).toThrow(/setup.bugs must be a list/);
+    expect(parseScenario({ setup: { seed: 1, nodeCount: 3 } }).setup.bugs).toBeUndefined();
   });
 
   for (const z of zooCatalog) {

@@ -54,6 +54,22 @@ describe('membership through the engine', () => {
     engine.dispose();
   });
 
+  it('time travel across an added server: back before it, the cluster has three; forward again, four', async () => {
+    const { engine, until } = start({ speed: 10 });
+    const leader = leaderOf(await until((s) => leaderOf(s) !== undefined))!.id;
+    const before = (await until(() => true)).clock.now;
+    engine.handle({ type: 'act', action: { type: 'addNode' } });
+    engine.handle({ type: 'act', action: operator(leader, { change: { type: 'addLearner', node: 'n4' } }) });
+    const grown = await until((x) => member(x, 'n4') === 'learner');
+    engine.handle({ type: 'seek', at: Math.max(0, before - 1) });
+    expect((await until(() => true)).nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
+    engine.handle({ type: 'seek', at: grown.clock.now });
+    const again = await until(() => true);
+    expect(member(again, 'n4')).toBe('learner');
+    expect(again.lab!.stateHash).toBe(grown.lab!.stateHash);
+    engine.dispose();
+  });
+
   it('a file naming a node that no addNode created is refused', () => {
     const base = { setup: { seed: 1, nodeCount: 3 }, script: [{ step: 1, at: 1, action: { type: 'sim', action: operatorJson('n4') } }] };
     expect(() => parseScenario(base)).toThrow(/no node n4/);
