@@ -50,6 +50,16 @@ describe('the bug zoo in the playground', () => {
     expect(parseScenario({ setup: { seed: 1, nodeCount: 3 } }).setup.bugs).toBeUndefined();
   });
 
+  it('Figure 8 run with the commit rule off is the rule broken, named as such', async () => {
+    const broken = await runScenario('figure8', setup([], false));
+    expect(broken.scenarioStatus.figure8).toBe('fail');
+    expect(broken.lab!.zooVerdict).toMatchObject({ bug: 'commitOldTermByCount', variant: 'bug', status: 'pass', caughtAs: ['safety'] });
+    // Another protection off (ReadIndex) is not the zoo's option: no zoo line, the scenario's verdict says it.
+    const stale = await runScenario('stale-read', { ...setup(), protocol: { ...fullProtocol, readIndex: false } });
+    expect(stale.scenarioStatus['stale-read']).toBe('fail');
+    expect(stale.lab!.zooVerdict).toBeNull();
+  });
+
   for (const z of zooCatalog) {
     const expected = bugZoo.find((b) => b.name === z.name)!.caughtAs;
     it(`${z.name}: its run breaks the rule with the bug on, and keeps it with the bug off`, async () => {

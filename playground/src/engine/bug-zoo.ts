@@ -48,20 +48,26 @@ export function unsafeOf(bugs: readonly string[]): Partial<Record<BugName, true>
 /**
  * The verdict of the zoo run on screen: the bug's run passes when a checker caught what it broke
  * (the invariant checker, the linearizability checker, or, for a bug that only stops progress, the
- * script's own check); the rule's run passes when nothing went wrong.
+ * script's own check); the rule's run passes when nothing went wrong. The rule's run failing with
+ * the option on (the commit rule switched off before Figure 8) is the rule broken too; failing
+ * with it off, it is some other protection switched off, and the scenario's own verdict says so.
  */
-export function zooVerdict(run: ScenarioRun | null, status: Readonly<Record<string, ScenarioStatus>>, violations: number, lin: LinearizabilityView): ZooVerdictView | null {
+export function zooVerdict(
+  run: ScenarioRun | null, status: Readonly<Record<string, ScenarioStatus>>, bugsOn: readonly string[], violations: number, lin: LinearizabilityView,
+): ZooVerdictView | null {
   const found = run && zooRunOf(run.id);
   if (!found) return null;
-  const { entry, variant } = found;
+  const { entry } = found;
   const s = status[run.id] ?? 'idle';
+  const brokeIt = s === 'pass' ? found.variant === 'bug' : s === 'fail' && found.variant === 'rule' && bugsOn.includes(entry.name);
+  if (s === 'fail' && found.variant === 'rule' && !brokeIt) return null;
   const caughtAs: ZooVerdictView['caughtAs'] = [];
-  if (variant === 'bug' && s === 'pass') {
+  if (brokeIt) {
     if (violations > 0) caughtAs.push('safety');
     if (lin.verdict === 'not_linearizable') caughtAs.push('linearizability');
     if (caughtAs.length === 0) caughtAs.push('progress');
   }
-  return { bug: entry.name, rule: entry.rule, variant, status: s, caughtAs };
+  return { bug: entry.name, rule: entry.rule, variant: brokeIt ? 'bug' : found.variant, status: brokeIt ? 'pass' : s, caughtAs };
 }
 
 /** The sentence a finished zoo run adds to its narration when the script did not name the rule itself. */

@@ -396,8 +396,9 @@ export interface ZooEntryView {
 export interface ZooVerdictView {
   bug: string;
   rule: string;
-  /** Which of its two runs is on screen. */
+  /** 'bug': the rule broken (the bug's run, or the rule's run with the option on); 'rule': the rule's run. */
   variant: 'bug' | 'rule';
+  /** For 'bug', pass means the checkers caught it. */
   status: ScenarioStatus;
   /** With the bug, once caught: by the invariant checker, the linearizability checker, or the run's progress check. */
   caughtAs: ('safety' | 'linearizability' | 'progress')[];

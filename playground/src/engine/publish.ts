@@ -53,6 +53,7 @@ export function buildSnapshot(seq: number, p: PublishInput): SimSnapshot {
   const sim = run.sim;
   const window = logWindow(sim, p.logLo);
   const script = timeline.current.script;
+  const bugs = bugsOf(sim.config);
   return {
     seq,
     setup: { ...run.setup, protocol: { ...run.setup.protocol } },
@@ -81,9 +82,9 @@ export function buildSnapshot(seq: number, p: PublishInput): SimSnapshot {
     lab: {
       stateHash: sim.stateHash(),
       protocol: protocolOf(sim.config),
-      bugs: bugsOf(sim.config),
+      bugs,
       zoo: zooCatalog,
-      zooVerdict: zooVerdict(p.scenarioRun, p.scenarioStatus, sim.violations.length, p.linearizability),
+      zooVerdict: zooVerdict(p.scenarioRun, p.scenarioStatus, bugs, sim.violations.length, p.linearizability),
       branches: branchViews(timeline),
       marks: marks(script),
       safety: safetyPanel(sim),
