@@ -40,6 +40,9 @@ for (const name of options) {
 
     await box.check();
     await expect(box).toBeChecked();
+    // The page offers its demonstration.
+    await expect(page.getByTestId('notice')).toContainText(`${name} is on`);
+    await expect(page.getByTestId(`bug-run-${name}`)).toHaveText('show it');
     // A fresh run with the bug: the address bar says so (the commit rule's option is the commit rule off).
     if (name === 'commitOldTermByCount') {
       await expect.poll(() => new URL(page.url()).searchParams.get('off')).toBe('commitRule');

@@ -95,6 +95,7 @@ export function createActions({ store, transport, switchMode }: Playground) {
     setBug(name: string, on: boolean) {
       const s = store.getState().sim;
       if (!s) return;
+      patchUi(store, { notice: on ? `${name} is on in a fresh run: "show it" in the bug zoo runs its demonstration.` : null });
       if (name === commitRuleBug) return actions.setProtocol('commitRule', !on);
       const bugs = new Set(s.setup.bugs ?? []);
       if (on) bugs.add(name);
