@@ -102,6 +102,14 @@ describe('challenges', () => {
     await killing.until((s) => leaderOf(s) !== undefined && leaderOf(s)!.id !== first.id);
     expect(challenge(killing.last(), 'second-leader').achieved).toBe(false);
 
+    // Handing leadership over on request does not count either: the cluster did not have to replace anyone.
+    const handing = start({ speed: 20, setup: setupOf({ seed: 3 }) });
+    const from = leaderOf(await handing.until((s) => leaderOf(s) !== undefined && s.nodes.every((n) => n.commitIndex >= 1)))!;
+    const to = handing.last().nodes.find((n) => n.id !== from.id)!.id;
+    handing.engine.handle({ type: 'act', action: { type: 'client', request: { clientId: 'operator', node: from.id, op: 'transfer', key: '', target: to, record: false } } });
+    await handing.until((s) => leaderOf(s)?.id === to);
+    expect(challenge(handing.last(), 'second-leader').achieved).toBe(false);
+
     const isolating = start({ speed: 20, setup: setupOf({ seed: 3 }) });
     const leader = leaderOf(await isolating.until((s) => leaderOf(s) !== undefined))!;
     expect(challenge(isolating.last(), 'second-leader').achieved).toBe(false);

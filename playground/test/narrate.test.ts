@@ -62,6 +62,9 @@ describe('narration says why', () => {
       text: 'n2 steps down from leader to follower in term 5: it has not heard from a majority for an election timeout (CheckQuorum)', tone: 'bad',
     });
     expect(narrate({ ...at, type: 'roleChanged', from: 'follower', to: 'preCandidate', leaderId: null, reason: 'election_timeout' })?.text).toContain('pre-vote');
+    // Never "steps down from follower to follower".
+    expect(narrate({ ...at, type: 'roleChanged', from: 'follower', to: 'follower', leaderId: null, reason: 'higher_term' })?.text)
+      .toBe('n2 moves on to term 5, still a follower: it saw a higher term');
   });
 
   it('keeps routine traffic out of the default feed', () => {

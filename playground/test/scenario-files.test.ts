@@ -41,8 +41,18 @@ describe('scenario files', () => {
   });
 
   it('without its actions, the same file fails (the actions matter)', () => {
-    const run = parseScenario(JSON.parse(readFileSync(files[0]!, 'utf8')));
-    expect(replayShared({ ...run, script: [] }).verdict).toBe('fail');
+    for (const file of files) {
+      const run = parseScenario(JSON.parse(readFileSync(file, 'utf8')));
+      expect(replayShared({ ...run, script: [] }).verdict, file).toBe('fail');
+    }
+  });
+
+  it('a check of a server the script never started fails, saying so', () => {
+    const run = parseScenario(JSON.parse(readFileSync(files.find((f) => f.endsWith('grow-and-transfer.json'))!, 'utf8')));
+    // Without the simulator actions (the addNode and the operator's requests), n4 never exists.
+    const result = replayShared({ ...run, script: run.script.filter((e) => e.action.type !== 'sim') });
+    expect(result.verdict).toBe('fail');
+    expect(result.results.find((r) => !r.ok && 'node' in r.expectation && r.expectation.node === 'n4' && r.expectation.check === 'role')!.actual).toBe('there is no n4 at this moment');
   });
 
   it('rejects what is not a scenario, saying what is wrong', () => {

@@ -4,6 +4,7 @@
  * Each protocol rule's scenario fails with the rule switched off (Figure 8's checker says why).
  */
 import { describe, expect, it } from 'vitest';
+import { zooRunOf } from '../src/engine/bug-zoo';
 import { Engine, frameMs } from '../src/engine/engine';
 import type { ProtocolName, SimSnapshot } from '../src/engine/protocol';
 import { fullProtocol, protocolNames } from '../src/engine/protocol';
@@ -23,6 +24,11 @@ async function runGuided(id: string, off: ProtocolName | null = null): Promise<S
 }
 
 describe('guided scenarios through the paced engine', () => {
+  it('lists each scenario once', () => {
+    const ids = guidedScenarios.map((s) => s.info.id);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+  });
+
   for (const s of guidedScenarios) {
     it(`${s.info.id}: ${s.info.title}`, async () => {
       const result = await runGuided(s.info.id);
@@ -30,6 +36,7 @@ describe('guided scenarios through the paced engine', () => {
       expect(result.scenarioStatus[s.info.id]).toBe('pass');
       if (s.info.id === 'figure8-unsafe') expect(result.violations.map((v) => v.property)).toContain('state_machine_safety');
       else if (s.info.id === 'own-term-rule-unsafe') expect(result.violations.map((v) => v.property)).toContain('election_safety');
+      else if (zooRunOf(s.info.id)?.variant === 'bug') expect(result.lab!.zooVerdict).toMatchObject({ variant: 'bug', status: 'pass' });
       else expect(result.violations).toEqual([]);
     });
   }

@@ -6,6 +6,18 @@ import { parseUrl, runQuery, scenarioQuery, shareQuery } from '../src/store/url'
 const setup = (extra = {}) => ({ seed: 42, nodeCount: 5, protocol: { ...fullProtocol }, loadOpsPerSec: 0, lossRate: 0, ...extra });
 
 describe('URL parameters (docs/playground.md)', () => {
+  it('reads the bug-zoo options switched on (bugs=), keeps only names, and writes them back', () => {
+    expect(parseUrl('?bugs=truncateMatchingEntries,readBeforeApplied', 1).bugs).toEqual(['readBeforeApplied', 'truncateMatchingEntries']);
+    expect(parseUrl('?bugs=no-such,,x%3By', 1).bugs).toEqual([]);
+    // The commit rule's option is off=commitRule, never listed twice.
+    expect(parseUrl('?bugs=commitOldTermByCount', 1).bugs).toEqual([]);
+    expect(parseUrl('', 1).bugs).toEqual([]);
+    const q = runQuery(setup({ bugs: ['truncateMatchingEntries'] }));
+    expect(new URLSearchParams(q).get('bugs')).toBe('truncateMatchingEntries');
+    expect(parseUrl(q, 1).bugs).toEqual(['truncateMatchingEntries']);
+    expect(new URLSearchParams(runQuery(setup())).has('bugs')).toBe(false);
+  });
+
   it('reads seed and node count, defaulting to a random seed and 5 nodes', () => {
     expect(parseUrl('?seed=42&nodes=3', 7)).toMatchObject({ seed: 42, seedGiven: true, nodes: 3, mode: 'sim' });
     expect(parseUrl('', 7)).toMatchObject({ seed: 7, seedGiven: false, nodes: 5, speed: 0.1, load: 0, loss: 0, protocol: fullProtocol, paused: false, open: null });

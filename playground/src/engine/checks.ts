@@ -149,8 +149,13 @@ export class ChallengeWatch {
     }
   }
 
+  /** A kill, or leadership handed over or the leader removed by request: the second leader would not be the network's doing. */
   private crashedAnyone(): boolean {
-    return this.script().some((entry) => entry.action.type === 'sim' && entry.action.action.type === 'crash');
+    return this.script().some((entry) => {
+      if (entry.action.type !== 'sim') return false;
+      const a = entry.action.action;
+      return a.type === 'crash' || (a.type === 'client' && (a.request.op === 'transfer' || (a.request.op === 'config' && a.request.change?.type === 'remove')));
+    });
   }
 
   /** The linearizability check runs apart from events: its verdict feeds the stale-read challenge. */

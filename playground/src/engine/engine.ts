@@ -213,8 +213,10 @@ export class Engine implements GuidedHost {
   }
 
   finished(): void {
-    // Stop on the verdict, so the final state stays on screen to be looked at.
+    // Stop on the verdict, so the final state stays on screen to be looked at, with the final
+    // history's linearizability verdict (the page's check is otherwise throttled).
     this.playing = false;
+    this.lin.update(this.sim, () => this.scheduler.now(), true);
     this.publish(true);
   }
 

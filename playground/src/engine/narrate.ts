@@ -105,6 +105,8 @@ function narrateRaft(e: RaftEvent): Narration | null {
       if (e.to === 'candidate') return say(`${e.node} becomes candidate in term ${e.term}: ${roleReasons[e.reason]}`, 'election');
       if (e.to === 'leader') return say(`${e.node} is leader of term ${e.term}: ${roleReasons[e.reason]}`, 'election', 'good');
       if (e.from === 'follower' && e.reason === 'leader_discovered') return say(`${e.node} follows leader ${e.leaderId} in term ${e.term}`, 'election', 'info', true);
+      // A follower stays one: only its term moves (a new server hearing its first leader, say).
+      if (e.from === 'follower') return say(`${e.node} moves on to term ${e.term}, still a follower: ${roleReasons[e.reason]}`, 'election');
       return say(`${e.node} steps down from ${e.from} to follower in term ${e.term}: ${roleReasons[e.reason]}`, 'election', e.from === 'leader' ? 'bad' : 'info');
     }
     case 'termChanged':

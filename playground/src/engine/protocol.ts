@@ -47,10 +47,18 @@ export interface RunSetup {
   loadOpsPerSec: number;
   /** Message loss rate at the start (later changes are actions). */
   lossRate: number;
+  /**
+   * Bug-zoo options switched on (core's UnsafeOptions names), sorted; absent or empty: none.
+   * `commitOldTermByCount` is never listed here: it is the commit rule switched off (`protocol.commitRule`).
+   */
+  bugs?: string[];
 }
 
-/** User actions the engine accepts besides client requests (client requests carry a target). */
-export type UserAction = Exclude<SimAction, { type: 'client' }>;
+/** A membership change or a leadership transfer, as the operator sends it to a node (the simulator's client request). */
+export type OperatorRequest = Extract<SimAction, { type: 'client' }> & { request: { clientId: 'operator'; op: 'config' | 'transfer' } };
+
+/** User actions the engine accepts besides client requests (client requests carry a target); the operator's requests name their node. */
+export type UserAction = Exclude<SimAction, { type: 'client' }> | OperatorRequest;
 
 /**
  * Everything that changes a run from outside, recorded with the moment it happened so that time
@@ -136,6 +144,8 @@ export interface EntryView {
   label: string;
   /** On disk (false: still in the node's memory, lost if it crashes now). */
   durable: boolean;
+  /** A membership change (drawn apart in the log view). */
+  config?: true;
 }
 
 export interface FollowerProgressView {
@@ -178,6 +188,13 @@ export interface NodeSnapshot {
   /** The last `[apply] index=N` lines of this life, and whether the whole life's sequence is strictly increasing. */
   applyLog: { last: number[]; count: number; increasing: boolean };
   lastHeartbeatAgoMs: number;
+  /**
+   * Simulator only: its place in the membership as the cluster sees it (the leader's configuration,
+   * or the most advanced node's while none leads); 'none' for a server not added yet, or removed.
+   */
+  member?: MemberRole;
+  /** Simulator only: the configuration this node itself counts majorities in. */
+  config?: { voters: NodeId[]; learners: NodeId[] };
   /** Live mode only: the real process behind the node. */
   live?: LiveNodeInfo;
 }
@@ -283,7 +300,7 @@ export interface ScenarioInfo {
   id: string;
   title: string;
   summary: string;
-  group: 'start' | 'checklist' | 'paper' | 'protocol' | 'lab' | 'persistence';
+  group: 'start' | 'checklist' | 'paper' | 'protocol' | 'lab' | 'persistence' | 'membership' | 'zoo';
   /** A protocol scenario's rule: it passes with the rule on and fails with it off. */
   toggle?: ProtocolName;
 }
@@ -362,11 +379,45 @@ export interface LoadedRun {
   results: ExpectationResult[];
 }
 
+/** One option of the bug zoo (core's sim/bug-zoo.ts) and its two guided runs. */
+export interface ZooEntryView {
+  /** The UnsafeOptions name, e.g. truncateMatchingEntries. */
+  name: string;
+  /** The rule it breaks. */
+  rule: string;
+  /** What goes wrong when it bites. */
+  effect: string;
+  /** The guided run with the bug on (passes when the checkers catch it) and the same script with the rule kept. */
+  bugScenario: string;
+  ruleScenario: string;
+}
+
+/** What the bug-zoo run on screen showed: the rule broken (and how it was caught), or kept. */
+export interface ZooVerdictView {
+  bug: string;
+  rule: string;
+  /** 'bug': the rule broken (the bug's run, or the rule's run with the option on); 'rule': the rule's run. */
+  variant: 'bug' | 'rule';
+  /** For 'bug', pass means the checkers caught it. */
+  status: ScenarioStatus;
+  /** With the bug, once caught: by the invariant checker, the linearizability checker, or the run's progress check. */
+  caughtAs: ('safety' | 'linearizability' | 'progress')[];
+}
+
+/** Where a node stands in the cluster's membership, as the most up-to-date node sees it. */
+export type MemberRole = 'voter' | 'learner' | 'none';
+
 export interface LabView {
   /** The run's fingerprint (core's Simulation.stateHash). */
   stateHash: string;
   /** The rules this run uses (a guided scenario may set its own). */
   protocol: ProtocolToggles;
+  /** The unsafe options this run uses (commitOldTermByCount included when the commit rule is off). */
+  bugs: string[];
+  /** The bug zoo, for its switches. */
+  zoo: readonly ZooEntryView[];
+  /** The verdict of the bug-zoo run on screen, if one is. */
+  zooVerdict: ZooVerdictView | null;
   branches: BranchView[];
   marks: MarkView[];
   safety: SafetyProperty[];

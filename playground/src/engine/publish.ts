@@ -11,10 +11,11 @@ import type {
   BranchView, ChallengeView, LinearizabilityView, LoadedRun, MarkView, ScenarioRun, ScenarioStatus, ScriptEntry, SimSnapshot,
 } from './protocol';
 import type { Run } from './run';
+import { bugsOf, zooCatalog, zooVerdict } from './bug-zoo';
 import { safetyPanel } from './checks';
 import { guidedScenarios } from './scenarios';
 import { protocolOf } from './sim-config';
-import { lastIndexOfAll, logWindow, messageView, nodeSnapshot } from './snapshot';
+import { lastIndexOfAll, logWindow, messageView, nodeSnapshot, withMembership } from './snapshot';
 import type { Timeline } from './timeline';
 import { describeAction } from './script';
 
@@ -52,6 +53,7 @@ export function buildSnapshot(seq: number, p: PublishInput): SimSnapshot {
   const sim = run.sim;
   const window = logWindow(sim, p.logLo);
   const script = timeline.current.script;
+  const bugs = bugsOf(sim.config);
   return {
     seq,
     setup: { ...run.setup, protocol: { ...run.setup.protocol } },
@@ -63,7 +65,7 @@ export function buildSnapshot(seq: number, p: PublishInput): SimSnapshot {
       horizon: Math.max(timeline.horizon, sim.now),
       inPast: timeline.isInPast(run),
     },
-    nodes: sim.nodeIds.map((id) => nodeSnapshot(sim, id, window)),
+    nodes: withMembership(sim, sim.nodeIds.map((id) => nodeSnapshot(sim, id, window))),
     cutLinks: [...sim.network.cutLinks].sort(),
     network: { ...sim.network.config },
     messages: sim.inFlight().map(messageView),
@@ -80,6 +82,9 @@ export function buildSnapshot(seq: number, p: PublishInput): SimSnapshot {
     lab: {
       stateHash: sim.stateHash(),
       protocol: protocolOf(sim.config),
+      bugs,
+      zoo: zooCatalog,
+      zooVerdict: zooVerdict(p.scenarioRun, p.scenarioStatus, bugs, sim.violations.length, p.linearizability),
       branches: branchViews(timeline),
       marks: marks(script),
       safety: safetyPanel(sim),

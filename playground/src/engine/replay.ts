@@ -13,6 +13,8 @@ import { Timeline } from './timeline';
 export function evaluate(e: Expectation, run: Run): ExpectationResult {
   const sim = run.sim;
   const result = (ok: boolean, actual: string): ExpectationResult => ({ expectation: e, ok, actual });
+  // A node an `addNode` of the script starts may not be there yet (or ever, in an edited file).
+  if ('node' in e && e.node !== null && e.check !== 'leader' && !sim.nodeIds.includes(e.node)) return result(false, `there is no ${e.node} at this moment`);
   switch (e.check) {
     case 'leader': {
       const leader = sim.leader();

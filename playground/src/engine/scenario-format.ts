@@ -13,6 +13,7 @@
  *   "expect": [ { "at": 4000, "check": "leader", "node": "n3" } ]
  * }
  */
+import type { ConfigChange } from '@raft-kv/core';
 import type { SimAction } from '@raft-kv/core/sim';
 import type { Expectation, LearnerAction, ProtocolToggles, RunSetup, ScriptEntry, SharedRun, SimSnapshot } from './protocol';
 import { fullProtocol, protocolNames } from './protocol';
@@ -70,7 +71,37 @@ export function parseSetup(v: unknown): RunSetup {
   }
   const lossRate = v.lossRate === undefined ? 0 : num(v.lossRate, 'setup.lossRate');
   if (lossRate > 1) throw new ScenarioFileError('setup.lossRate must be at most 1');
-  return { seed, nodeCount, protocol, loadOpsPerSec: v.loadOpsPerSec === undefined ? 0 : Math.min(200, num(v.loadOpsPerSec, 'setup.loadOpsPerSec')), lossRate };
+  const setup: RunSetup = { seed, nodeCount, protocol, loadOpsPerSec: v.loadOpsPerSec === undefined ? 0 : Math.min(200, num(v.loadOpsPerSec, 'setup.loadOpsPerSec')), lossRate };
+  if (v.bugs === undefined) return setup;
+  if (!Array.isArray(v.bugs)) throw new ScenarioFileError('setup.bugs must be a list of option names');
+  const bugs = v.bugs.map((b, i) => {
+    const name = str(b, `setup.bugs[${i}]`);
+    if (!/^[A-Za-z]+$/.test(name)) throw new ScenarioFileError(`setup.bugs[${i}] is not an option name`);
+    return name;
+  });
+  return bugs.length > 0 ? { ...setup, bugs: [...new Set(bugs)].sort() } : setup;
+}
+
+/** A membership change as a file spells it: `{ "type": "addLearner" | "promote" | "remove", "node": "n4" }`. */
+function parseChange(v: unknown, node: (x: unknown, field: string) => string, what: string): ConfigChange {
+  if (!isObject(v)) throw new ScenarioFileError(`${what}.request.change must be an object`);
+  if (v.type !== 'addLearner' && v.type !== 'promote' && v.type !== 'remove') throw new ScenarioFileError(`${what}.request.change.type must be addLearner, promote or remove`);
+  return { type: v.type, node: node(v.node, 'request.change.node') };
+}
+
+/** A client request of a script: the KV verbs, or the operator's membership change and leadership transfer. */
+function parseClientRequest(r: unknown, node: (x: unknown, field: string) => string, what: string): Extract<SimAction, { type: 'client' }>['request'] {
+  if (!isObject(r)) throw new ScenarioFileError(`${what}.request must be an object`);
+  const common = { clientId: str(r.clientId, `${what}.request.clientId`), node: node(r.node, 'request.node'), key: str(r.key ?? '', `${what}.request.key`), ...(r.record === false ? { record: false } : {}) };
+  if (r.op === 'config') return { ...common, op: 'config', change: parseChange(r.change, node, what) };
+  if (r.op === 'transfer') return { ...common, op: 'transfer', target: node(r.target, 'request.target') };
+  const op = r.op === 'put' || r.op === 'get' || r.op === 'delete' ? r.op : null;
+  if (!op) throw new ScenarioFileError(`${what}.request.op must be put, get, delete, config or transfer`);
+  return {
+    ...common, op,
+    ...(r.value !== undefined ? { value: str(r.value, `${what}.request.value`) } : {}),
+    ...(r.consistency === 'stale' ? { consistency: 'stale' as const } : {}),
+  };
 }
 
 function parseSimAction(v: unknown, ids: readonly string[], what: string): SimAction {
@@ -106,21 +137,10 @@ function parseSimAction(v: unknown, ids: readonly string[], what: string): SimAc
     case 'electionTimers':
       if (v.mode !== 'align' && v.mode !== 'spread') throw new ScenarioFileError(`${what}.mode must be align or spread`);
       return { type: 'electionTimers', mode: v.mode };
-    case 'client': {
-      const r = v.request;
-      if (!isObject(r)) throw new ScenarioFileError(`${what}.request must be an object`);
-      const op = r.op === 'put' || r.op === 'get' || r.op === 'delete' ? r.op : null;
-      if (!op) throw new ScenarioFileError(`${what}.request.op must be put, get or delete`);
-      return {
-        type: 'client',
-        request: {
-          clientId: str(r.clientId, `${what}.request.clientId`), node: node(r.node, 'request.node'), op, key: str(r.key, `${what}.request.key`),
-          ...(r.value !== undefined ? { value: str(r.value, `${what}.request.value`) } : {}),
-          ...(r.consistency === 'stale' ? { consistency: 'stale' as const } : {}),
-          ...(r.record === false ? { record: false } : {}),
-        },
-      };
-    }
+    case 'addNode':
+      return { type: 'addNode' };
+    case 'client':
+      return { type: 'client', request: parseClientRequest(v.request, node, what) };
     default:
       throw new ScenarioFileError(`${what}.type: unknown action ${JSON.stringify(v.type)}`);
   }
@@ -149,17 +169,30 @@ function parseAction(v: unknown, ids: readonly string[], what: string): LearnerA
 }
 
 export function parseScript(v: unknown, nodeCount: number): ScriptEntry[] {
+  return parseScriptWithIds(v, nodeCount).script;
+}
+
+/** The script, and the node ids it ends with (an `addNode` adds the next one, as the simulator does). */
+function parseScriptWithIds(v: unknown, nodeCount: number): { script: ScriptEntry[]; ids: string[] } {
   if (!Array.isArray(v)) throw new ScenarioFileError('script must be a list');
   const ids = nodeIdsFor(nodeCount);
   let last = { step: 0, at: 0 };
-  return v.map((e, i) => {
+  const script = v.map((e, i) => {
     if (!isObject(e)) throw new ScenarioFileError(`script[${i}] must be an object`);
     const entry: ScriptEntry = { step: num(e.step, `script[${i}].step`), at: time(e.at, `script[${i}].at`), action: parseAction(e.action, ids, `script[${i}].action`) };
     if (entry.step < last.step || entry.at < last.at) throw new ScenarioFileError(`script[${i}] is out of order (step and time never go back)`);
+    if (entry.action.type === 'sim' && entry.action.action.type === 'addNode') {
+      if (ids.length >= serversMax) throw new ScenarioFileError(`script[${i}]: a simulated cluster has at most ${serversMax} servers`);
+      ids.push(`n${ids.length + 1}`);
+    }
     last = entry;
     return entry;
   });
+  return { script, ids };
 }
+
+/** The simulator's limit on servers (initial and added). */
+export const serversMax = 9;
 
 function parseExpectation(v: unknown, ids: readonly string[], i: number): Expectation {
   const what = `expect[${i}]`;
@@ -194,8 +227,7 @@ export function parseScenario(v: unknown): SharedRun {
   if (v.format !== undefined && v.format !== scenarioFormat) throw new ScenarioFileError(`format must be "${scenarioFormat}"`);
   if (v.version !== undefined && v.version !== scenarioVersion) throw new ScenarioFileError(`version ${String(v.version)} is not supported (this page reads ${scenarioVersion})`);
   const setup = parseSetup(v.setup);
-  const script = parseScript(v.script ?? [], setup.nodeCount);
-  const ids = nodeIdsFor(setup.nodeCount);
+  const { script, ids } = parseScriptWithIds(v.script ?? [], setup.nodeCount);
   const run: SharedRun = { setup, script };
   if (v.at !== undefined) run.at = time(v.at, 'at');
   if (v.title !== undefined) run.title = str(v.title, 'title');

@@ -9,8 +9,9 @@
  * it finds ("kill whoever leads"), which fixed times cannot express.
  */
 import type { Scenario, SimScenario } from '@raft-kv/core/scenarios';
-import { allScenarios, protocolScenarios } from '@raft-kv/core/scenarios';
+import { allScenarios, membershipScenarios, protocolScenarios } from '@raft-kv/core/scenarios';
 import type { SimConfigInput } from '@raft-kv/core/sim';
+import { zooClosingLine, zooScenarios } from './bug-zoo';
 import { pacedContext, pacedDriver } from './paced-driver';
 import type { PacedWorld } from './paced-driver';
 import { guidedPaperScenarios, morePaperScenarios } from './paper-catalog';
@@ -53,19 +54,48 @@ export function fromSimScenario(s: SimScenario, group: ScenarioInfo['group']): G
       // learner switched off are switched off on top, so running it shows what the rule prevents.
       const base = playgroundSimConfig({ ...quiet(setup), nodeCount: s.sim.nodeCount ?? setup.nodeCount });
       const own = { ...base, ...s.sim, seed: s.sim.seed ?? setup.seed, eventLogMax: base.eventLogMax, network: { ...base.network, ...s.sim.network } };
-      return withRulesOff({ ...own, raft: { ...s.sim.raft }, localReads: s.sim.localReads ?? false }, setup.protocol);
+      return withRulesOff({ ...own, raft: { ...s.sim.raft }, localReads: s.sim.localReads ?? false }, setup.protocol, setup.bugs);
     },
     run: (world, narrate) => s.run(pacedContext(world, narrate)),
   };
 }
 
-export const guidedScenarios: readonly GuidedScenario[] = [
+/**
+ * A bug-zoo run ends by naming its rule, broken or kept, in the narration and so in the feed (most
+ * scripts name it themselves; the others get the line here).
+ */
+function namingTheRule(g: GuidedScenario): GuidedScenario {
+  const closing = zooClosingLine(g.info.id);
+  if (!closing) return g;
+  return {
+    ...g,
+    async run(world, narrate) {
+      let named = false;
+      const rule = closing.slice(closing.indexOf(':') + 2, -1);
+      await g.run(world, (text) => {
+        named ||= text.includes(rule);
+        narrate(text);
+      });
+      if (!named) narrate(closing);
+    },
+  };
+}
+
+const listed = [
   startHere,
   ...allScenarios.map(fromClusterScenario),
   ...guidedPaperScenarios.map((s) => fromSimScenario(s, 'paper')),
   ...protocolScenarios.map((s) => fromSimScenario(s, 'protocol')),
   ...morePaperScenarios.map((s) => fromSimScenario(s, 'lab')),
+  ...membershipScenarios.map((s) => fromSimScenario(s, 'membership')),
 ];
+const listedIds = new Set(listed.map((s) => s.info.id));
+
+/** Every guided run, once each: the zoo's demonstrations that are not listed elsewhere already (Figure 8 is) come last. */
+export const guidedScenarios: readonly GuidedScenario[] = [
+  ...listed,
+  ...zooScenarios.filter((s) => !listedIds.has(s.id)).map((s) => fromSimScenario(s, 'zoo')),
+].map(namingTheRule);
 
 export function guidedScenario(id: string): GuidedScenario | undefined {
   return guidedScenarios.find((s) => s.info.id === id);

@@ -27,7 +27,12 @@ export function describeAction(action: LearnerAction): string {
     case 'holdMessage': return `hold message ${a.id} until ${a.ms} ms from now`;
     case 'campaign': return `time out ${a.node}`;
     case 'addNode': return 'add a server';
-    case 'client': return `${a.request.op.toUpperCase()} ${a.request.key} → ${a.request.node}`;
+    case 'client': {
+      const r = a.request;
+      if (r.op === 'config' && r.change) return `${r.change.type === 'addLearner' ? 'add learner' : r.change.type} ${r.change.node} (→ ${r.node})`;
+      if (r.op === 'transfer') return `transfer leadership to ${r.target ?? '?'} (→ ${r.node})`;
+      return `${r.op.toUpperCase()} ${r.key} → ${r.node}`;
+    }
   }
 }
 

@@ -1,17 +1,18 @@
 /** The simulation the playground builds from a page setup, and the protocol toggles' mapping to core's switches. */
 import { defaultRaftConfig } from '@raft-kv/core';
 import type { SimConfig, SimConfigInput } from '@raft-kv/core/sim';
+import { commitRuleBug, unsafeOf } from './bug-zoo';
 import type { ProtocolToggles, RunSetup } from './protocol';
 import { protocolNames } from './protocol';
 
-/** The core switches behind the toggles (all on: the real protocol). */
-export function protocolRaft(p: ProtocolToggles): NonNullable<SimConfigInput['raft']> {
+/** The core switches behind the toggles (all on: the real protocol), with the bug-zoo options switched on. */
+export function protocolRaft(p: ProtocolToggles, bugs: readonly string[] = []): NonNullable<SimConfigInput['raft']> {
   return {
     preVote: p.preVote,
     checkQuorum: p.checkQuorum,
     leaderNoop: p.leaderNoop,
     fastBacktracking: p.fastBacktracking,
-    unsafe: p.commitRule ? {} : { commitOldTermByCount: true },
+    unsafe: unsafeOf(p.commitRule ? bugs : [...bugs, commitRuleBug]),
   };
 }
 
@@ -25,7 +26,7 @@ export function playgroundSimConfig(setup: RunSetup): SimConfigInput {
     seed: setup.seed,
     nodeCount: setup.nodeCount,
     eventLogMax: 600,
-    raft: protocolRaft(setup.protocol),
+    raft: protocolRaft(setup.protocol, setup.bugs),
     localReads: !setup.protocol.readIndex,
     network: { lossRate: setup.lossRate },
   };
@@ -40,19 +41,19 @@ export function protocolOf(config: Pick<SimConfig, 'raft' | 'localReads'>): Prot
     leaderNoop: raft.leaderNoop,
     fastBacktracking: raft.fastBacktracking,
     readIndex: !config.localReads,
-    commitRule: raft.unsafe?.commitOldTermByCount !== true,
+    commitRule: raft.unsafe?.[commitRuleBug] !== true,
   };
 }
 
 /**
- * A scenario's own settings, with every rule the learner switched off switched off too: the
- * scenario decides what it needs, the learner can only take protections away (so turning a rule
- * off and running its scenario shows what the rule prevents).
+ * A scenario's own settings, with every rule the learner switched off switched off too, and every
+ * bug the learner switched on switched on: the scenario decides what it needs, the learner can only
+ * take protections away (so turning a rule off and running its scenario shows what the rule prevents).
  */
-export function withRulesOff(config: SimConfigInput, learner: ProtocolToggles): SimConfigInput {
+export function withRulesOff(config: SimConfigInput, learner: ProtocolToggles, learnerBugs: readonly string[] = []): SimConfigInput {
   const own = protocolOf({ raft: config.raft ?? {}, localReads: config.localReads ?? false });
   const effective = { ...own };
   for (const name of protocolNames) effective[name] = own[name] && learner[name];
-  const raft = protocolRaft(effective);
+  const raft = protocolRaft(effective, learnerBugs);
   return { ...config, raft: { ...config.raft, ...raft, unsafe: { ...config.raft?.unsafe, ...raft.unsafe } }, localReads: !effective.readIndex };
 }

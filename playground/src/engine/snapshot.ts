@@ -38,7 +38,8 @@ export function logWindow(sim: Simulation, lo: number | null = null, size = logW
 }
 
 function entryView(entry: Entry, durable: boolean): EntryView {
-  return { index: entry.index, term: entry.term, label: describeCommand(entry.command), durable };
+  const view: EntryView = { index: entry.index, term: entry.term, label: describeCommand(entry.command), durable };
+  return entry.command.op === 'config' ? { ...view, config: true } : view;
 }
 
 function windowEntries(sim: Simulation, id: NodeId, lo: number, hi: number): EntryView[] {
@@ -110,7 +111,22 @@ export function nodeSnapshot(sim: Simulation, id: NodeId, window: { lo: number; 
     persisting: node.persisting !== null,
     applyLog: applyLogView(node.applyLog),
     lastHeartbeatAgoMs: view.lastHeartbeatAgoMs,
+    ...(node.raft ? { config: { voters: [...node.raft.configuration.voters], learners: [...node.raft.configuration.learners] } } : {}),
   };
+}
+
+/**
+ * Marks each node voter, learner or neither, in the membership the cluster is in: the leader's
+ * configuration (the newest leader's, if a deposed one has not noticed yet), else, while nobody
+ * leads, the configuration of the node with the most advanced log.
+ */
+export function withMembership(sim: Simulation, nodes: NodeSnapshot[]): NodeSnapshot[] {
+  const up = nodes.filter((n) => n.up && n.config);
+  const byLog = (a: NodeSnapshot, b: NodeSnapshot) => b.term - a.term || b.lastIndex - a.lastIndex;
+  const source = [...up.filter((n) => n.role === 'leader')].sort(byLog)[0] ?? [...up].sort(byLog)[0];
+  const config = source?.config ?? sim.node(sim.nodeIds[0]!).raft?.configuration;
+  if (!config) return nodes;
+  return nodes.map((n) => ({ ...n, member: config.voters.includes(n.id) ? 'voter' : config.learners.includes(n.id) ? 'learner' : 'none' }));
 }
 
 type Field = [string, string];

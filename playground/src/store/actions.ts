@@ -3,15 +3,18 @@
  * Commands are data (EngineCommand); the engine answers with a new snapshot. In live mode the
  * engine is the live session, which takes the same commands and acts on real processes.
  */
-import type { ClientOp, EngineCommand, MessageView, ProtocolName, ProtocolToggles, RunUntil, SharedRun, UserAction } from '../engine/protocol';
+import type { ClientOp, EngineCommand, MessageView, ProtocolName, ProtocolToggles, RunSetup, RunUntil, SharedRun, UserAction } from '../engine/protocol';
 import { toggleScenario } from '../engine/scenario-ids';
 import type { ScenarioFile } from '../engine/scenario-format';
-import { parseScenario, scenarioFromSnapshot } from '../engine/scenario-format';
+import { parseScenario, scenarioFromSnapshot, serversMax } from '../engine/scenario-format';
 import type { Transport } from '../engine/transport';
 import { leaderOf, sideGroups } from './selectors';
 import type { Mode, PlaygroundStore } from './store';
 import { patchUi } from './store';
 import { clampNodes, shareQuery } from './url';
+
+/** The option the commit-rule switch stands for (engine/bug-zoo.ts; named here so the page need not load the core). */
+const commitRuleBug = 'commitOldTermByCount';
 
 export interface Playground {
   store: PlaygroundStore;
@@ -66,7 +69,7 @@ export function createActions({ store, transport, switchMode }: Playground) {
         type: 'reset',
         setup: {
           seed, nodeCount: clampNodes(ui.draftNodes), protocol: { ...(base?.protocol ?? defaultProtocol()) },
-          loadOpsPerSec: sim?.loadOpsPerSec ?? 0, lossRate: sim?.network.lossRate ?? 0,
+          loadOpsPerSec: sim?.loadOpsPerSec ?? 0, lossRate: sim?.network.lossRate ?? 0, ...(base?.bugs?.length ? { bugs: [...base.bugs] } : {}),
         },
       });
     },
@@ -83,6 +86,50 @@ export function createActions({ store, transport, switchMode }: Playground) {
       const protocol = chosenProtocol();
       if (!protocol) return;
       send({ type: 'runScenario', id: toggleScenario[name], protocol: { ...protocol, [name]: on } });
+    },
+
+    /**
+     * Switches a bug-zoo option on or off: a fresh run with the same seed (the commit rule's
+     * option is the commit-rule switch, the same setting under its other name).
+     */
+    setBug(name: string, on: boolean) {
+      const s = store.getState().sim;
+      if (!s) return;
+      patchUi(store, { notice: on ? `${name} is on in a fresh run: "show it" in the bug zoo runs its demonstration.` : null });
+      if (name === commitRuleBug) return actions.setProtocol('commitRule', !on);
+      const bugs = new Set(s.setup.bugs ?? []);
+      if (on) bugs.add(name);
+      else bugs.delete(name);
+      const setup: RunSetup = { ...s.setup, loadOpsPerSec: s.loadOpsPerSec, lossRate: s.network.lossRate, bugs: [...bugs].sort() };
+      if (bugs.size === 0) delete setup.bugs;
+      send({ type: 'reset', setup });
+    },
+    /** Runs an option's demonstration: with the bug if the learner switched it on, else the same script with the rule kept. */
+    runBugScenario(name: string) {
+      const s = store.getState().sim;
+      const entry = s?.lab?.zoo.find((z) => z.name === name);
+      if (!s || !entry) return;
+      const on = name === commitRuleBug ? !s.setup.protocol.commitRule : (s.setup.bugs ?? []).includes(name);
+      send({ type: 'runScenario', id: on ? entry.bugScenario : entry.ruleScenario });
+    },
+
+    /** A new, empty server starts; if a leader is there, it is asked at once to add it as a learner. */
+    addServer() {
+      const count = ids().length;
+      if (count >= serversMax) return;
+      act({ type: 'addNode' });
+      const leader = actions.leaderId();
+      if (leader) actions.changeMembership('addLearner', `n${count + 1}`);
+    },
+    /** Asks the leader to add a learner, promote one, or remove a server (the operator's request). */
+    changeMembership(type: 'addLearner' | 'promote' | 'remove', node: string) {
+      const leader = actions.leaderId();
+      if (leader) act({ type: 'client', request: { clientId: 'operator', node: leader, op: 'config', key: '', change: { type, node }, record: false } });
+    },
+    /** Asks the leader to hand leadership to `target` (TimeoutNow once it is caught up). */
+    transferLeadership(target: string) {
+      const leader = actions.leaderId();
+      if (leader && leader !== target) act({ type: 'client', request: { clientId: 'operator', node: leader, op: 'transfer', key: '', target, record: false } });
     },
 
     crash: (node: string) => act({ type: 'crash', node }),

@@ -2,7 +2,8 @@
  * The URL contract (docs/playground.md, "URL parameters"): `?seed=<int>&nodes=<n>` reproduces a run, `?mode=live`
  * opens live mode. The playground also reads `speed`, `load` (client ops per simulated second),
  * `loss` (message loss rate), `off=<rules>` (protocol rules switched off, e.g. `off=preVote,readIndex`;
- * the older `unsafe=1` is `off=commitRule`), `paused=1`, and a shared run: `script=` (the actions,
+ * the older `unsafe=1` is `off=commitRule`), `bugs=<options>` (bug-zoo options switched on, e.g.
+ * `bugs=truncateMatchingEntries`), `paused=1`, and a shared run: `script=` (the actions,
  * base64url JSON) with `t=` (the simulated ms to show), or a whole scenario file as `scenario=`.
  */
 import type { ProtocolToggles, RunSetup, SharedRun } from '../engine/protocol';
@@ -18,6 +19,8 @@ export interface UrlParams {
   load: number;
   loss: number;
   protocol: ProtocolToggles;
+  /** Bug-zoo options switched on (names as in core's UnsafeOptions; the engine ignores unknown ones). */
+  bugs: string[];
   paused: boolean;
   /** Whether the URL named a seed (otherwise a random one was picked). */
   seedGiven: boolean;
@@ -55,6 +58,11 @@ function protocolFrom(q: URLSearchParams): ProtocolToggles {
   return protocol;
 }
 
+/** `bugs=a,b`: option names are identifiers, anything else is dropped. */
+export function bugsFrom(raw: string | null): string[] {
+  return [...new Set((raw ?? '').split(',').map((s) => s.trim()).filter((s) => /^[A-Za-z]+$/.test(s) && s !== 'commitOldTermByCount'))].sort();
+}
+
 function sharedFrom(q: URLSearchParams, setup: RunSetup): SharedRun | null {
   const scenario = q.get('scenario');
   if (scenario !== null) return parseScenario(JSON.parse(fromBase64Url(scenario)));
@@ -83,6 +91,7 @@ export function parseUrl(search: string, randomSeed: number): UrlParams {
     load: load !== null && load > 0 ? Math.min(200, load) : 0,
     loss: loss !== null && loss > 0 ? Math.min(1, loss) : 0,
     protocol: protocolFrom(q),
+    bugs: bugsFrom(q.get('bugs')),
     paused: q.get('paused') === '1' || q.get('paused') === 'true',
     open: null,
     openError: null,
@@ -94,13 +103,14 @@ export function parseUrl(search: string, randomSeed: number): UrlParams {
   }
   if (params.open) {
     const s = params.open.setup;
-    Object.assign(params, { seed: s.seed, seedGiven: true, nodes: s.nodeCount, load: s.loadOpsPerSec, loss: s.lossRate, protocol: s.protocol });
+    Object.assign(params, { seed: s.seed, seedGiven: true, nodes: s.nodeCount, load: s.loadOpsPerSec, loss: s.lossRate, protocol: s.protocol, bugs: s.bugs ?? [] });
   }
   return params;
 }
 
-export function setupOf(p: Pick<UrlParams, 'seed' | 'nodes' | 'protocol' | 'load' | 'loss'>): RunSetup {
-  return { seed: p.seed, nodeCount: p.nodes, protocol: { ...p.protocol }, loadOpsPerSec: p.load, lossRate: p.loss };
+export function setupOf(p: Pick<UrlParams, 'seed' | 'nodes' | 'protocol' | 'load' | 'loss'> & Partial<Pick<UrlParams, 'bugs'>>): RunSetup {
+  const setup: RunSetup = { seed: p.seed, nodeCount: p.nodes, protocol: { ...p.protocol }, loadOpsPerSec: p.load, lossRate: p.loss };
+  return p.bugs && p.bugs.length > 0 ? { ...setup, bugs: [...p.bugs] } : setup;
 }
 
 /** The rules a setup switches off, for `off=`. */
@@ -111,6 +121,7 @@ export function runQuery(setup: RunSetup, mode: 'sim' | 'live' = 'sim'): string 
   const q = new URLSearchParams({ seed: String(setup.seed), nodes: String(setup.nodeCount) });
   const off = offList(setup.protocol);
   if (off) q.set('off', off);
+  if (setup.bugs && setup.bugs.length > 0) q.set('bugs', setup.bugs.join(','));
   if (setup.loadOpsPerSec > 0) q.set('load', String(setup.loadOpsPerSec));
   if (setup.lossRate > 0) q.set('loss', String(setup.lossRate));
   if (mode === 'live') q.set('mode', 'live');

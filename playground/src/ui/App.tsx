@@ -10,6 +10,7 @@ import { ClusterRing } from './cluster/ClusterRing';
 import { useActions, usePlayground, useStoreApi } from './context';
 import { Header } from './Header';
 import { KeyboardHelp } from './KeyboardHelp';
+import { BugZooPanel } from './lab/BugZooPanel';
 import { Challenges } from './lab/Challenges';
 import { SafetyPanel } from './lab/SafetyPanel';
 import { ScenarioFiles } from './lab/ScenarioFiles';
@@ -59,7 +60,7 @@ function Layout({ live }: { live: boolean }) {
   return (
     <main className={`layout ${live ? 'live' : 'sim'}`} {...(live ? { 'data-testid': 'live-mode', 'data-state': 'connected' } : {})}>
       <section className="stage" aria-label="Cluster">
-        <ClusterRing messages={!live} />
+        <ClusterRing messages={!live} membership={!live} />
         {live ? <LiveBar /> : <TimeControls />}
       </section>
       <section className="story" aria-label="What is happening">
@@ -73,6 +74,7 @@ function Layout({ live }: { live: boolean }) {
         {live ? <LiveNetworkPanel /> : <NetworkPanel />}
         {live && <LiveMembersPanel />}
         {!live && <ProtocolPanel />}
+        {!live && <BugZooPanel />}
         <Inspector />
       </aside>
       <section className="logs" aria-label="Logs">

@@ -32,5 +32,8 @@ export function useSmoothNow(animate = true): number {
     return () => cancelAnimationFrame(id);
   }, [clock.playing, clock.speed, animate]);
 
-  return now;
+  // Without animation, the snapshot's own time, in the same render as the snapshot: the state
+  // above catches up one effect later, after a frame may have been painted with new messages at
+  // the old time (a jump within one snapshot, which reduced motion promises never to show).
+  return animate ? now : clock.now;
 }

@@ -10,11 +10,15 @@ import { ringCenter, ringRadius, ringSize } from './geometry';
 import { LinkMenu } from './LinkMenu';
 import { Links } from './Links';
 import { Legend } from './Legend';
+import { MemberBar } from './MemberBar';
 import { MessageLayer } from './MessageLayer';
 import { RingNode } from './RingNode';
 
-/** `messages`: draw messages in flight (live mode has none to draw: real RPCs are not observed one by one). */
-export function ClusterRing({ messages = true }: { messages?: boolean }) {
+/**
+ * `messages`: draw messages in flight (live mode has none to draw: real RPCs are not observed one
+ * by one). `membership`: the membership actions under the ring (the simulator's).
+ */
+export function ClusterRing({ messages = true, membership = false }: { messages?: boolean; membership?: boolean }) {
   const idList = usePlayground(selectNodeIds);
   const ids = useMemo(() => idList.split(','), [idList]);
   const layout = useMemo(() => ringLayout(ids, ringCenter, ringRadius), [ids]);
@@ -34,6 +38,7 @@ export function ClusterRing({ messages = true }: { messages?: boolean }) {
       {messages && <MessageLayer layout={layout} />}
       <LinkMenu layout={layout} />
       </div>
+      {membership && <MemberBar />}
       <Legend />
     </div>
   );

@@ -32,7 +32,7 @@ export function LogGrid() {
   const leader = leaderOf(sim.nodes);
   return (
     <div className="log-grid" data-testid="log-grid" data-lo={window.lo} data-hi={window.hi} data-last={range.last}>
-      <h2>Logs <span className="quiet">(solid: <Term word="commit">committed</Term> · dashed: not yet · striped: not on disk yet · grey block: in a <Term word="snapshot" /> · m/n: the leader&apos;s <Term word="nextIndex">matchIndex and nextIndex</Term>)</span></h2>
+      <h2>Logs <span className="quiet">(solid: <Term word="commit">committed</Term> · dashed: not yet · striped: not on disk yet · grey block: in a <Term word="snapshot" /> · m/n: the leader&apos;s <Term word="nextIndex">matchIndex and nextIndex</Term> · purple outline: a membership change)</span></h2>
       <div className="log-table" role="table" aria-label="Logs aligned by index">
         <div className="log-heads" role="rowgroup">
           <div className="log-head header" role="columnheader">node</div>
@@ -186,10 +186,10 @@ const Cell = memo(function Cell({ entry, index, committed, isCommit, isApplied, 
   if (!entry) {
     return <span className="cell empty next" style={{ left }}>{isNext && <Marker kind="n" />}</span>;
   }
-  const cls = `cell entry${committed ? ' committed' : ' uncommitted'}${entry.durable ? '' : ' volatile'}${isCommit ? ' commit-edge' : ''}`;
+  const cls = `cell entry${committed ? ' committed' : ' uncommitted'}${entry.durable ? '' : ' volatile'}${isCommit ? ' commit-edge' : ''}${entry.config ? ' config' : ''}`;
   const title = `index ${entry.index} · term ${entry.term} · ${entry.label} · ${committed ? 'committed' : 'not committed'} · ${entry.durable ? 'on disk' : 'in memory only'}`;
   return (
-    <span className={cls} style={{ left, background: termColor(entry.term) }} title={title} data-index={index} data-term={entry.term}>
+    <span className={cls} style={{ left, background: termColor(entry.term) }} title={title} data-index={index} data-term={entry.term} data-kind={entry.config ? 'config' : 'entry'}>
       {entry.term}
       {isMatch && <Marker kind="m" />}
       {isNext && <Marker kind="n" />}

@@ -11,8 +11,10 @@ const groups: { id: ScenarioInfo['group']; title: string }[] = [
   { id: 'checklist', title: 'Checklist A–H' },
   { id: 'paper', title: 'From the Raft paper (guided)' },
   { id: 'protocol', title: 'What each protocol rule prevents' },
+  { id: 'membership', title: 'Membership changes and leadership transfer' },
   { id: 'persistence', title: 'Crashes and disks' },
   { id: 'lab', title: 'More from the paper and the labs' },
+  { id: 'zoo', title: 'The bug zoo: each bug at work, and its rule kept' },
 ];
 
 export function ScenarioPanel() {
