@@ -111,7 +111,7 @@ export class Tracer {
   /** A new input starts: what follows belongs to it. Its trace is created when it records something. */
   begin(input: TraceInputKind, term: number, message: Message | null = null): void {
     this.finish();
-    this.pending = { input, message, term };
+    this.pending = { input, message: message && Object.freeze(message), term };
   }
 
   step(rule: TraceRule, condition: string, values: Record<string, TraceValue>, holds: boolean, result: string): void {
@@ -122,8 +122,13 @@ export class Tracer {
     this.trace().events.push(event);
   }
 
+  /**
+   * Messages are frozen once traced (nothing changes a message after it is sent): a simulation's
+   * checkpoints then share them instead of copying them, so a trace still names the very message
+   * object on the wire after time travel.
+   */
   sent(message: Message): void {
-    this.trace().sent.push(message);
+    this.trace().sent.push(Object.freeze(message));
   }
 
   /** Every trace finished since the last call, frozen (they are history now). */

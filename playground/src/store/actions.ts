@@ -3,7 +3,7 @@
  * Commands are data (EngineCommand); the engine answers with a new snapshot. In live mode the
  * engine is the live session, which takes the same commands and acts on real processes.
  */
-import type { ClientOp, EngineCommand, MessageView, ProtocolName, ProtocolToggles, RunUntil, SharedRun, UserAction } from '../engine/protocol';
+import type { ClientOp, EngineCommand, ExplainTarget, MessageView, ProtocolName, ProtocolToggles, RunUntil, SharedRun, UserAction } from '../engine/protocol';
 import { toggleScenario } from '../engine/scenario-ids';
 import type { ScenarioFile } from '../engine/scenario-format';
 import { parseScenario, scenarioFromSnapshot } from '../engine/scenario-format';
@@ -117,6 +117,8 @@ export function createActions({ store, transport, switchMode }: Playground) {
       patchUi(store, { inspected: message, selectedLink: null });
       send({ type: 'inspect', id: message?.id ?? null });
     },
+    /** Shows the rules the core applied for a feed line or a message (the pseudocode view); null closes it. */
+    explain: (target: ExplainTarget | null) => send({ type: 'explain', target }),
     selectLink: (link: [string, string] | null) => patchUi(store, { selectedLink: link, inspected: null }),
 
     setClientField(field: 'clientKey' | 'clientValue', value: string) {
