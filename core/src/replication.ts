@@ -247,7 +247,8 @@ export function maybeCommit(r: Raft): boolean {
 
 /** Leaders rule 4 with N = the majority's matchIndex, every voter's matchIndex, and N's term. */
 function noteCommitRule(r: Raft, n: number): void {
-  const matchIndex = r.voters.map((id) => `${id}=${r.progress.get(id)!.match}`).join(' ');
+  let matchIndex = '';
+  for (const id of r.voters) matchIndex += `${matchIndex === '' ? '' : ' '}${id}=${r.progress.get(id)!.match}`;
   const termOfN = r.log.term(n) ?? 'none';
   const values = { N: n, matchIndex, commitIndex: r.log.committed, termOfN, currentTerm: r.term };
   const ownTerm = termOfN === r.term;

@@ -115,7 +115,8 @@ export class Tracer {
   }
 
   step(rule: TraceRule, condition: string, values: Record<string, TraceValue>, holds: boolean, result: string): void {
-    this.trace().steps.push(Object.freeze({ rule, condition, values: Object.freeze(values), holds, result }));
+    // Not frozen one by one (that costs more than the step): the trace and its arrays are, when it is done.
+    this.trace().steps.push({ rule, condition, values, holds, result });
   }
 
   event(event: RaftEvent): void {

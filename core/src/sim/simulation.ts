@@ -14,6 +14,7 @@ import { Prng } from '../prng';
 import type { Ready } from '../raft-node';
 import type { ReplicaIo, WriteCommand } from '../replica';
 import { Replica } from '../replica';
+import { assert } from '../assert';
 import type { DecisionTrace } from '../trace';
 import type { ConfigChange, NodeId } from '../types';
 import type { ApiResponse, ClientOp } from '../api';
@@ -625,16 +626,24 @@ export class Simulation {
     for (const event of rd.events) this.record(node.id, event);
   }
 
-  /** Each event with the trace of the input that emitted it; every trace in the trace log. */
+  /**
+   * Each event with the trace of the input that emitted it; every trace in the trace log. While
+   * tracing, every event is emitted inside some input's trace and a Ready takes both together, so
+   * the traces' events, in order, are the Ready's events.
+   */
   private recordTraced(node: SimNode, rd: Ready): void {
-    const traceOf = new Map<object, DecisionTrace>();
     const log = this.w.traceLog;
+    let recorded = 0;
     for (const trace of rd.traces) {
-      for (const event of trace.events) traceOf.set(event, trace);
       log.push(Object.freeze({ at: this.w.now, trace }));
+      for (const event of trace.events) {
+        assert(rd.events[recorded] === event, 'a traced Ready lists its events in the order of its traces');
+        this.record(node.id, event, trace);
+        recorded++;
+      }
     }
+    assert(recorded === rd.events.length, 'every event of a traced Ready belongs to a trace');
     if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
-    for (const event of rd.events) this.record(node.id, event, traceOf.get(event));
   }
 
   /** Every other node's term and log, from memory, or from disk while it is down. */
