@@ -57,6 +57,14 @@ test('a feed line shows the rules behind its event with their values, stepped ne
   await page.getByTestId('pseudocode-prev').click();
   expect(await currentLine(page)).toBe(index - 1);
   await expect(fifth).toHaveAttribute('data-state', 'ahead');
+  // The keys step too: ] forward, [ back.
+  await page.keyboard.press(']');
+  await expect(fifth).toHaveAttribute('data-state', 'current');
+  await page.keyboard.press('[');
+  await expect(fifth).toHaveAttribute('data-state', 'ahead');
+  // A new selection starts at its first line.
+  await won.click();
+  expect(await currentLine(page)).toBe(0);
 });
 
 test('an inspected AppendEntries shows why the leader sent it, then the receiver steps 1-5 with its values', async ({ page }) => {

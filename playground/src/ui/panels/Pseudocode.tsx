@@ -3,21 +3,19 @@
  * core's extensions) that the core applied, in order, each with the values it compared and what
  * it did, stepped through line by line. Everything shown comes from the core's decision trace.
  */
-import { useState } from 'react';
 import type { PseudocodeLine, PseudocodeView } from '../../engine/protocol';
 import { useActions, usePlayground } from '../context';
 
 export function Pseudocode() {
   const view = usePlayground((s) => s.sim?.lab?.pseudocode ?? null);
   if (!view) return null;
-  const t = view.target;
-  // A new selection starts again at its first line.
-  return <Steps key={t.kind === 'event' ? `event-${t.seq}` : `message-${t.id}`} view={view} />;
+  return <Steps view={view} />;
 }
 
+/** The current line lives in the store (ui.pseudocodeLine), so the [ and ] keys step it too; a new selection starts at 0. */
 function Steps({ view }: { view: PseudocodeView }) {
-  const [cursor, setCursor] = useState(0);
-  const { explain } = useActions();
+  const cursor = usePlayground((s) => s.ui.pseudocodeLine);
+  const { explain, stepPseudocode } = useActions();
   const total = view.sections.reduce((n, s) => n + s.lines.length, 0);
   const at = Math.min(cursor, Math.max(0, total - 1));
   let index = 0;
@@ -42,9 +40,9 @@ function Steps({ view }: { view: PseudocodeView }) {
       {view.note && <p className="quiet pseudocode-note" data-testid="pseudocode-note">{view.note}</p>}
       {total > 0 && (
         <div className="row pseudocode-steps">
-          <button type="button" data-testid="pseudocode-prev" disabled={at === 0} onClick={() => setCursor(at - 1)} title="The line before">◀ Prev</button>
+          <button type="button" data-testid="pseudocode-prev" disabled={at === 0} onClick={() => stepPseudocode(-1)} title="The line before ([)">◀ Prev</button>
           <span className="quiet" data-testid="pseudocode-position">line {at + 1} of {total}</span>
-          <button type="button" data-testid="pseudocode-next" disabled={at >= total - 1} onClick={() => setCursor(at + 1)} title="The next line">Next ▶</button>
+          <button type="button" data-testid="pseudocode-next" disabled={at >= total - 1} onClick={() => stepPseudocode(1)} title="The next line (])">Next ▶</button>
         </div>
       )}
     </section>
