@@ -44,4 +44,16 @@ describe('pseudocode view', () => {
     expect(receiver.lines.map((l) => l.rule)).toEqual(expect.arrayContaining(['AppendEntries receiver 1', 'AppendEntries receiver 2', 'AppendEntries receiver 5']));
     expect(receiver.lines[0]!.condition).toBe(`term ${m.term} < currentTerm ${m.term}`);
   });
+
+  it('a line the simulator wrote (a crash) says that no rule ran', async () => {
+    const e = start({ speed: 20, setup: setupOf({ seed: 3 }) });
+    await e.until((x) => leaderOf(x) !== undefined);
+    e.engine.handle({ type: 'act', action: { type: 'crash', node: 'n2' } });
+    const line = e.last().feed.find((f) => f.kind === 'fault' && f.node === 'n2')!;
+    expect(line).toBeDefined();
+    e.engine.handle({ type: 'explain', target: { kind: 'event', seq: line.seq } });
+    const view = e.last().lab!.pseudocode!;
+    expect(view.sections).toEqual([]);
+    expect(view.note).toMatch(/crash .* no rule ran/);
+  });
 });

@@ -47,9 +47,8 @@ export function sectionOf(trace: DecisionTrace, at: number, role: PseudocodeSect
 /** A feed line: the decisions of the input that emitted its event. */
 export function explainEvent(target: ExplainTarget, timed: TimedEvent, title: string): PseudocodeView {
   if (!timed.trace) {
-    const note = 'node' in timed.event && timed.event.type in noRuleEvents
-      ? noRuleEvents[timed.event.type as keyof typeof noRuleEvents]
-      : 'The simulator did this (the network, a crash, a client), not a rule of the Raft core: no rule ran.';
+    const note = (noRuleEvents as Record<string, string>)[timed.event.type]
+      ?? 'The simulator did this (the network, a crash, a client), not a rule of the Raft core: no rule ran.';
     return { target, title, sections: [], note };
   }
   const section = sectionOf(timed.trace, timed.at, 'event');
