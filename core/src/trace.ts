@@ -86,6 +86,13 @@ export interface DecisionTrace {
   readonly input: TraceInputKind;
   /** The message handled (input 'message'). */
   readonly message: Message | null;
+  readonly steps: readonly TraceStep[];
+  readonly events: readonly RaftEvent[];
+  readonly sent: readonly Message[];
+}
+
+/** A trace while its input runs. */
+interface OpenTrace extends DecisionTrace {
   readonly steps: TraceStep[];
   readonly events: RaftEvent[];
   readonly sent: Message[];
@@ -100,8 +107,11 @@ export const noTraces: readonly DecisionTrace[] = Object.freeze([]);
  */
 export class Tracer {
   private readonly node: NodeId;
-  private current: DecisionTrace | null = null;
-  private pending: { input: TraceInputKind; message: Message | null; term: number } | null = null;
+  private current: OpenTrace | null = null;
+  /** The input begun, until it records something (most ticks never do: they cost no trace). */
+  private input: TraceInputKind = 'host';
+  private message: Message | null = null;
+  private term = -1;
   private done: DecisionTrace[] = [];
 
   constructor(node: NodeId) {
@@ -111,11 +121,13 @@ export class Tracer {
   /** A new input starts: what follows belongs to it. Its trace is created when it records something. */
   begin(input: TraceInputKind, term: number, message: Message | null = null): void {
     this.finish();
-    this.pending = { input, message: message && Object.freeze(message), term };
+    this.input = input;
+    this.message = message && Object.freeze(message);
+    this.term = term;
   }
 
   step(rule: TraceRule, condition: string, values: Record<string, TraceValue>, holds: boolean, result: string): void {
-    // Not frozen one by one (that costs more than the step): the trace and its arrays are, when it is done.
+    // Not frozen one by one (that costs more than the step): the trace is, when it is done.
     this.trace().steps.push({ rule, condition, values, holds, result });
   }
 
@@ -141,24 +153,23 @@ export class Tracer {
     return out;
   }
 
-  private trace(): DecisionTrace {
+  private trace(): OpenTrace {
     if (this.current) return this.current;
-    // Every entry point of RaftNode begins its input; 'host' marks one that did not (a gap to fix).
-    const p = this.pending ?? { input: 'host' as const, message: null, term: -1 };
-    this.current = { node: this.node, term: p.term, input: p.input, message: p.message, steps: [], events: [], sent: [] };
+    this.current = { node: this.node, term: this.term, input: this.input, message: this.message, steps: [], events: [], sent: [] };
     return this.current;
   }
 
+  /**
+   * The trace is history now: frozen, so a simulation's checkpoints share it. Its arrays are not
+   * frozen one by one (freezing costs more than the trace); their type is readonly instead.
+   */
   private finish(): void {
-    const t = this.current;
-    if (t) {
-      Object.freeze(t.steps);
-      Object.freeze(t.events);
-      Object.freeze(t.sent);
-      this.done.push(Object.freeze(t));
-    }
+    if (this.current) this.done.push(Object.freeze(this.current));
     this.current = null;
-    this.pending = null;
+    // Every entry point of RaftNode begins its input; 'host' marks one that did not (a gap to fix).
+    this.input = 'host';
+    this.message = null;
+    this.term = -1;
   }
 }
 
