@@ -303,7 +303,9 @@ export class RaftNode {
   /** Sends heartbeats now (used by hosts that want to refresh followers at once). */
   heartbeat(): void {
     this.begin('heartbeat');
-    if (this.raft.role === 'leader') sendHeartbeats(this.raft);
+    const r = this.raft;
+    if (r.tracing) r.note('Leaders 1', 'role == leader', { role: r.role }, r.role === 'leader', r.role === 'leader' ? `send an empty AppendEntries (heartbeat) to ${r.peers.length} followers now` : 'nothing: not the leader');
+    if (r.role === 'leader') sendHeartbeats(r);
   }
 
   hasReady(): boolean {
@@ -330,7 +332,10 @@ export class RaftNode {
     assert(this.outstanding === null, 'ready() called again before advance()');
     const r = this.raft;
     this.begin('ready');
-    if (r.reads.heartbeatNeeded && r.role === 'leader') sendHeartbeats(r);
+    if (r.reads.heartbeatNeeded && r.role === 'leader') {
+      if (r.tracing) r.note('ReadIndex 2', 'readsWaiting > 0', { readsWaiting: r.reads.pending.length }, true, `send a heartbeat to ${r.peers.length} followers: their answers confirm I still lead`);
+      sendHeartbeats(r);
+    }
     r.reads.heartbeatNeeded = false;
     flushAppends(r);
     const hardState = this.hardState();
@@ -390,6 +395,7 @@ export class RaftNode {
   /** The host took a snapshot of its state machine at `index` and compacted its log. */
   reportSnapshotTaken(index: number, term: number, compactedTo: number): void {
     this.begin('snapshotTaken');
+    if (this.raft.tracing) this.raft.note('Log compaction', 'snapshotIndex <= lastApplied', { snapshotIndex: index, lastApplied: this.raft.log.applied }, index <= this.raft.log.applied, `the host took a snapshot at index ${index}; the log may drop entries up to ${compactedTo}`);
     this.raft.membership.noteCompacted(index);
     this.raft.emit({ type: 'snapshotTaken', index, snapshotTerm: term, compactedTo });
   }

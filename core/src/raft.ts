@@ -186,7 +186,10 @@ export class Raft {
     // everything before it at once, which also makes old entries visible after a restart.
     if (this.config.leaderNoop) this.appendEntry({ op: 'noop' });
     // Without it, an empty round tells the followers who leads (the no-op's append would have).
-    else sendHeartbeats(this);
+    else {
+      if (this.tracing) this.note('Leaders 1', 'leaderNoop', { leaderNoop: false }, false, `upon election: send an empty AppendEntries (heartbeat) to ${this.peers.length} followers`);
+      sendHeartbeats(this);
+    }
   }
 
   private setTerm(term: number, lead: NodeId | null): void {

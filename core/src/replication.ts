@@ -71,7 +71,12 @@ function sendSnapshotChunks(r: Raft, to: NodeId, pr: Progress): void {
   // The leader took a newer snapshot meanwhile (and may have dropped the old one): send that one.
   if (storage.snapshot().index !== pr.pendingSnapshot) startSnapshot(r, to, pr);
   const meta = storage.snapshot();
-  for (let n = pr.snapshotChunksToSend(r.config.snapshotChunksInflightMax); n > 0; n--) {
+  const count = pr.snapshotChunksToSend(r.config.snapshotChunksInflightMax);
+  if (r.tracing && count > 0) {
+    const values = { follower: to, nextChunk: pr.snapshotNext, acked: pr.snapshotAcked, window: r.config.snapshotChunksInflightMax, chunkCount: meta.chunkCount };
+    r.note('Snapshot chunks', 'nextChunk - acked < window', values, true, `send ${to} chunk${count === 1 ? ` ${pr.snapshotNext + 1}` : `s ${pr.snapshotNext + 1}-${pr.snapshotNext + count}`} of ${meta.chunkCount}`);
+  }
+  for (let n = count; n > 0; n--) {
     const chunk = pr.snapshotNext++;
     r.send({ type: 'InstallSnapshot', from: r.id, to, term: r.term, meta, chunk, data: storage.snapshotChunk(chunk), seq: ++r.seq });
   }
@@ -169,7 +174,10 @@ function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number)
   if (advanced) maybeCommit(r);
   r.appendPending = true;
   // The transfer target has caught up: it may take over now.
-  if (r.role === 'leader' && r.leadTransferee === id && pr.match === r.log.lastIndex()) sendTimeoutNow(r, id);
+  if (r.role === 'leader' && r.leadTransferee === id && pr.match === r.log.lastIndex()) {
+    if (r.tracing) r.note('TimeoutNow', 'matchIndex == lastLogIndex', { target: id, matchIndex: pr.match, lastLogIndex: r.log.lastIndex() }, true, `${id} has caught up: send it TimeoutNow`);
+    sendTimeoutNow(r, id);
+  }
 }
 
 /**
@@ -184,6 +192,7 @@ export function transferLeadership(r: Raft, target: NodeId): 'started' | 'self' 
   r.transferElapsed = 0;
   const pr = r.progress.get(target)!;
   const caughtUp = pr.match === r.log.lastIndex();
+  if (r.tracing) r.note('TimeoutNow', 'matchIndex == lastLogIndex', { target, matchIndex: pr.match, lastLogIndex: r.log.lastIndex() }, caughtUp, caughtUp ? `${target} has caught up: send it TimeoutNow` : `bring ${target} up to date first; refuse writes meanwhile`);
   r.emit({ type: 'transferStarted', target, caughtUp });
   if (caughtUp) sendTimeoutNow(r, target);
   else r.appendPending = true;

@@ -51,6 +51,8 @@ export const traceRules = {
   'InstallSnapshot chunks': 'Keep a chunk only if it is the next one needed; otherwise say which one is',
   'InstallSnapshot receiver 7': 'When the last chunk is in: discard the entire log, reset the state machine using snapshot contents',
   'Leaders snapshot': 'A follower needs entries the log no longer holds: send it the snapshot instead',
+  'Snapshot chunks': 'Stream the snapshot a few chunks at a time: send the next ones while the window allows',
+  'Log compaction': 'Each server snapshots its applied state on its own; the log entries the snapshot covers can be discarded',
   'ReadIndex 1': 'A read waits until the leader has committed an entry of its term; then readIndex = commitIndex',
   'ReadIndex 2': 'The leader confirms it still leads: a majority answers a heartbeat sent after the read arrived',
   'ReadIndex 3': 'Only the leader can confirm a read',

@@ -43,6 +43,11 @@ describe('pseudocode view', () => {
     expect(receiver.node).toBe(m.to);
     expect(receiver.lines.map((l) => l.rule)).toEqual(expect.arrayContaining(['AppendEntries receiver 1', 'AppendEntries receiver 2', 'AppendEntries receiver 5']));
     expect(receiver.lines[0]!.condition).toBe(`term ${m.term} < currentTerm ${m.term}`);
+    // Long after, when its traces have left the log the simulation keeps, the story stays.
+    e.engine.handle({ type: 'setSpeed', speed: 100 });
+    await e.until((s) => s.clock.now > m.deliverAt + 60_000);
+    expect(e.engine.sim.traceLog[0]!.at, 'the oldest trace kept is after the delivery').toBeGreaterThan(m.deliverAt);
+    expect(e.last().lab!.pseudocode!.sections.map((s) => s.role)).toEqual(['sender', 'receiver']);
   });
 
   it('a line the simulator wrote (a crash) says that no rule ran', async () => {

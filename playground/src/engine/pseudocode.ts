@@ -77,13 +77,17 @@ function receiverTrace(log: readonly TimedTrace[], flight: InFlightMessage): Tim
   return null;
 }
 
-/** A message: why its sender sent it, then what its receiver decided (once it arrived). */
-export function explainMessage(target: ExplainTarget, flight: InFlightMessage, sim: Simulation): PseudocodeView {
+/**
+ * A message: why its sender sent it, then what its receiver decided (once it arrived). `known` is
+ * the sender's section found earlier: a busy run soon pushes that trace out of the log kept.
+ */
+export function explainMessage(target: ExplainTarget, flight: InFlightMessage, sim: Simulation, known: PseudocodeSection | null = null): PseudocodeView {
   const m = flight.message;
   const log = sim.traceLog;
   const sections: PseudocodeSection[] = [];
   const sent = senderTrace(log, m);
   if (sent) sections.push({ ...sectionOf(sent.trace, sent.at, 'sender'), title: `Why ${m.from} sent it: ${inputTitle(sent.trace)}` });
+  else if (known) sections.push(known);
   const received = receiverTrace(log, flight);
   if (received) sections.push({ ...sectionOf(received.trace, received.at, 'receiver'), title: `What ${m.to} decided: ${inputTitle(received.trace)}` });
   let note: string | null = null;
@@ -92,13 +96,13 @@ export function explainMessage(target: ExplainTarget, flight: InFlightMessage, s
       ? `${m.to} has not received it yet: its rules run when it arrives.`
       : `${m.to} never handled it (lost, dropped, or the receiver was down), or it is too old for the trace kept.`;
   }
-  if (!sent) note = `${note ? `${note} ` : ''}The sender's decision is older than the trace kept.`;
+  if (!sent && !known) note = `${note ? `${note} ` : ''}The sender's decision is older than the trace kept.`;
   return { target, title: `${m.type} ${m.from} → ${m.to}`, sections, note };
 }
 
 /**
  * What the view explains now. A feed event's decisions are history: explained once. A message's
- * receiver may not have decided yet: explained again on every snapshot.
+ * receiver may not have decided yet: explained again on every snapshot until it has.
  */
 export class Explainer {
   private target: ExplainTarget | null = null;
@@ -128,9 +132,13 @@ export class Explainer {
 
   current(sim: Simulation): PseudocodeView | null {
     if (!this.target) return null;
-    // Cheap (a scan of the trace log for one message object): done on every snapshot, so the
-    // receiver's decisions appear when the message arrives, and follow time travel.
-    if (this.flight) this.view = explainMessage(this.target, this.flight, sim);
+    // Cheap (a scan of the trace log for one message object): done on every snapshot until the
+    // receiver has decided, so its decisions appear when the message arrives. Then the story is
+    // complete and kept as it is (its traces soon leave the log kept, but they stay true).
+    if (this.flight && !this.view?.sections.some((s) => s.role === 'receiver')) {
+      const known = this.view?.sections.find((s) => s.role === 'sender') ?? null;
+      this.view = explainMessage(this.target, this.flight, sim, known);
+    }
     return this.view;
   }
 

@@ -29,6 +29,7 @@ function Steps({ view }: { view: PseudocodeView }) {
       {view.sections.map((section) => (
         <div key={`${section.role}-${section.at}`} className="pseudocode-section" data-role={section.role}>
           <h3>{section.title} <span className="quiet">at {(section.at / 1000).toFixed(3)} s</span></h3>
+          {section.lines.length === 0 && <p className="quiet pseudocode-note">No rule was tested for this input (it only sent what an earlier decision had queued).</p>}
           <ol className="pseudocode-lines">
             {section.lines.map((line) => {
               const i = index++;
