@@ -12,6 +12,8 @@ interface Row {
   nodes: number;
   writesPerSec: number;
   invariants: boolean;
+  /** Decision traces on, with the playground's event log (600): what its simulation pays for the pseudocode view. */
+  traced?: boolean;
 }
 
 const cases: Row[] = [
@@ -20,6 +22,7 @@ const cases: Row[] = [
   { case: '3 nodes, 100 writes/s', nodes: 3, writesPerSec: 100, invariants: true },
   { case: '5 nodes, 1000 writes/s', nodes: 5, writesPerSec: 1000, invariants: true },
   { case: '7 nodes, 100 writes/s', nodes: 7, writesPerSec: 100, invariants: true },
+  { case: '5 nodes, 100 writes/s, decision traces on (playground)', nodes: 5, writesPerSec: 100, invariants: true, traced: true },
 ];
 
 const simulatedSeconds = Number(process.env.BENCH_SIM_SECONDS ?? 60);
@@ -39,6 +42,7 @@ function measure(row: Row, seconds: number): Measurement {
     nodeCount: row.nodes,
     checkInvariants: row.invariants,
     network: { latencyMinMs: 8, latencyMaxMs: 12 },
+    ...(row.traced ? { eventLogMax: 600, raft: { traceDecisions: true } } : {}),
   });
   sim.runFor(3_000); // elect a leader before timing
   let ok = 0;

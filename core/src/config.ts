@@ -139,6 +139,12 @@ export interface RaftConfig {
   snapshotChunksInflightMax: number;
   /** A learner is promoted only when it is at most this many entries behind the leader's commit index. */
   promoteLagEntriesMax: number;
+  /**
+   * Record which rule of Figure 2 each handler applied, with the values it compared (trace.ts),
+   * and hand the traces out with each Ready. For the playground's pseudocode view; off for real
+   * nodes, where it costs one boolean test per decision.
+   */
+  traceDecisions: boolean;
   unsafe: UnsafeOptions;
 }
 
@@ -160,6 +166,7 @@ export const defaultRaftConfig: Omit<RaftConfig, 'id' | 'voters'> = {
   snapshotRetransmitTicks: 30,
   snapshotChunksInflightMax: 4,
   promoteLagEntriesMax: 64,
+  traceDecisions: false,
   unsafe: {},
 };
 

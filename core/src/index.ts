@@ -21,3 +21,5 @@ export type { ReadState, DroppedRead, ReadDropReason } from './read-index';
 export type { ProgressState } from './progress';
 export * from './api';
 export * from './live';
+export type { DecisionTrace, TraceInputKind, TraceRule, TraceStep, TraceValue } from './trace';
+export { formatCondition, formatStep, traceRules } from './trace';

@@ -21,6 +21,8 @@ import type { ConfigChangeRefusal } from './membership';
 import { applyChange, checkChange } from './membership';
 import { flushAppends, maybeCommit, sendHeartbeats, transferLeadership } from './replication';
 import type { Storage } from './storage';
+import type { DecisionTrace, TraceInputKind } from './trace';
+import { noTraces } from './trace';
 import type { Command, ConfigChange, Configuration, Entry, HardState, NodeId, Role, SessionTag, SnapshotChunk, SnapshotMeta } from './types';
 import { isHardStateEqual } from './types';
 
@@ -50,6 +52,8 @@ export interface Ready {
   /** Reads that will never be confirmed (answer them as unavailable). */
   droppedReads: DroppedRead[];
   events: RaftEvent[];
+  /** With RaftConfig.traceDecisions: the decisions behind this Ready, one trace per input (see trace.ts). Empty otherwise. */
+  traces: readonly DecisionTrace[];
 }
 
 export type ProposeResult =
@@ -175,15 +179,23 @@ export class RaftNode {
   }
 
   tick(): void {
+    this.begin('tick');
     this.raft.tick();
   }
 
   step(message: Message): void {
+    if (this.raft.tracing) this.raft.tracer!.begin('message', this.raft.term, message);
     this.raft.step(message);
+  }
+
+  /** A new input: the decisions that follow belong to it (only when tracing). */
+  private begin(input: TraceInputKind): void {
+    if (this.raft.tracing) this.raft.tracer!.begin(input, this.raft.term);
   }
 
   /** Starts an election now, as if the election timeout had fired (not on a leader, a learner or a non-member). */
   campaign(): void {
+    this.begin('campaign');
     if (this.raft.role !== 'leader' && this.raft.isVoter()) campaign(this.raft, this.raft.config.preVote);
   }
 
@@ -235,7 +247,9 @@ export class RaftNode {
    */
   proposeConfChange(change: ConfigChange): ConfChangeResult {
     const r = this.raft;
+    this.begin('confChange');
     const refuse = (reason: ConfChangeRefusal): ConfChangeResult => {
+      if (r.tracing) r.note('Membership', 'change allowed', { change: change.type, node: change.node, reason }, false, `refuse: ${reason.replace(/_/g, ' ')}`);
       r.emit({ type: 'configChangeRefused', change, reason });
       return { ok: false, reason, leaderId: r.role === 'leader' ? r.id : r.lead };
     };
@@ -248,6 +262,7 @@ export class RaftNode {
     if (refusal) return refuse(refusal);
     if (change.type === 'promote' && !isCaughtUp(r.progress.get(change.node)!.match, r.log.committed, r.config.promoteLagEntriesMax)) return refuse('learner_behind');
     const next = applyChange(config, change);
+    if (r.tracing) r.note('Membership', 'change allowed', { change: change.type, node: change.node, configIndex: r.membership.index, commitIndex: r.log.committed }, true, `append the new configuration at index ${r.log.lastIndex() + 1}; it is in effect at once`);
     const entry = r.appendEntry({ op: 'config', change, config: next });
     r.emit({ type: 'proposalAccepted', index: entry.index, command: entry.command });
     if (r.isSoleVoter()) maybeCommit(r);
@@ -257,6 +272,7 @@ export class RaftNode {
   /** Hands leadership to a voter (thesis 3.10); the leader refuses writes until it is done or an election timeout passed. */
   transferLeadership(target: NodeId): TransferResult {
     const r = this.raft;
+    this.begin('transfer');
     if (r.role !== 'leader') return { ok: false, reason: 'not_leader', leaderId: r.lead };
     const result = transferLeadership(r, target);
     return result === 'started' ? { ok: true } : { ok: false, reason: result, leaderId: r.id };
@@ -266,10 +282,13 @@ export class RaftNode {
    *  `index` is applied: with `term` it committed; with another term it was lost. */
   propose(command: Command): ProposeResult {
     const r = this.raft;
+    this.begin('propose');
     if (r.role !== 'leader') return this.dropProposal('not_leader');
     if (r.leadTransferee !== null) return this.dropProposal('transferring');
     if (r.log.lastIndex() - r.log.committed >= r.config.uncommittedEntriesMax) return this.dropProposal('uncommitted_limit');
-    const entry = r.appendEntry(validateCommand(command));
+    const valid = validateCommand(command);
+    if (r.tracing) r.note('Leaders 2', 'role == leader', { role: r.role }, true, `append the command at index ${r.log.lastIndex() + 1}; answer once it is applied`);
+    const entry = r.appendEntry(valid);
     r.emit({ type: 'proposalAccepted', index: entry.index, command: entry.command });
     if (r.isSoleVoter()) maybeCommit(r);
     return { ok: true, index: entry.index, term: entry.term };
@@ -278,12 +297,17 @@ export class RaftNode {
   private dropProposal(reason: 'not_leader' | 'uncommitted_limit' | 'transferring'): ProposeResult {
     const r = this.raft;
     const leaderId = reason === 'transferring' ? r.leadTransferee : r.role === 'leader' ? r.id : r.lead;
+    if (r.tracing) {
+      const values = { role: r.role, leader: r.lead, uncommitted: r.log.lastIndex() - r.log.committed, transferring: r.leadTransferee !== null };
+      r.note('Leaders 2', reason === 'not_leader' ? 'role == leader' : reason === 'transferring' ? '!transferring' : 'uncommitted < limit', values, false, `refuse: ${reason.replace(/_/g, ' ')}`);
+    }
     r.emit({ type: 'proposalDropped', reason, leaderId });
     return { ok: false, reason, leaderId };
   }
 
   /** Asks for a linearizable read point; the answer arrives in a later Ready (readStates or droppedReads). */
   readIndex(context: string): ReadIndexResult {
+    this.begin('readIndex');
     const result = requestRead(this.raft, context);
     if (!result.ok) this.raft.emit({ type: 'readDropped', context, reason: result.reason });
     return result;
@@ -303,7 +327,10 @@ export class RaftNode {
 
   /** Sends heartbeats now (used by hosts that want to refresh followers at once). */
   heartbeat(): void {
-    if (this.raft.role === 'leader') sendHeartbeats(this.raft);
+    this.begin('heartbeat');
+    const r = this.raft;
+    if (r.tracing) r.note('Leaders 1', 'role == leader', { role: r.role }, r.role === 'leader', r.role === 'leader' ? `send an empty AppendEntries (heartbeat) to ${r.peers.length} followers now` : 'nothing: not the leader');
+    if (r.role === 'leader') sendHeartbeats(r);
   }
 
   hasReady(): boolean {
@@ -329,7 +356,11 @@ export class RaftNode {
   ready(): Ready {
     assert(this.outstanding === null, 'ready() called again before advance()');
     const r = this.raft;
-    if (r.reads.heartbeatNeeded && r.role === 'leader') sendHeartbeats(r);
+    this.begin('ready');
+    if (r.reads.heartbeatNeeded && r.role === 'leader') {
+      if (r.tracing) r.note('ReadIndex 2', 'readsWaiting > 0', { readsWaiting: r.reads.pending.length }, true, `send a heartbeat to ${r.peers.length} followers: their answers confirm I still lead`);
+      sendHeartbeats(r);
+    }
     r.reads.heartbeatNeeded = false;
     flushAppends(r);
     const hardState = this.hardState();
@@ -350,6 +381,7 @@ export class RaftNode {
       readStates: r.reads.readStates,
       droppedReads: r.reads.droppedReads,
       events: r.events,
+      traces: r.tracing ? r.tracer!.take() : noTraces,
     };
     r.messages = [];
     r.events = [];
@@ -365,6 +397,7 @@ export class RaftNode {
     assert(this.outstanding === rd, 'advance() with a Ready that is not the outstanding one');
     this.outstanding = null;
     const r = this.raft;
+    this.begin('advance');
     if (rd.snapshot) {
       r.log.unstable.stableSnapshotTo(rd.snapshot.index);
       r.log.applied = Math.max(r.log.applied, rd.snapshot.index);
@@ -373,6 +406,11 @@ export class RaftNode {
     if (lastEntry) r.log.unstable.stableTo(lastEntry.index, lastEntry.term);
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied) {
+      if (r.tracing) {
+        const first = rd.committedEntries[0]!.index;
+        const what = first === lastApplied.index ? `entry ${first}` : `entries ${first}-${lastApplied.index}`;
+        r.note('All Servers 1', 'commitIndex > lastApplied', { commitIndex: r.log.committed, lastApplied: r.log.applied }, true, `applied ${what}; lastApplied = ${lastApplied.index}`);
+      }
       r.log.appliedTo(lastApplied.index);
       for (const e of rd.committedEntries) r.emit({ type: 'entryApplied', index: e.index, entryTerm: e.term, command: e.command });
     }
@@ -381,6 +419,8 @@ export class RaftNode {
 
   /** The host took a snapshot of its state machine at `index` and compacted its log. */
   reportSnapshotTaken(index: number, term: number, compactedTo: number): void {
+    this.begin('snapshotTaken');
+    if (this.raft.tracing) this.raft.note('Log compaction', 'snapshotIndex <= lastApplied', { snapshotIndex: index, lastApplied: this.raft.log.applied }, index <= this.raft.log.applied, `the host took a snapshot at index ${index}; the log may drop entries up to ${compactedTo}`);
     this.raft.membership.noteCompacted(index);
     this.raft.emit({ type: 'snapshotTaken', index, snapshotTerm: term, compactedTo });
   }

@@ -19,6 +19,8 @@ import {
   handleAppendResponse, handleSnapshotResponse, sendHeartbeats, tickFollowerRetransmits,
 } from './replication';
 import type { IncomingSnapshot, Storage } from './storage';
+import type { TraceRule, TraceValue } from './trace';
+import { Tracer } from './trace';
 import type { Command, ConfigChange, Configuration, Entry, NodeId, Role } from './types';
 import { configurationOf } from './types';
 
@@ -61,10 +63,16 @@ export class Raft {
   /** Outputs waiting for the next Ready. */
   messages: OutboundMessage[] = [];
   events: RaftEvent[] = [];
+  /** Whether decisions are traced (config.traceDecisions): every recording site tests this first. */
+  readonly tracing: boolean;
+  /** Set when tracing. */
+  readonly tracer: Tracer | null;
 
   constructor(config: Readonly<RaftConfig>, storage: Storage) {
     this.id = config.id;
     this.config = config;
+    this.tracing = config.traceDecisions;
+    this.tracer = config.traceDecisions ? new Tracer(config.id) : null;
     const initial = storage.initialState();
     this.prng = new Prng(config.seed);
     this.log = new RaftLog(storage, initial.hardState.commit);
@@ -129,6 +137,12 @@ export class Raft {
   send(message: Message): void {
     const fromLeader = message.type === 'AppendEntries' || message.type === 'InstallSnapshot';
     this.messages.push({ message, waitForPersist: !fromLeader });
+    if (this.tracing) this.tracer!.sent(message);
+  }
+
+  /** Records one step of the decision trace. Callers test `tracing` first, so nothing is built when it is off. */
+  note(rule: TraceRule, condition: string, values: Record<string, TraceValue>, holds: boolean, result: string): void {
+    this.tracer!.step(rule, condition, values, holds, result);
   }
 
   /** Records an event; fills in the node and its current term (on the object given, to avoid a copy). */
@@ -137,6 +151,7 @@ export class Raft {
     e.node = this.id;
     e.term = this.term;
     this.events.push(e);
+    if (this.tracing) this.tracer!.event(e);
   }
 
   // ---- role transitions ------------------------------------------------------------------------
@@ -171,7 +186,10 @@ export class Raft {
     // everything before it at once, which also makes old entries visible after a restart.
     if (this.config.leaderNoop) this.appendEntry({ op: 'noop' });
     // Without it, an empty round tells the followers who leads (the no-op's append would have).
-    else sendHeartbeats(this);
+    else {
+      if (this.tracing) this.note('Leaders 1', 'leaderNoop', { leaderNoop: false }, false, `upon election: send an empty AppendEntries (heartbeat) to ${this.peers.length} followers`);
+      sendHeartbeats(this);
+    }
   }
 
   private setTerm(term: number, lead: NodeId | null): void {
@@ -227,10 +245,18 @@ export class Raft {
   private tickElection(): void {
     this.electionElapsed++;
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
+      if (this.tracing) this.noteTimeout();
       this.electionElapsed = 0;
       // A learner, a node that joins, or one that was removed never campaigns.
       if (this.isVoter()) campaign(this, this.config.preVote);
     }
+  }
+
+  private noteTimeout(): void {
+    const values = { electionElapsed: this.electionElapsed, electionTimeout: this.randomizedElectionTimeout, voter: this.isVoter() };
+    const rule = this.role === 'follower' ? 'Followers 2' : 'Candidates 4';
+    const result = !this.isVoter() ? 'stay a follower: not a voter' : this.config.preVote ? 'start a pre-vote round' : 'start an election';
+    this.note(rule, 'electionElapsed >= electionTimeout', values, true, result);
   }
 
   private tickLeader(): void {
@@ -248,6 +274,10 @@ export class Raft {
     }
     tickFollowerRetransmits(this);
     if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
+      if (this.tracing) {
+        const values = { heartbeatElapsed: this.heartbeatElapsed, heartbeatTimeout: this.config.heartbeatTicks, followers: this.peers.length };
+        this.note('Leaders 1', 'heartbeatElapsed >= heartbeatTimeout', values, true, `send an empty AppendEntries (heartbeat) to ${this.peers.length} followers`);
+      }
       this.heartbeatElapsed = 0;
       sendHeartbeats(this);
     }
@@ -256,6 +286,11 @@ export class Raft {
   /** CheckQuorum: step down unless a majority was heard from in the last election timeout. */
   private maybeKeepLeadership(): boolean {
     const active = hasActiveQuorum(this.voters, (id) => id === this.id || this.progress.get(id)!.recentActive);
+    if (this.tracing) {
+      const heard = this.voters.filter((id) => id === this.id || this.progress.get(id)!.recentActive);
+      const values = { heardFrom: heard.length, majority: Math.floor(this.voters.length / 2) + 1, voters: this.voters.length, active: heard.join(' ') };
+      this.note('CheckQuorum 1', 'heardFrom < majority', values, !active, active ? 'stay leader' : 'step down to follower');
+    }
     for (const [id, pr] of this.progress) pr.recentActive = id === this.id;
     if (!active) this.becomeFollower(this.term, null, 'check_quorum');
     return active;
@@ -267,6 +302,7 @@ export class Raft {
     if (m.type === 'ReadIndexResponse') return handleReadIndexResponse(this, m);
     if (m.term > this.term && !this.acceptHigherTerm(m)) return;
     if (m.term < this.term) return this.handleStaleTerm(m);
+    if (this.tracing) this.noteCurrentTerm(m);
     this.stepByRole(m);
   }
 
@@ -275,13 +311,21 @@ export class Raft {
     if (m.type === 'RequestVote') {
       // A campaign the leader itself asked for (TimeoutNow) is honoured inside the lease.
       const inLease = !m.transfer && this.config.checkQuorum && this.lead !== null && this.electionElapsed < this.config.electionTimeoutTicksMin;
+      if (this.tracing && this.config.checkQuorum && !m.transfer) this.noteLease(m, inLease);
       if (inLease) {
         rejectStaleVote(this, m, 'leader_lease');
         return false;
       }
-      if (m.preVote) return true;
+      if (m.preVote) {
+        if (this.tracing) this.note('PreVote 2', 'preVote', { preVote: true, term: m.term, currentTerm: this.term }, true, 'keep my term: a pre-vote changes nothing here');
+        return true;
+      }
     }
-    if (m.type === 'RequestVoteResponse' && m.preVote && m.voteGranted) return true;
+    if (m.type === 'RequestVoteResponse' && m.preVote && m.voteGranted) {
+      if (this.tracing) this.note('PreVote 2', 'preVote', { preVote: true, term: m.term, currentTerm: this.term }, true, 'count the pre-vote; keep my term');
+      return true;
+    }
+    if (this.tracing) this.note('All Servers 2', 'term > currentTerm', { term: m.term, currentTerm: this.term }, true, `set currentTerm = ${m.term}, convert to follower`);
     const lead = m.type === 'AppendEntries' || m.type === 'InstallSnapshot' ? m.from : null;
     const timer = { elapsed: this.electionElapsed, timeout: this.randomizedElectionTimeout };
     this.becomeFollower(m.term, lead, 'higher_term');
@@ -292,8 +336,23 @@ export class Raft {
     return true;
   }
 
+  private noteLease(m: Message, inLease: boolean): void {
+    const values = { leader: this.lead, electionElapsed: this.electionElapsed, minElectionTimeout: this.config.electionTimeoutTicksMin };
+    const condition = 'leader != null && electionElapsed < minElectionTimeout';
+    this.note('CheckQuorum 2', condition, values, inLease, inLease ? `ignore ${m.from}'s vote request: my leader is alive` : 'no live leader: consider the request');
+  }
+
+  /** A request of the current term passes receiver step 1 (the stale-term test), which the trace says. */
+  private noteCurrentTerm(m: Message): void {
+    const values = { term: m.term, currentTerm: this.term };
+    if (m.type === 'AppendEntries') this.note('AppendEntries receiver 1', 'term < currentTerm', values, false, 'go on');
+    else if (m.type === 'RequestVote') this.note('RequestVote receiver 1', 'term < currentTerm', values, false, 'go on');
+    else if (m.type === 'InstallSnapshot') this.note('InstallSnapshot receiver 1', 'term < currentTerm', values, false, 'go on');
+  }
+
   /** Figure 2: a request with an older term is rejected with our term, so its sender steps down. */
   private handleStaleTerm(m: Message): void {
+    if (this.tracing) this.noteStaleTerm(m);
     switch (m.type) {
       case 'AppendEntries':
         if (this.config.unsafe.acceptStaleTermAppends === true && this.role !== 'leader') return handleAppendEntries(this, m);
@@ -301,6 +360,20 @@ export class Raft {
       case 'InstallSnapshot': return rejectStaleSnapshot(this, m);
       case 'RequestVote': return rejectStaleVote(this, m, 'stale_term');
       default: return; // a late response from an older term carries nothing we can use
+    }
+  }
+
+  private noteStaleTerm(m: Message): void {
+    const values = { term: m.term, currentTerm: this.term };
+    const stale = 'term < currentTerm';
+    switch (m.type) {
+      case 'AppendEntries': {
+        const unsafe = this.config.unsafe.acceptStaleTermAppends === true && this.role !== 'leader';
+        return this.note('AppendEntries receiver 1', stale, values, true, unsafe ? 'handle it anyway (unsafe: stale appends accepted)' : 'reply false');
+      }
+      case 'InstallSnapshot': return this.note('InstallSnapshot receiver 1', stale, values, true, 'reply false');
+      case 'RequestVote': return this.note('RequestVote receiver 1', stale, values, true, 'reply false');
+      default: return this.note('Stale reply', stale, values, true, 'ignore it');
     }
   }
 
@@ -314,6 +387,7 @@ export class Raft {
       case 'AppendEntries':
         // Input from the network must not crash a node: another leader of our own term is refused.
         if (this.role === 'leader') return rejectConflictingLeader(this, m);
+        if (this.tracing && this.role !== 'follower') this.note('Candidates 3', 'role != follower', { role: this.role, leader: m.from }, true, 'convert to follower');
         if (this.role !== 'follower') this.becomeFollower(this.term, m.from, 'leader_discovered');
         this.acceptLeader(m.from);
         return handleAppendEntries(this, m);

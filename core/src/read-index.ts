@@ -57,12 +57,16 @@ export function requestRead(r: Raft, context: string): { ok: true } | { ok: fals
     registerRead(r, context, r.id);
     return { ok: true };
   }
+  if (r.tracing) r.note('ReadIndex 3', 'role == leader', { role: r.role, leader: r.lead }, false, r.lead === null ? 'refuse: no leader known' : `forward the read to leader ${r.lead}`);
   if (r.lead === null) return { ok: false, reason: 'no_leader' };
-  r.messages.push({ message: { type: 'ReadIndex', from: r.id, to: r.lead, term: r.term, context }, waitForPersist: false });
+  const message: ReadIndex = { type: 'ReadIndex', from: r.id, to: r.lead, term: r.term, context };
+  r.messages.push({ message, waitForPersist: false });
+  if (r.tracing) r.tracer!.sent(message);
   return { ok: true };
 }
 
 export function handleReadIndexRequest(r: Raft, m: ReadIndex): void {
+  if (r.tracing) r.note('ReadIndex 3', 'role == leader', { role: r.role }, r.role === 'leader', r.role === 'leader' ? `register ${m.from}'s read` : 'refuse: not the leader');
   if (r.role !== 'leader') return dropRead(r, m.context, m.from, 'not_leader');
   registerRead(r, m.context, m.from);
 }
@@ -73,12 +77,22 @@ export function handleReadIndexResponse(r: Raft, m: ReadIndexResponse): void {
 }
 
 function registerRead(r: Raft, context: string, from: NodeId): void {
+  if (r.tracing) {
+    const ready = r.hasCommittedInTerm();
+    const values = { commitIndex: r.log.committed, termOfCommitIndex: r.log.term(r.log.committed) ?? 'none', currentTerm: r.term };
+    r.note('ReadIndex 1', 'termOfCommitIndex == currentTerm', values, ready, ready ? `readIndex = ${r.log.committed}` : 'wait until an entry of my term commits');
+  }
   if (!r.hasCommittedInTerm()) {
     r.reads.waitingForCommit.push({ context, from });
     return;
   }
   const read = { context, from, index: r.log.committed, seq: r.seq };
-  if (r.isSoleVoter() || r.config.unsafe.readWithoutQuorumCheck === true) return serveRead(r, read);
+  const atOnce = r.isSoleVoter() || r.config.unsafe.readWithoutQuorumCheck === true;
+  if (r.tracing) {
+    const result = r.isSoleVoter() ? 'I am the only voter: confirmed at once' : atOnce ? 'serve at once (unsafe: no heartbeat round)' : `send heartbeats; confirm once a majority answers one with seq > ${r.seq}`;
+    r.note('ReadIndex 2', 'voters == 1', { voters: r.voters.length }, r.isSoleVoter(), result);
+  }
+  if (atOnce) return serveRead(r, read);
   r.reads.pending.push(read);
   r.reads.heartbeatNeeded = true;
 }
@@ -95,6 +109,10 @@ export function releaseConfirmedReads(r: Raft): void {
   if (pending.length === 0) return;
   const confirmedSeq = majorityMatchIndex(r.voters, (id) => (id === r.id ? Infinity : r.progress.get(id)!.ackedSeq));
   let served = 0;
+  if (r.tracing) {
+    const confirms = pending[0]!.seq < confirmedSeq;
+    r.note('ReadIndex 2', 'majorityAckedSeq > readSeq', { majorityAckedSeq: confirmedSeq, readSeq: pending[0]!.seq }, confirms, confirms ? 'a majority still follows me: the read is confirmed' : 'not yet confirmed');
+  }
   while (served < pending.length && pending[served]!.seq < confirmedSeq) serveRead(r, pending[served++]!);
   if (served > 0) pending.splice(0, served);
 }

@@ -38,6 +38,11 @@ function maybeSendAppend(r: Raft, to: NodeId, pr: Progress): boolean {
   const entries = r.log.slice(pr.next, lastIndex + 1, r.config.entriesPerMessageMax);
   if (prevLogTerm === undefined || entries === undefined) return sendSnapshot(r, to, pr);
   const leaderCommit = r.log.committed;
+  if (r.tracing) {
+    const values = { follower: to, lastLogIndex: lastIndex, nextIndex: pr.next };
+    const last = prevLogIndex + entries.length;
+    r.note('Leaders 3', 'lastLogIndex >= nextIndex', values, true, `send ${to} AppendEntries with ${entries.length === 1 ? `entry ${last}` : `entries ${pr.next}-${last}`} after prevLogIndex ${prevLogIndex} (term ${prevLogTerm})`);
+  }
   r.send({ type: 'AppendEntries', from: r.id, to, term: r.term, prevLogIndex, prevLogTerm, entries, leaderCommit, seq: ++r.seq });
   pr.sentEntries(entries.length, prevLogIndex + entries.length);
   return true;
@@ -52,6 +57,7 @@ function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
 
 function startSnapshot(r: Raft, to: NodeId, pr: Progress): void {
   const snapshot = r.log.storage.snapshot();
+  if (r.tracing) r.note('Leaders snapshot', 'nextIndex < firstIndex', { follower: to, nextIndex: pr.next, firstIndex: r.log.firstIndex(), snapshotIndex: snapshot.index }, true, `send ${to} the snapshot at index ${snapshot.index} in ${snapshot.chunkCount} chunks`);
   pr.becomeSnapshot(snapshot);
   r.emit({ type: 'snapshotSent', to, index: snapshot.index, snapshotTerm: snapshot.term, chunkCount: snapshot.chunkCount, fromChunk: 0 });
 }
@@ -65,7 +71,12 @@ function sendSnapshotChunks(r: Raft, to: NodeId, pr: Progress): void {
   // The leader took a newer snapshot meanwhile (and may have dropped the old one): send that one.
   if (storage.snapshot().index !== pr.pendingSnapshot) startSnapshot(r, to, pr);
   const meta = storage.snapshot();
-  for (let n = pr.snapshotChunksToSend(r.config.snapshotChunksInflightMax); n > 0; n--) {
+  const count = pr.snapshotChunksToSend(r.config.snapshotChunksInflightMax);
+  if (r.tracing && count > 0) {
+    const values = { follower: to, nextChunk: pr.snapshotNext, acked: pr.snapshotAcked, window: r.config.snapshotChunksInflightMax, chunkCount: meta.chunkCount };
+    r.note('Snapshot chunks', 'nextChunk - acked < window', values, true, `send ${to} chunk${count === 1 ? ` ${pr.snapshotNext + 1}` : `s ${pr.snapshotNext + 1}-${pr.snapshotNext + count}`} of ${meta.chunkCount}`);
+  }
+  for (let n = count; n > 0; n--) {
     const chunk = pr.snapshotNext++;
     r.send({ type: 'InstallSnapshot', from: r.id, to, term: r.term, meta, chunk, data: storage.snapshotChunk(chunk), seq: ++r.seq });
   }
@@ -114,6 +125,7 @@ export function tickFollowerRetransmits(r: Raft): void {
       continue;
     }
     // Messages were lost: fall back to probing from the last index we know the follower holds.
+    if (r.tracing) r.note('Retransmit', 'stalledTicks >= retransmitTicks', { follower: id, stalledTicks: pr.stalledTicks, retransmitTicks: limit, matchIndex: pr.match }, true, `probe ${id} again from index ${pr.match + 1}`);
     pr.resetToProbe(pr.match + 1);
     r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason: 'appends unanswered' });
   }
@@ -148,7 +160,12 @@ function noteHeardFrom(r: Raft, pr: Progress, seq: number): void {
 }
 
 function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number): void {
+  const before = pr.match;
   const advanced = pr.maybeUpdate(matchIndex);
+  if (r.tracing) {
+    r.note('Leaders 3.1', 'success && reportedMatch > matchIndex', { follower: id, success: true, reportedMatch: matchIndex, matchIndex: before }, advanced,
+      advanced ? `matchIndex[${id}] = ${pr.match}, nextIndex[${id}] = ${pr.next}` : `matchIndex[${id}] stays ${pr.match} (nothing new)`);
+  }
   // A follower that holds the snapshot (even one it already had) is back in step.
   if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
   else if (!advanced) return;
@@ -157,7 +174,10 @@ function onAppendAccepted(r: Raft, id: NodeId, pr: Progress, matchIndex: number)
   if (advanced) maybeCommit(r);
   r.appendPending = true;
   // The transfer target has caught up: it may take over now.
-  if (r.role === 'leader' && r.leadTransferee === id && pr.match === r.log.lastIndex()) sendTimeoutNow(r, id);
+  if (r.role === 'leader' && r.leadTransferee === id && pr.match === r.log.lastIndex()) {
+    if (r.tracing) r.note('TimeoutNow', 'matchIndex == lastLogIndex', { target: id, matchIndex: pr.match, lastLogIndex: r.log.lastIndex() }, true, `${id} has caught up: send it TimeoutNow`);
+    sendTimeoutNow(r, id);
+  }
 }
 
 /**
@@ -172,6 +192,7 @@ export function transferLeadership(r: Raft, target: NodeId): 'started' | 'self' 
   r.transferElapsed = 0;
   const pr = r.progress.get(target)!;
   const caughtUp = pr.match === r.log.lastIndex();
+  if (r.tracing) r.note('TimeoutNow', 'matchIndex == lastLogIndex', { target, matchIndex: pr.match, lastLogIndex: r.log.lastIndex() }, caughtUp, caughtUp ? `${target} has caught up: send it TimeoutNow` : `bring ${target} up to date first; refuse writes meanwhile`);
   r.emit({ type: 'transferStarted', target, caughtUp });
   if (caughtUp) sendTimeoutNow(r, target);
   else r.appendPending = true;
@@ -186,9 +207,19 @@ function sendTimeoutNow(r: Raft, target: NodeId): void {
 function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesResponse): void {
   // A higher term already made us step down; a conflicting leader's refusal says nothing about the log.
   if (m.rejectReason === 'stale_term' || m.rejectReason === 'conflicting_leader') return;
-  if (!pr.maybeDecreaseTo(m.rejectedIndex, nextIndexHint(r, m))) return;
+  const hint = nextIndexHint(r, m);
+  const before = pr.next;
+  const moved = pr.maybeDecreaseTo(m.rejectedIndex, hint);
+  if (r.tracing) noteBackOff(r, id, m, before, moved ? pr.next : before, moved);
+  if (!moved) return;
   r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason: m.rejectReason ?? 'rejected' });
   r.appendPending = true;
+}
+
+function noteBackOff(r: Raft, id: NodeId, m: AppendEntriesResponse, before: number, after: number, moved: boolean): void {
+  const values = { follower: id, rejectedIndex: m.rejectedIndex, conflictIndex: m.conflictIndex, conflictTerm: m.conflictTerm, nextIndex: before };
+  r.note('Leaders 3.2', 'success == false', { follower: id, success: false, reason: m.rejectReason ?? 'rejected' }, true, moved ? `nextIndex[${id}] = ${after}, retry` : 'an older rejection: nextIndex stays');
+  if (r.config.fastBacktracking && moved) r.note('Fast backtracking', 'conflictIndex > 0', values, m.conflictIndex > 0, `skip to nextIndex ${after} in one round trip`);
 }
 
 /**
@@ -212,6 +243,7 @@ function nextIndexHint(r: Raft, m: AppendEntriesResponse): number {
  */
 export function maybeCommit(r: Raft): boolean {
   const index = majorityMatchIndex(r.voters, (id) => r.progress.get(id)!.match);
+  if (r.tracing) noteCommitRule(r, index);
   if (index <= r.log.committed) return false;
   if (r.log.term(index) !== r.term && r.config.unsafe.commitOldTermByCount !== true) return false;
   const before = r.log.committed;
@@ -220,4 +252,21 @@ export function maybeCommit(r: Raft): boolean {
   serveReadsWaitingForCommit(r);
   if (before < r.membership.index && r.membership.index <= index) r.configCommitted();
   return true;
+}
+
+/** Leaders rule 4 with N = the majority's matchIndex, every voter's matchIndex, and N's term. */
+function noteCommitRule(r: Raft, n: number): void {
+  let matchIndex = '';
+  for (const id of r.voters) matchIndex += `${matchIndex === '' ? '' : ' '}${id}=${r.progress.get(id)!.match}`;
+  const termOfN = r.log.term(n) ?? 'none';
+  const values = { N: n, matchIndex, commitIndex: r.log.committed, termOfN, currentTerm: r.term };
+  const ownTerm = termOfN === r.term;
+  const unsafe = r.config.unsafe.commitOldTermByCount === true;
+  const holds = n > r.log.committed && ownTerm;
+  let result: string;
+  if (n <= r.log.committed) result = `commitIndex stays ${r.log.committed}`;
+  else if (ownTerm) result = `commitIndex = ${n}`;
+  else if (unsafe) result = `commitIndex = ${n} (unsafe: an older term's entry committed by counting replicas)`;
+  else result = `commitIndex stays ${r.log.committed}: entry ${n} is from term ${termOfN}, not mine (Figure 8)`;
+  r.note('Leaders 4', 'majority of matchIndex >= N && N > commitIndex && termOfN == currentTerm', values, holds, result);
 }

@@ -1,12 +1,12 @@
 /**
  * The pictures of the README and docs/playground.md: an election, a partition, the Figure 8
- * violation, the first screen, two branches and the safety panel, taken from the real playground
+ * violation, the first screen, two branches, the safety panel and the pseudocode view, taken from the real playground
  * (`npm run -w e2e screenshots`; written to docs/).
  */
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { openPlayground } from '../sim/ui';
+import { openPlayground, putOk, stableLeader } from '../sim/ui';
 
 const out = (name: string) => fileURLToPath(new URL(`../../docs/${name}`, import.meta.url));
 
@@ -86,4 +86,18 @@ test('the safety panel', async ({ page }) => {
   await page.getByTestId('protocol-without-commit-rule').click();
   await expect(page.getByTestId('protocol-result-commit-rule')).toHaveAttribute('data-status', 'fail', { timeout: 60_000 });
   await page.getByTestId('safety-panel').screenshot({ path: out('safety-panel.png') });
+});
+
+test('the pseudocode view', async ({ page }) => {
+  await openPlayground(page, { seed: 3, nodes: 5, speed: 5 });
+  const leader = await stableLeader(page, ['n1', 'n2', 'n3', 'n4', 'n5']);
+  await page.getByTestId('feed-verbose').check();
+  await putOk(page, 'leader', 'x', '1');
+  await pause(page);
+  // The leader's commit of the write: an AppendEntries answer, then Leaders rule 4 with every matchIndex.
+  await page.getByTestId('event-feed').locator('li.selectable', { hasText: `${leader} commits up to index` }).first().click();
+  const view = page.getByTestId('pseudocode');
+  await expect(view.locator('[data-rule="Leaders 4"][data-holds="true"]')).toHaveCount(1);
+  for (let i = 0; i < 2 && (await page.getByTestId('pseudocode-next').isEnabled()); i++) await page.getByTestId('pseudocode-next').click();
+  await view.screenshot({ path: out('pseudocode.png') });
 });

@@ -16,6 +16,7 @@ import { Prng } from '../prng';
 import type { Ready } from '../raft-node';
 import type { ReplicaIo, WriteCommand } from '../replica';
 import { Replica } from '../replica';
+import type { DecisionTrace } from '../trace';
 import type { ConfigChange, Entry, NodeId, SessionTag } from '../types';
 import type { ApiResponse, ClientOp } from '../api';
 import { api, isEmptyKey, outcomeOf } from '../api';
@@ -109,6 +110,14 @@ export type SimEvent =
 export interface TimedEvent {
   readonly at: number;
   readonly event: RaftEvent | SimEvent;
+  /** With raft.traceDecisions: the decisions of the input that emitted this core event. */
+  readonly trace?: DecisionTrace;
+}
+
+/** A node's decisions for one input (raft.traceDecisions), when its Ready was taken. */
+export interface TimedTrace {
+  readonly at: number;
+  readonly trace: DecisionTrace;
 }
 
 interface RecordedAction {
@@ -148,6 +157,8 @@ interface World {
   nextRequestId: number;
   history: HistoryOp[];
   eventLog: TimedEvent[];
+  /** Empty unless raft.traceDecisions; as long as the event log at most. */
+  traceLog: TimedTrace[];
   actionLog: RecordedAction[];
 }
 
@@ -194,6 +205,7 @@ export class Simulation {
       nextRequestId: 1,
       history: [],
       eventLog: [],
+      traceLog: [],
       actionLog: [],
     };
   }
@@ -223,6 +235,11 @@ export class Simulation {
 
   get eventLog(): readonly TimedEvent[] {
     return this.w.eventLog;
+  }
+
+  /** The recent decision traces, oldest first (raft.traceDecisions only). */
+  get traceLog(): readonly TimedTrace[] {
+    return this.w.traceLog;
   }
 
   get actionLog(): readonly RecordedAction[] {
@@ -621,7 +638,28 @@ export class Simulation {
         this.record(node.id, { type: 'invariantViolated', node: v.node, property: v.property, message: v.message });
       }
     }
+    if (rd.traces.length > 0) return this.recordTraced(node, rd);
     for (const event of rd.events) this.record(node.id, event);
+  }
+
+  /**
+   * Each event with the trace of the input that emitted it; every trace in the trace log. While
+   * tracing, every event is emitted inside some input's trace and a Ready takes both together, so
+   * the traces' events, in order, are the Ready's events.
+   */
+  private recordTraced(node: SimNode, rd: Ready): void {
+    const log = this.w.traceLog;
+    let recorded = 0;
+    for (const trace of rd.traces) {
+      log.push(Object.freeze({ at: this.w.now, trace }));
+      for (const event of trace.events) {
+        assert(rd.events[recorded] === event, 'a traced Ready lists its events in the order of its traces');
+        this.record(node.id, event, trace);
+        recorded++;
+      }
+    }
+    assert(recorded === rd.events.length, 'every event of a traced Ready belongs to a trace');
+    if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
   }
 
   /** Every other node's term and log, from memory, or from disk while it is down. */
@@ -752,9 +790,9 @@ export class Simulation {
     this.w.queue.push({ at, seq: 0, kind, node, incarnation, id });
   }
 
-  private record(_node: NodeId, event: RaftEvent | SimEvent): void {
+  private record(_node: NodeId, event: RaftEvent | SimEvent, trace?: DecisionTrace): void {
     // Logged events are history: frozen, so checkpoints share them.
-    const timed: TimedEvent = Object.freeze({ at: this.w.now, event: Object.freeze(event) });
+    const timed: TimedEvent = Object.freeze(trace ? { at: this.w.now, event: Object.freeze(event), trace } : { at: this.w.now, event: Object.freeze(event) });
     const log = this.w.eventLog;
     log.push(timed);
     if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);

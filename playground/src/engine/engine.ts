@@ -18,6 +18,7 @@ import { Feed } from './feed';
 import { GuidedRuns } from './guided';
 import type { GuidedHost } from './guided';
 import { Pacer } from './pacer';
+import { Explainer } from './pseudocode';
 import * as playback from './playback';
 import type { EngineCommand, LearnerAction, LoadedRun, RunSetup, SharedRun, SimSnapshot } from './protocol';
 import { buildSnapshot } from './publish';
@@ -75,6 +76,7 @@ export class Engine implements GuidedHost {
   private readonly lin = new LinearizabilityWatch();
   private readonly challenges = new ChallengeWatch();
   private inspected: InFlightMessage | null = null;
+  private readonly explainer = new Explainer();
   private logLo: number | null = null;
   private loaded: LoadedRun | null = null;
   private readonly backPressure: boolean;
@@ -176,6 +178,12 @@ export class Engine implements GuidedHost {
         break;
       case 'inspect':
         this.inspected = command.id === null ? null : (this.sim.network.inFlight.get(command.id) ?? (this.inspected?.id === command.id ? this.inspected : null));
+        // An inspected message is explained too (its sender's and receiver's rules).
+        if (command.id === null) this.explainer.closeMessage();
+        else this.explainer.select({ kind: 'message', id: command.id }, this.sim, this.feed, this.inspected);
+        break;
+      case 'explain':
+        this.explainer.select(command.target, this.sim, this.feed, this.inspected);
         break;
     }
     this.publish(true);
@@ -236,6 +244,7 @@ export class Engine implements GuidedHost {
     this.timeline = timeline ?? new Timeline(run);
     this.guided.clearNotes();
     this.inspected = null;
+    this.explainer.clear();
     this.loaded = null;
     this.debtMs = 0;
     this.lin.reset();
@@ -343,6 +352,7 @@ export class Engine implements GuidedHost {
       scenarioStatus: this.guided.status,
       scenarioRun: this.guided.current,
       inspected: this.inspected,
+      pseudocode: this.explainer.current(this.sim),
       logLo: this.logLo,
       loaded: this.loaded,
     });

@@ -45,6 +45,12 @@ export class Feed {
     return this.narrations.get(e) ?? null;
   }
 
+  /** The event behind feed line `seq` (newest first: a selected line is usually recent), if still in `log`. */
+  find<E extends FeedEvent>(log: readonly E[], seq: number): E | null {
+    for (let i = log.length - 1; i >= 0; i--) if (this.seqs.get(log[i]!) === seq) return log[i]!;
+    return null;
+  }
+
   /** Newest first: the last `max` narrated events (key events only unless verbose) and scenario notes. */
   build(log: readonly FeedEvent[], notes: readonly ScenarioNote[], verbose: boolean, max = feedItemsMax): FeedItem[] {
     const items: FeedItem[] = [];

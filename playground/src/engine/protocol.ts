@@ -133,7 +133,9 @@ export type EngineCommand =
   /** Which log index the log view starts at; null follows the newest entries. */
   | { type: 'setLogView'; lo: number | null }
   /** The message the inspector shows (the engine tells its story and its fate). */
-  | { type: 'inspect'; id: number | null };
+  | { type: 'inspect'; id: number | null }
+  /** What the pseudocode view explains: a feed line or a message (null: nothing). */
+  | { type: 'explain'; target: ExplainTarget | null };
 
 // ---- what the views show ------------------------------------------------------------------------------
 
@@ -373,6 +375,42 @@ export interface MessageStory {
   copies: number;
 }
 
+/** A feed line (by its seq) or a message (by its id): what the pseudocode view explains. */
+export type ExplainTarget = { kind: 'event'; seq: number } | { kind: 'message'; id: number };
+
+/** One step of the core's decision trace, ready to draw: the rule, its wording, the condition with its values. */
+export interface PseudocodeLine {
+  /** The rule's id ("AppendEntries receiver 1"), as the core's trace names it. */
+  rule: string;
+  /** The rule in Figure 2's words (or the extension's). */
+  text: string;
+  /** The condition the handler tested, each name followed by its value ("term 3 < currentTerm 4"). */
+  condition: string;
+  holds: boolean;
+  /** What the handler did ("reply false"). */
+  result: string;
+}
+
+/** One input a node handled (a message, a tick, a client command...): its decisions in order. */
+export interface PseudocodeSection {
+  /** "n2 handles AppendEntries from n1 (term 3)". */
+  title: string;
+  /** Why this section is here: the sender's decisions, the receiver's, or the event's own. */
+  role: 'event' | 'sender' | 'receiver';
+  node: NodeId;
+  at: number;
+  lines: PseudocodeLine[];
+}
+
+export interface PseudocodeView {
+  target: ExplainTarget;
+  /** What was selected, in words. */
+  title: string;
+  sections: PseudocodeSection[];
+  /** Said when there is nothing (or not everything) to show, and why. */
+  note: string | null;
+}
+
 export interface LoadedRun {
   title: string | null;
   status: 'running' | 'pass' | 'fail' | 'replayed';
@@ -424,6 +462,8 @@ export interface LabView {
   challenges: ChallengeView[];
   /** The inspected message's story, when the page asked for one. */
   story: MessageStory | null;
+  /** The rules the core applied for the selected event or message (the pseudocode view). */
+  pseudocode: PseudocodeView | null;
   /** The script of the current branch up to now, for "Copy link" and "Export". */
   script: ScriptEntry[];
   loaded: LoadedRun | null;

@@ -8,7 +8,7 @@ import { clientViews } from './clients';
 import { messageStory } from './explain';
 import type { Feed, ScenarioNote } from './feed';
 import type {
-  BranchView, ChallengeView, LinearizabilityView, LoadedRun, MarkView, ScenarioRun, ScenarioStatus, ScriptEntry, SimSnapshot,
+  BranchView, ChallengeView, LinearizabilityView, LoadedRun, MarkView, PseudocodeView, ScenarioRun, ScenarioStatus, ScriptEntry, SimSnapshot,
 } from './protocol';
 import type { Run } from './run';
 import { bugsOf, zooCatalog, zooVerdict } from './bug-zoo';
@@ -34,6 +34,8 @@ export interface PublishInput {
   scenarioStatus: Record<string, ScenarioStatus>;
   scenarioRun: ScenarioRun | null;
   inspected: InFlightMessage | null;
+  /** The pseudocode view's content (engine/pseudocode.ts). */
+  pseudocode: PseudocodeView | null;
   logLo: number | null;
   loaded: LoadedRun | null;
 }
@@ -90,6 +92,7 @@ export function buildSnapshot(seq: number, p: PublishInput): SimSnapshot {
       safety: safetyPanel(sim),
       challenges: p.challenges,
       story: p.inspected ? messageStory(p.inspected, sim) : null,
+      pseudocode: p.pseudocode,
       script: script.slice(0, run.state.applied),
       loaded: p.loaded,
       logRange: { first: 1, last: lastIndexOfAll(sim) },

@@ -64,7 +64,8 @@ export class Run {
 
   constructor(setup: RunSetup, config: SimConfigInput) {
     this.setup = setup;
-    this.sim = new Simulation(config);
+    // The pseudocode view reads the core's decision traces; tracing changes no decision (same state hash).
+    this.sim = new Simulation({ ...config, raft: { ...config.raft, traceDecisions: true } });
     this.state = { applied: 0, micro: 0, gridDone: 0, load: { opsPerSec: Math.max(0, setup.loadOpsPerSec), lastSlot: 0 }, clients: emptyClients() };
     this.sim.subscribe(() => this.events++);
   }

@@ -3,7 +3,7 @@
  * Commands are data (EngineCommand); the engine answers with a new snapshot. In live mode the
  * engine is the live session, which takes the same commands and acts on real processes.
  */
-import type { ClientOp, EngineCommand, MessageView, ProtocolName, ProtocolToggles, RunSetup, RunUntil, SharedRun, UserAction } from '../engine/protocol';
+import type { ClientOp, EngineCommand, ExplainTarget, MessageView, ProtocolName, ProtocolToggles, RunSetup, RunUntil, SharedRun, UserAction } from '../engine/protocol';
 import { toggleScenario } from '../engine/scenario-ids';
 import type { ScenarioFile } from '../engine/scenario-format';
 import { parseScenario, scenarioFromSnapshot, serversMax } from '../engine/scenario-format';
@@ -161,8 +161,21 @@ export function createActions({ store, transport, switchMode }: Playground) {
 
     selectNode: (id: string | null) => patchUi(store, { selectedNode: id }),
     inspectMessage(message: MessageView | null) {
-      patchUi(store, { inspected: message, selectedLink: null });
+      patchUi(store, { inspected: message, selectedLink: null, ...(message ? { pseudocodeLine: 0 } : {}) });
       send({ type: 'inspect', id: message?.id ?? null });
+    },
+    /** Shows the rules the core applied for a feed line or a message (the pseudocode view); null closes it. */
+    explain(target: ExplainTarget | null) {
+      patchUi(store, { pseudocodeLine: 0 });
+      send({ type: 'explain', target });
+    },
+    /** Moves the pseudocode view's current line by `delta`, within its lines. */
+    stepPseudocode(delta: 1 | -1) {
+      const view = store.getState().sim?.lab?.pseudocode;
+      if (!view) return;
+      const last = view.sections.reduce((n, s) => n + s.lines.length, 0) - 1;
+      const line = store.getState().ui.pseudocodeLine + delta;
+      patchUi(store, { pseudocodeLine: Math.max(0, Math.min(last, line)) });
     },
     selectLink: (link: [string, string] | null) => patchUi(store, { selectedLink: link, inspected: null }),
 

@@ -30,6 +30,8 @@ export interface UiState {
   sides: Record<string, 'A' | 'B'>;
   /** The keyboard overlay is open. */
   helpOpen: boolean;
+  /** The pseudocode view's current line (a new selection starts at 0). */
+  pseudocodeLine: number;
   notice: string | null;
 }
 
@@ -65,6 +67,7 @@ export function initialUi(seed: number, nodes: number): UiState {
     draftNodes: nodes,
     sides: {},
     helpOpen: false,
+    pseudocodeLine: 0,
     notice: null,
   };
 }

@@ -52,6 +52,7 @@ function MessageInspector() {
         <button type="button" className="quiet" onClick={() => a.inspectMessage(null)}>Close</button>
       </div>
       {!inFlight && !story && <p className="quiet">No longer on the wire.</p>}
+      <p className="quiet">The rules that sent it and that its receiver applied: <em>Rules that ran</em>, under the feed.</p>
     </section>
   );
 }
