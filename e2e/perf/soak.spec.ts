@@ -8,7 +8,8 @@
  * causes is a task (or tasks) that keep the main thread busy, and CPU time says whether it was the
  * page's own work or time spent waiting for a core on a busy machine. The test fails when a traced
  * task takes over 50 ms of CPU (a 100 ms gap needs more than that), and reports the wall-time frame
- * gaps next to it. Run with `npm run -w e2e soak` (not part of `npm test`: it takes ten minutes).
+ * gaps next to it, each placed: while the page loaded, next to a tracing start or stop of the test's
+ * own, or in the run. Run with `npm run -w e2e soak` (not part of `npm test`: it takes ten minutes).
  */
 import { expect, test } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
@@ -20,10 +21,18 @@ const windowMs = 20_000;
 
 test.setTimeout(16 * 60_000);
 
+/** The page's clock (performance.now), to place frame gaps against what the test itself did. */
+const pageNow = (page: Page) => page.evaluate(() => performance.now());
+
+/** The moments the test started and stopped the browser's tracing (page clock, ms). */
+const tracingEdges: number[] = [];
+
 async function traced(browser: Browser, page: Page) {
+  tracingEdges.push(await pageNow(page));
   await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
   await page.waitForTimeout(windowMs); // measuring a stretch of time, not waiting for a condition
   const stats = mainThreadStats((await browser.stopTracing()).toString());
+  tracingEdges.push(await pageNow(page));
   return { longestTaskCpuMs: Number(stats.longestTaskCpuMs.toFixed(1)), tasksOver50MsCpu: stats.tasksOver50MsCpu, busyShareCpu: Number(stats.busyShareCpu.toFixed(2)) };
 }
 
@@ -40,6 +49,7 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
     requestAnimationFrame(tick);
   });
   await openPlayground(page, { seed: 1, nodes: 7, speed: 1, extra: 'load=20' });
+  const runStartedAt = await pageNow(page);
   const windows: Record<string, Awaited<ReturnType<typeof traced>>> = {};
   const at = async (share: number) => {
     await page.waitForFunction((t) => Number(document.querySelector('[data-testid="clock"]')?.getAttribute('data-now')) >= t, share * simulatedMs, { timeout: 12 * 60_000, polling: 1000 });
@@ -54,6 +64,15 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
   const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
   const gaps = frames.slice(1).map((t, i) => t - frames[i]!);
   const over100 = gaps.filter((g) => g > 100);
+  // Where each long gap fell: while the page loaded, next to a tracing start or stop of the test's
+  // own (the browser's tracing can hold the page for a moment), or in the run itself.
+  const placed = gaps.flatMap((g, i) => {
+    if (g <= 100) return [];
+    const endedAt = frames[i + 1]!;
+    const where = endedAt <= runStartedAt ? 'page load'
+      : tracingEdges.some((edge) => endedAt >= edge - 50 && endedAt - g <= edge + 500) ? 'tracing start/stop' : 'run';
+    return [{ gapMs: Math.round(g), atMs: Math.round(endedAt - runStartedAt), where }];
+  });
   const commitIndex = Number(await page.locator('g[data-role="leader"]').first().getAttribute('data-commit-index'));
   const ops = Number((await page.getByTestId('linearizability').textContent())?.match(/\((\d+) ops\)/)?.[1] ?? 0);
   const report = {
@@ -61,6 +80,8 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
     frames: frames.length,
     longestFrameGapWallMs: Math.round(Math.max(...gaps)),
     frameGapsOver100MsWall: over100.length,
+    frameGapsOver100MsInTheRun: placed.filter((p) => p.where === 'run').length,
+    longGaps: placed.slice(0, 10),
     windows,
     leaderCommitIndex: commitIndex,
     clientOps: ops,
