@@ -6,6 +6,7 @@
  */
 import { KvClient, KvError, curlOf } from '@raft-kv/client';
 import { describe, expect, it } from 'vitest';
+import { Endpoints } from '../client/src/endpoints';
 import { ClientSession } from '../client/src/session';
 import { sseEvents } from '../client/src/sse';
 import { UsageError, defaultEndpoints, parseArgs } from '../client/src/kvctl/args';
@@ -137,6 +138,23 @@ describe('KvClient reads and cas', () => {
     const { kv, seen } = client((r) => (r.url.endsWith('/session') ? opened(1) : ok({ key: 'k', swapped: false, value: 'held' })));
     expect(await kv.cas('k', null, 'new')).toEqual({ swapped: false, value: 'held' });
     expect(JSON.parse(seen[1]!.body!)).toEqual({ key: 'k', expected: null, value: 'new' });
+  });
+});
+
+describe('Endpoints', () => {
+  it('asks the members of now after replace(), keeps a known leader, and refuses an empty list', () => {
+    const e = new Endpoints(['http://a:1/', 'http://b:1']);
+    expect(e.forWrite()).toBe('http://a:1');
+    e.failed('http://a:1');
+    expect(e.forWrite()).toBe('http://b:1');
+    e.isLeader('http://b:1');
+    e.replace(['http://b:1', 'http://c:1/']);
+    expect(e.list).toEqual(['http://b:1', 'http://c:1']);
+    expect(e.forWrite()).toBe('http://b:1');
+    e.failed('http://b:1');
+    expect(e.list).toContain(e.forWrite());
+    expect(() => e.replace([])).toThrow(RangeError);
+    expect(e.list).toEqual(['http://b:1', 'http://c:1']);
   });
 });
 
