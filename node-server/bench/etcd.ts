@@ -5,11 +5,12 @@
  * generator uses for our own nodes. Only the flags that say who is who (names, URLs, data
  * directory, initial cluster) are given; ETCD_* variables are removed from the environment.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HttpAnswer, KvTarget, Outcome } from './http-load';
 import { describeError, httpRequest } from './http-load';
+import { ThreeMembers } from './members';
 import { waitFor } from './proc';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
@@ -67,19 +68,18 @@ export interface EtcdStatus {
   dbSize: number;
 }
 
-export class EtcdCluster implements KvTarget {
+export class EtcdCluster extends ThreeMembers implements KvTarget {
   readonly system = 'etcd';
   readonly endpoints = 3;
-  readonly names = ['e1', 'e2', 'e3'];
-  private readonly children: (ChildProcess | null)[] = [null, null, null];
-  private readonly exits: Promise<void>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
   private readonly token = `bench-${process.pid}-${Date.now()}`;
 
   /**
    * Ports: client base+i, peer base+10+i. `profiling` adds --enable-pprof: HTTP handlers for
    * etcd's own CPU profiler, idle until a profile is asked for (etcd-profile.ts).
    */
-  constructor(private readonly bin: string, readonly dataDir: string, private readonly portBase: number, private readonly profiling = false) {}
+  constructor(private readonly bin: string, dataDir: string, private readonly portBase: number, private readonly profiling = false) {
+    super(['e1', 'e2', 'e3'], dataDir);
+  }
 
   clientPort(i: number): number {
     return this.portBase + i;
@@ -89,23 +89,8 @@ export class EtcdCluster implements KvTarget {
     return `http://127.0.0.1:${this.portBase + 10 + i}`;
   }
 
-  nodeDir(i: number): string {
-    return path.join(this.dataDir, this.names[i]!);
-  }
-
-  pid(i: number): number {
-    const pid = this.children[i]?.pid;
-    if (pid === undefined) throw new Error(`${this.names[i]} is not running`);
-    return pid;
-  }
-
-  isRunning(i: number): boolean {
-    return this.children[i] !== null;
-  }
-
   /** Starts member i; `existing` joins a cluster that already runs (after member add). */
   start(i: number, existing = false): void {
-    if (this.children[i]) throw new Error(`${this.names[i]} already runs`);
     const name = this.names[i]!;
     const client = `http://127.0.0.1:${this.clientPort(i)}`;
     const args = [
@@ -117,53 +102,7 @@ export class EtcdCluster implements KvTarget {
       ...(this.profiling ? ['--enable-pprof'] : []),
     ];
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCD')));
-    const log = fs.openSync(path.join(this.dataDir, `${name}.log`), 'a');
-    const child = spawn(this.bin, args, { env, stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    this.children[i] = child;
-    this.exits[i] = new Promise((resolve) => child.once('exit', () => {
-      this.children[i] = null;
-      resolve();
-    }));
-  }
-
-  startAll(): void {
-    for (let i = 0; i < 3; i++) this.start(i);
-  }
-
-  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.children[i];
-    if (!child?.pid) return;
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      // already exiting
-    }
-    await this.exits[i];
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.all([0, 1, 2].map(async (i) => {
-      const stopped = this.kill(i, 'SIGTERM');
-      const timer = setTimeout(() => void this.kill(i, 'SIGKILL'), 5000);
-      await stopped;
-      clearTimeout(timer);
-    }));
-  }
-
-  killNow(): void {
-    for (const child of this.children) {
-      if (!child?.pid) continue;
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  }
-
-  wipe(i: number): void {
-    fs.rmSync(this.nodeDir(i), { recursive: true, force: true });
+    this.launch(i, this.bin, args, { env });
   }
 
   private post(i: number, route: string, body: unknown, timeoutMs?: number): Promise<HttpAnswer> {

@@ -5,13 +5,12 @@
  * whatever the shell has set. Each node also loads probe.ts (counters only) and writes its log to
  * a file beside its data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpAnswer, KvTarget, Outcome } from './http-load';
 import { describeError, httpRequest } from './http-load';
 import type { ProbeReading } from './probe';
+import { ThreeMembers } from './members';
 import { waitFor } from './proc';
 import { nodeLauncher } from '../src/supervisor/node-processes';
 
@@ -32,15 +31,18 @@ export interface OurStatus {
   stats: { readies: number; persists: number; entriesPersisted: number; messagesSent: number; entriesSent: number; applied: number };
 }
 
-export class OurCluster implements KvTarget {
+export class OurCluster extends ThreeMembers implements KvTarget {
   readonly system = 'raft-kv';
   readonly endpoints = 3;
-  readonly ids = ['n1', 'n2', 'n3'];
-  private readonly children: (ChildProcess | null)[] = [null, null, null];
-  private readonly exits: Promise<void>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
 
   /** Ports: KV base+i, Raft base+1000+i, probe base+2000+i. */
-  constructor(readonly dataDir: string, private readonly portBase: number) {}
+  constructor(dataDir: string, private readonly portBase: number) {
+    super(['n1', 'n2', 'n3'], dataDir);
+  }
+
+  get ids(): readonly string[] {
+    return this.names;
+  }
 
   kvPort(i: number): number {
     return this.portBase + i;
@@ -50,22 +52,7 @@ export class OurCluster implements KvTarget {
     return this.portBase + 1000 + i;
   }
 
-  nodeDir(i: number): string {
-    return path.join(this.dataDir, this.ids[i]!);
-  }
-
-  pid(i: number): number {
-    const pid = this.children[i]?.pid;
-    if (pid === undefined) throw new Error(`${this.ids[i]} is not running`);
-    return pid;
-  }
-
-  isRunning(i: number): boolean {
-    return this.children[i] !== null;
-  }
-
   start(i: number): void {
-    if (this.children[i]) throw new Error(`${this.ids[i]} already runs`);
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !tuningPrefixes.test(k)));
     const peers = [0, 1, 2].filter((j) => j !== i);
     Object.assign(env, {
@@ -76,56 +63,7 @@ export class OurCluster implements KvTarget {
       RAFT_DATA_DIR: this.dataDir,
       BENCH_PROBE_PORT: String(this.portBase + 2000 + i),
     });
-    const log = fs.openSync(path.join(this.dataDir, `${this.ids[i]}.log`), 'a');
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', probeScript, nodeLauncher], { cwd: root, env, stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    this.children[i] = child;
-    this.exits[i] = new Promise((resolve) => child.once('exit', () => {
-      this.children[i] = null;
-      resolve();
-    }));
-  }
-
-  startAll(): void {
-    for (let i = 0; i < 3; i++) this.start(i);
-  }
-
-  /** Sends `signal` to the node (by pid) and waits until it has exited. */
-  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.children[i];
-    if (!child?.pid) return;
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      // already exiting
-    }
-    await this.exits[i];
-  }
-
-  /** SIGTERM, then SIGKILL for a node still running after 5 s. */
-  async stopAll(): Promise<void> {
-    await Promise.all([0, 1, 2].map(async (i) => {
-      const stopped = this.kill(i, 'SIGTERM');
-      const timer = setTimeout(() => void this.kill(i, 'SIGKILL'), 5000);
-      await stopped;
-      clearTimeout(timer);
-    }));
-  }
-
-  /** SIGKILL to every running node, synchronously (for process exit). */
-  killNow(): void {
-    for (const child of this.children) {
-      if (!child?.pid) continue;
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-  }
-
-  wipe(i: number): void {
-    fs.rmSync(this.nodeDir(i), { recursive: true, force: true });
+    this.launch(i, process.execPath, [...nodeArgs, '--import', 'tsx', '--import', probeScript, nodeLauncher], { cwd: root, env });
   }
 
   async status(i: number): Promise<OurStatus | null> {
