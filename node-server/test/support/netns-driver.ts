@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiResponse, NodeId } from '@raft-kv/core';
 import type { ClusterDriver, ClusterOptions, NodeStatus } from '@raft-kv/core/scenarios';
+import { downStatus, nodeStatusOf } from './node-status';
 import { limits } from '@raft-kv/core/scenarios';
 import type { NetnsClusterOptions } from '../../src/netns/netns-cluster';
 import { NetnsCluster } from '../../src/netns/netns-cluster';
@@ -91,15 +92,9 @@ export class NetnsDriver implements ClusterDriver {
   }
 
   async status(id: NodeId): Promise<NodeStatus> {
-    const down: NodeStatus = { id, role: 'down', term: 0, leaderId: null, commitIndex: 0, lastApplied: 0, logLength: 0, lastHeartbeatAgoMs: -1 };
-    if (this.cluster.state(id) === 'stopped') return down;
+    if (this.cluster.state(id) === 'stopped') return downStatus(id);
     const s = (await this.cluster.getJson(`${this.cluster.raftUrl(id)}/raft/status`, 1000)) as Record<string, unknown> | null;
-    if (!s) return down;
-    return {
-      id, role: s.state as NodeStatus['role'], term: s.term as number, leaderId: (s.leaderId as string | null) ?? null,
-      commitIndex: s.commitIndex as number, lastApplied: s.lastApplied as number, logLength: s.logLen as number,
-      lastHeartbeatAgoMs: s.lastHeartbeatAgoMs as number,
-    };
+    return s ? nodeStatusOf(id, s) : downStatus(id);
   }
 
   put(id: NodeId, key: string, value: string): Promise<ApiResponse> {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiResponse, NodeId } from '@raft-kv/core';
 import type { ClusterDriver, ClusterOptions, NodeStatus } from '@raft-kv/core/scenarios';
+import { downStatus, nodeStatusOf } from './node-status';
 import { limits } from '@raft-kv/core/scenarios';
 import { afterAll, afterEach, expect } from 'vitest';
 import { nodeLauncher } from '../../src/supervisor/node-processes';
@@ -239,18 +240,11 @@ export class ProcessCluster implements ClusterDriver {
 
   async status(id: NodeId): Promise<NodeStatus> {
     const node = this.node(id);
-    const down: NodeStatus = { id, role: 'down', term: 0, leaderId: null, commitIndex: 0, lastApplied: 0, logLength: 0, lastHeartbeatAgoMs: -1 };
-    if (!node.child) return down;
+    if (!node.child) return downStatus(id);
     try {
-      const res = await fetch(`http://127.0.0.1:${node.raftPort}/raft/status`, { signal: AbortSignal.timeout(1000) });
-      const s = (await res.json()) as Record<string, unknown>;
-      return {
-        id, role: s.state as NodeStatus['role'], term: s.term as number, leaderId: (s.leaderId as string | null) ?? null,
-        commitIndex: s.commitIndex as number, lastApplied: s.lastApplied as number, logLength: s.logLen as number,
-        lastHeartbeatAgoMs: s.lastHeartbeatAgoMs as number,
-      };
+      return nodeStatusOf(id, await this.rawStatus(id));
     } catch {
-      return down;
+      return downStatus(id);
     }
   }
 
