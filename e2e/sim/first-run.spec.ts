@@ -32,8 +32,31 @@ test('at 1280x800 the ring, the narration and feed, and the time controls show w
   await expectAboveTheFold(page, page.getByTestId('speed'), 'the speed');
   await expectAboveTheFold(page, page.locator('.feed-head'), 'the feed');
   await expect(page.locator('.feed-item').first()).toBeVisible({ timeout: 60_000 });
+  // The feed grows while the election runs: wait (web-first) until the newest line has settled in
+  // view, and print the story column's layout if it never does, so a failure says what pushed it down.
+  try {
+    await expect.poll(async () => bottomOf(page, '.feed-item'), { timeout: 10_000 }).toBeLessThanOrEqual(800);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nthe middle column: ${await storyLayout(page)}`, { cause: error });
+  }
   await expectAboveTheFold(page, page.locator('.feed-item').first(), 'the newest feed line');
 });
+
+async function bottomOf(page: Page, selector: string): Promise<number> {
+  const box = await page.locator(selector).first().boundingBox();
+  return box ? box.y + box.height : Number.POSITIVE_INFINITY;
+}
+
+/** Each block of the middle column with its top and height: the evidence for a layout failure. */
+async function storyLayout(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const parts = [...document.querySelectorAll('.story > *, .feed-head, .feed-item:first-child')];
+    return parts.map((e) => {
+      const r = e.getBoundingClientRect();
+      return `${e.className || e.tagName} y=${Math.round(r.y)} h=${Math.round(r.height)} w=${Math.round(r.width)}`;
+    }).join('; ') + ` (viewport ${window.innerWidth}x${window.innerHeight}, scrollY ${window.scrollY})`;
+  });
+}
 
 test('Start here: the first election, narrated, takes several seconds on screen', async ({ page }) => {
   await page.goto('/?seed=4&speed=0.1');
