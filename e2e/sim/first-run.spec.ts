@@ -50,7 +50,7 @@ async function bottomOf(page: Page, selector: string): Promise<number> {
 /** Each block of the middle column with its top and height: the evidence for a layout failure. */
 async function storyLayout(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const parts = [...document.querySelectorAll('.story > *, .feed-head, .feed-item:first-child')];
+    const parts = Array.from(document.querySelectorAll('.story > *, .feed-head, .feed-item:first-child'));
     return parts.map((e) => {
       const r = e.getBoundingClientRect();
       return `${e.className || e.tagName} y=${Math.round(r.y)} h=${Math.round(r.height)} w=${Math.round(r.width)}`;
