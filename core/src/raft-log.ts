@@ -6,6 +6,7 @@ import { assert, fail } from './assert';
 import type { Storage } from './storage';
 import { assertContiguous } from './storage';
 import type { Entry, SnapshotMeta } from './types';
+import { none } from './types';
 import { Unstable } from './unstable';
 
 export class RaftLog {
@@ -152,7 +153,7 @@ export class RaftLog {
   entriesToApply(max: number): Entry[] {
     const hi = Math.min(this.committed, this.lastIndex()) + 1;
     const lo = this.applied + 1;
-    if (lo >= hi) return [];
+    if (lo >= hi) return none();
     const entries = this.slice(lo, hi, max);
     if (entries === undefined) fail(`entries to apply from ${lo} are compacted`);
     return entries;

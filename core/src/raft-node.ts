@@ -24,7 +24,7 @@ import type { Storage } from './storage';
 import type { DecisionTrace, TraceInputKind } from './trace';
 import { noTraces } from './trace';
 import type { Command, ConfigChange, Configuration, Entry, HardState, NodeId, Role, SessionTag, SnapshotChunk, SnapshotMeta } from './types';
-import { isHardStateEqual } from './types';
+import { none } from './types';
 
 export interface Ready {
   role: Role;
@@ -220,7 +220,7 @@ export class RaftNode {
    * Every other member this node may have to reach: those of the latest configuration and, until a
    * change commits, those of the committed one (a member being removed still gets its removal).
    */
-  get peers(): NodeId[] {
+  get peers(): readonly NodeId[] {
     return this.raft.peers;
   }
 
@@ -232,6 +232,12 @@ export class RaftNode {
     const r = this.raft;
     const pr = r.role === 'leader' ? r.progress.get(id) : undefined;
     return pr === undefined ? null : isCaughtUp(pr.match, r.log.committed, r.config.promoteLagEntriesMax);
+  }
+
+  /** Leader: the highest index known to be replicated on member `id`; null on other nodes or for a non-member. */
+  matchIndexOf(id: NodeId): number | null {
+    const r = this.raft;
+    return r.role === 'leader' ? r.progress.get(id)?.match ?? null : null;
   }
 
   /** The membership in effect at `index` (at or after the latest snapshot). */
@@ -347,7 +353,7 @@ export class RaftNode {
       r.log.unstable.chunks.length > 0 ||
       r.log.unstable.hasSnapshotToPersist() ||
       r.log.committed > r.log.applied ||
-      !isHardStateEqual(this.hardState(), this.persistedHardState)
+      !this.hardStateIsPersisted()
     );
   }
 
@@ -363,7 +369,7 @@ export class RaftNode {
     }
     r.reads.heartbeatNeeded = false;
     flushAppends(r);
-    const hardState = this.hardState();
+    const hardState = this.hardStateIsPersisted() ? this.persistedHardState : this.hardState();
     const snapshotChunks = r.log.unstable.takeChunksToPersist();
     const snapshot = r.log.unstable.takeSnapshotToPersist();
     const entries = r.log.unstable.takeEntriesToPersist();
@@ -371,22 +377,29 @@ export class RaftNode {
     const rd: Ready = {
       role: r.role,
       leaderId: r.lead,
-      hardState: isHardStateEqual(hardState, prev) ? null : hardState,
+      hardState: hardState === prev ? null : hardState,
       mustSync: entries.length > 0 || snapshotChunks.length > 0 || snapshot !== null || hardState.term !== prev.term || hardState.vote !== prev.vote,
       entries,
       snapshotChunks,
       snapshot,
       messages: sendsBeforePersist(r.config.unsafe) ? answerBeforePersist(r.config.unsafe, r.messages) : r.messages,
-      committedEntries: snapshot ? [] : r.log.entriesToApply(r.config.applyEntriesPerReadyMax),
+      committedEntries: snapshot ? none() : r.log.entriesToApply(r.config.applyEntriesPerReadyMax),
       readStates: r.reads.readStates,
       droppedReads: r.reads.droppedReads,
       events: r.events,
       traces: r.tracing ? r.tracer!.take() : noTraces,
     };
-    r.messages = [];
-    r.events = [];
-    r.reads.readStates = [];
-    r.reads.droppedReads = [];
+    // Most Readies carry few kinds of output: an empty queue is handed out as the shared empty
+    // array and not replaced (the simulator makes millions of Readies; these arrays were most of
+    // its garbage). A non-empty one is handed out and replaced, so later output never joins it.
+    if (r.messages.length > 0) r.messages = [];
+    else rd.messages = none();
+    if (r.events.length > 0) r.events = [];
+    else rd.events = none();
+    if (r.reads.readStates.length > 0) r.reads.readStates = [];
+    else rd.readStates = none();
+    if (r.reads.droppedReads.length > 0) r.reads.droppedReads = [];
+    else rd.droppedReads = none();
     if (rd.hardState) this.persistedHardState = rd.hardState;
     this.outstanding = rd;
     return rd;
@@ -427,6 +440,13 @@ export class RaftNode {
 
   hardState(): HardState {
     return { term: this.raft.term, vote: this.raft.vote, commit: this.raft.log.committed };
+  }
+
+  /** Whether the term, vote and commit index are the ones last handed out (no allocation: asked often). */
+  private hardStateIsPersisted(): boolean {
+    const p = this.persistedHardState;
+    const r = this.raft;
+    return p.term === r.term && p.vote === r.vote && p.commit === r.log.committed;
   }
 
   status(): RaftStatus {

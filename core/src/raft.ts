@@ -105,9 +105,17 @@ export class Raft {
    * that includes the members of the committed configuration, so that a member being removed
    * receives its own removal (and then never campaigns) instead of being left to time out.
    */
-  get peers(): NodeId[] {
-    return this.replicationTargets().filter((id) => id !== this.id);
+  get peers(): readonly NodeId[] {
+    // A change in flight: both configurations' members (rare, not cached).
+    if (this.membership.index > this.log.committed) return this.replicationTargets().filter((id) => id !== this.id);
+    // Otherwise the members of one configuration, which is immutable: asked on every heartbeat
+    // and append, computed once per configuration.
+    const config = this.membership.config;
+    if (this.peersOf?.config !== config) this.peersOf = { config, peers: Object.freeze(membersOf(config).filter((id) => id !== this.id)) };
+    return this.peersOf.peers;
   }
+
+  private peersOf: { config: Configuration; peers: readonly NodeId[] } | null = null;
 
   private replicationTargets(): NodeId[] {
     const latest = membersOf(this.membership.config);

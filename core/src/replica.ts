@@ -326,6 +326,7 @@ export class Replica {
 
   /** A transfer succeeded once this node follows the target; it failed once the leader gave it up or another node leads. */
   private settleTransfers(io: ReplicaIo): void {
+    if (this.requests.transfers.length === 0) return; // the usual case, without the closures below
     const raft = this.raft;
     for (const t of this.requests.takeTransfers((t) => raft.leaderId === t.target)) io.answer(t.ticket, api.leaderTransferred(t.target));
     const gaveUp = raft.role === 'leader' ? (t: { target: NodeId }) => raft.leadTransferee !== t.target : () => raft.leaderId !== null;

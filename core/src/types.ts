@@ -104,6 +104,13 @@ export const configurationOf = (voters: readonly NodeId[], learners: readonly No
 export const isSameSnapshot = (a: SnapshotMeta, b: SnapshotMeta): boolean =>
   a.index === b.index && a.term === b.term && a.chunkCount === b.chunkCount && a.bytes === b.bytes;
 
+/**
+ * The one shared empty array, frozen: output queues that are empty are handed out as this instead
+ * of a new array each time (the simulator makes millions of them). Adding to it throws.
+ */
+const emptyArray: readonly never[] = Object.freeze([]);
+export const none = <T>(): T[] => emptyArray as unknown as T[];
+
 export const isHardStateEqual = (a: HardState, b: HardState): boolean =>
   a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 

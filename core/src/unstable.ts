@@ -5,6 +5,7 @@
  */
 import { fail } from './assert';
 import type { Entry, SnapshotChunk, SnapshotMeta } from './types';
+import { none } from './types';
 
 export class Unstable {
   /** A snapshot received in full, to install (its chunks were persisted before or in the same Ready). */
@@ -39,6 +40,7 @@ export class Unstable {
   /** Entries not yet handed out, and marks them handed out. */
   takeEntriesToPersist(): Entry[] {
     const start = Math.max(this.handedOutTo, this.offset) - this.offset;
+    if (start >= this.entries.length) return none();
     const taken = start === 0 ? this.entries.slice() : this.entries.slice(start);
     this.handedOutTo = this.offset + this.entries.length;
     return taken;
@@ -47,6 +49,7 @@ export class Unstable {
   /** Chunks received since the last Ready, oldest first. */
   takeChunksToPersist(): SnapshotChunk[] {
     const taken = this.chunks;
+    if (taken.length === 0) return none();
     this.chunks = [];
     return taken;
   }

@@ -36,6 +36,16 @@ async function traced(browser: Browser, page: Page) {
   return { longestTaskCpuMs: Number(stats.longestTaskCpuMs.toFixed(1)), tasksOver50MsCpu: stats.tasksOver50MsCpu, busyShareCpu: Number(stats.busyShareCpu.toFixed(2)) };
 }
 
+/** A long-animation-frame entry (Chromium's Long Animation Frames API), the fields the report keeps. */
+interface LongFrameEntry {
+  startTime: number; duration: number; blockingDuration: number; renderStart: number; styleAndLayoutStart: number;
+  scripts: { invoker: string; sourceFunctionName: string; duration: number; forcedStyleAndLayoutDuration: number }[];
+}
+interface LongFrame {
+  startTime: number; duration: number; blockingDuration: number; renderStart: number; styleAndLayoutStart: number;
+  scripts: { invoker: string; fn: string; duration: number; forcedLayout: number }[];
+}
+
 const simNow = async (page: Page) => Number(await page.getByTestId('clock').getAttribute('data-now'));
 
 test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame gap', async ({ page, browser }, info) => {
@@ -47,6 +57,18 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
+    // Long animation frames (over 50 ms), with the scripts that ran in them: what a gap was made of.
+    const loaf = window as unknown as { __loaf: LongFrame[] };
+    loaf.__loaf = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as LongFrameEntry[]) {
+        loaf.__loaf.push({
+          startTime: e.startTime, duration: e.duration, blockingDuration: e.blockingDuration,
+          renderStart: e.renderStart, styleAndLayoutStart: e.styleAndLayoutStart,
+          scripts: e.scripts.map((x) => ({ invoker: x.invoker, fn: x.sourceFunctionName, duration: Math.round(x.duration), forcedLayout: Math.round(x.forcedStyleAndLayoutDuration) })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
   });
   await openPlayground(page, { seed: 1, nodes: 7, speed: 1, extra: 'load=20' });
   const runStartedAt = await pageNow(page);
@@ -62,6 +84,7 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
   windows.late = await traced(browser, page);
   await at(1);
   const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
+  const longFrames = await page.evaluate(() => (window as unknown as { __loaf: LongFrame[] }).__loaf);
   const gaps = frames.slice(1).map((t, i) => t - frames[i]!);
   const over100 = gaps.filter((g) => g > 100);
   // Where each long gap fell: while the page loaded, next to a tracing start or stop of the test's
@@ -71,7 +94,15 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
     const endedAt = frames[i + 1]!;
     const where = endedAt <= runStartedAt ? 'page load'
       : tracingEdges.some((edge) => endedAt >= edge - 50 && endedAt - g <= edge + 500) ? 'tracing start/stop' : 'run';
-    return [{ gapMs: Math.round(g), atMs: Math.round(endedAt - runStartedAt), where }];
+    const startedAt = endedAt - g;
+    // The long animation frames that overlap the gap; none means the page ran no long frame then.
+    const overlapping = longFrames.filter((f) => f.startTime < endedAt && f.startTime + f.duration > startedAt).map((f) => ({
+      atMs: Math.round(f.startTime - runStartedAt), durationMs: Math.round(f.duration), blockingMs: Math.round(f.blockingDuration),
+      renderMs: f.renderStart > 0 ? Math.round(f.startTime + f.duration - f.renderStart) : 0,
+      styleAndLayoutMs: f.styleAndLayoutStart > 0 ? Math.round(f.startTime + f.duration - f.styleAndLayoutStart) : 0,
+      scripts: f.scripts,
+    }));
+    return [{ gapMs: Number(g.toFixed(1)), atMs: Math.round(endedAt - runStartedAt), where, longFrames: overlapping }];
   });
   const commitIndex = Number(await page.locator('g[data-role="leader"]').first().getAttribute('data-commit-index'));
   const ops = Number((await page.getByTestId('linearizability').textContent())?.match(/\((\d+) ops\)/)?.[1] ?? 0);
@@ -91,5 +122,6 @@ test('7 nodes, 20 client ops/s, 10 simulated minutes at 1x: no page-caused frame
   expect(report.simulatedMs).toBeGreaterThanOrEqual(simulatedMs);
   expect(ops, 'the client load ran all along').toBeGreaterThan(5_000);
   for (const [name, w] of Object.entries(windows)) expect(w.longestTaskCpuMs, `${name}: longest main-thread task, CPU ms`).toBeLessThan(50);
+  expect(placed.filter((p) => p.where === 'run'), 'frame gaps over 100 ms in the run').toEqual([]);
   await expect(page.getByTestId('invariants')).toHaveAttribute('data-status', 'ok');
 });

@@ -77,12 +77,11 @@ export class InvariantChecker {
    * Only for followers in the leader's term: one in a later term may have had entries replaced by
    * a newer leader this one has not heard of. Entries compacted on the follower are committed ones.
    */
-  checkMatchIndexes(at: number, leader: RaftNode, followers: ReadonlyMap<NodeId, LogView>): void {
-    const progress = leader.status().progress;
-    if (!progress) return;
-    for (const [id, view] of followers) {
-      const match = progress[id]?.match ?? 0;
-      if (view.term !== leader.term || match < view.firstIndex) continue;
+  checkMatchIndexes(at: number, leader: RaftNode, viewOf: (id: NodeId) => LogView | undefined): void {
+    for (const id of leader.peers) {
+      const match = leader.matchIndexOf(id);
+      const view = match === null ? undefined : viewOf(id);
+      if (match === null || view === undefined || view.term !== leader.term || match < view.firstIndex) continue;
       const want = leader.termAt(match);
       const have = view.termAt(match);
       if (want === undefined || have === want) continue;

@@ -632,7 +632,7 @@ export class Simulation {
       const checker = this.w.checker;
       const before = checker.violations.length;
       checker.onReady(this.w.now, node.id, node.incarnation, rd, node.raft!, node.storage);
-      if (rd.role === 'leader' && rd.hardState) checker.checkMatchIndexes(this.w.now, node.raft!, this.followerViews(node.id));
+      if (rd.role === 'leader' && rd.hardState) checker.checkMatchIndexes(this.w.now, node.raft!, this.logViewOf);
       for (let i = before; i < checker.violations.length; i++) {
         const v = checker.violations[i]!;
         this.record(node.id, { type: 'invariantViolated', node: v.node, property: v.property, message: v.message });
@@ -662,19 +662,14 @@ export class Simulation {
     if (log.length > 2 * this.config.eventLogMax) log.splice(0, log.length - this.config.eventLogMax);
   }
 
-  /** Every other node's term and log, from memory, or from disk while it is down. */
-  private followerViews(leader: NodeId): Map<NodeId, LogView> {
-    const views = new Map<NodeId, LogView>();
-    for (const other of this.w.nodes.values()) {
-      if (other.id === leader) continue;
-      const raft = other.raft;
-      const storage = other.storage;
-      views.set(other.id, raft
-        ? { term: raft.term, firstIndex: raft.firstIndex, termAt: (i) => raft.termAt(i) }
-        : { term: storage.hardStateNow().term, firstIndex: storage.firstIndex(), termAt: (i) => storage.term(i) });
-    }
-    return views;
-  }
+  /** A node's term and log, from memory (a RaftNode is a LogView), or from disk while it is down. */
+  private readonly logViewOf = (id: NodeId): LogView | undefined => {
+    const other = this.w.nodes.get(id);
+    if (!other) return undefined;
+    if (other.raft) return other.raft;
+    const storage = other.storage;
+    return { term: storage.hardStateNow().term, firstIndex: storage.firstIndex(), termAt: (i) => storage.term(i) };
+  };
 
   private sendMessage(message: Message): void {
     const result = this.w.network.send(message, this.w.now, this.w.prng);
