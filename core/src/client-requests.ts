@@ -4,6 +4,8 @@
  * then for this replica to apply that index. The host names each request with a ticket and hears
  * the answer through ReplicaIo.answer; a host-side timeout ends a request with `expire`.
  */
+import { none } from './types';
+
 /** The host's name for one client request (unique per replica life). */
 export type Ticket = number;
 
@@ -60,9 +62,9 @@ export class ClientRequests {
 
   /** Removes and returns the transfers `decide` settles (it returns true for those). */
   takeTransfers(decide: (t: PendingTransfer) => boolean): PendingTransfer[] {
-    if (this.transfers.length === 0) return [];
+    if (this.transfers.length === 0) return none();
     const settled = this.transfers.filter(decide);
-    if (settled.length === 0) return [];
+    if (settled.length === 0) return none();
     this.transfers = this.transfers.filter((t) => !settled.includes(t));
     for (const t of settled) this.byTicket.delete(t.ticket);
     return settled;
@@ -76,7 +78,7 @@ export class ClientRequests {
   /** The writes waiting for the entry at `index` (removed). */
   takeWrites(index: number): PendingWrite[] {
     const waiting = this.writesByIndex.get(index);
-    if (!waiting) return [];
+    if (!waiting) return none();
     this.writesByIndex.delete(index);
     for (const w of waiting) this.byTicket.delete(w.ticket);
     return waiting;
@@ -98,7 +100,7 @@ export class ClientRequests {
 
   /** Removes and returns every confirmed read whose index is applied. */
   takeServableReads(appliedIndex: number): PendingRead[] {
-    if (this.readsByContext.size === 0) return [];
+    if (this.readsByContext.size === 0) return none();
     const ready: PendingRead[] = [];
     for (const [context, read] of this.readsByContext) {
       if (read.index === null || read.index > appliedIndex) continue;
