@@ -121,6 +121,21 @@ describe('the cluster', () => {
     const leaderless = liveNodes(ids.map((id) => ({ id, cluster: clusterNode(id, id === 'n1' ? { state: 'stopped' } : {}), link: connected(status(id, { role: 'follower' })), faults: {} })));
     expect(clientNode('leader', leaderless.nodes)?.id).toBe('n2');
   });
+
+  it('marks each node voter, learner or not a member, in the leader\'s configuration (as the simulator\'s ring does)', () => {
+    const all = [...ids, 'n4', 'n5'];
+    // The leader has n4 as a learner and has removed n3; n3, not told yet, still lists itself.
+    const config = { voters: ['n1', 'n2'], learners: ['n4'], configIndex: 9 };
+    const input = (id: string) => ({
+      id, cluster: clusterNode(id), faults: {},
+      link: connected(status(id, id === 'n3' ? { role: 'follower' } : { ...config, role: id === 'n1' ? 'leader' : 'follower' })),
+    });
+    const { nodes } = liveNodes(all.map(input));
+    expect(nodes.map((n) => [n.id, n.member])).toEqual([['n1', 'voter'], ['n2', 'voter'], ['n3', 'none'], ['n4', 'learner'], ['n5', 'none']]);
+    // Nobody leads: the newest configuration any node up reports.
+    const leaderless = liveNodes(all.map((id) => ({ ...input(id), link: connected(status(id, { ...(id === 'n2' ? config : {}), role: 'follower' })) })));
+    expect(leaderless.nodes.map((n) => n.member)).toEqual(['voter', 'voter', 'none', 'learner', 'none']);
+  });
 });
 
 describe('events -> feed', () => {

@@ -6,7 +6,7 @@
  */
 import type { LiveClusterNode, LiveFaults, LiveNodeStatus, NodeId } from '@raft-kv/core';
 import { describeCommand } from '../engine/narrate';
-import type { EntryView, FollowerProgressView, LiveDownReason, NodeSnapshot } from '../engine/protocol';
+import type { EntryView, FollowerProgressView, LiveDownReason, MemberRole, NodeSnapshot } from '../engine/protocol';
 import { displayRoleOf } from '../engine/snapshot';
 
 /** How many of the newest indexes live mode aligns (a status carries a few more entries than this). */
@@ -154,8 +154,25 @@ export function liveNodes(inputs: readonly NodeInput[]): { nodes: NodeSnapshot[]
     return { up, lastIndex: i.link.status?.lastIndex ?? 0, durable: d };
   });
   const window = liveLogWindow(heads);
-  return { nodes: inputs.map((input) => liveNodeSnapshot(input, window)), logWindow: window };
+  const config = clusterConfiguration(inputs);
+  const nodes = inputs.map((input) => liveNodeSnapshot(input, window));
+  return { nodes: config ? nodes.map((n) => ({ ...n, member: memberRoleIn(config, n.id) })) : nodes, logWindow: window };
 }
+
+/**
+ * The membership the cluster is in, as the simulator's page marks it: the configuration of the
+ * leader with the highest term, else (nobody leads) the newest configuration any node up reports.
+ * Null before any node has answered.
+ */
+export function clusterConfiguration(inputs: readonly NodeInput[]): { voters: readonly NodeId[]; learners: readonly NodeId[] } | null {
+  const statuses = inputs.filter((i) => downReason(i.cluster?.state ?? 'unknown', i.link) === null).map((i) => i.link.status).filter((s) => s !== null && s !== undefined);
+  const leaders = statuses.filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term);
+  const source = leaders[0] ?? [...statuses].sort((a, b) => b.configIndex - a.configIndex)[0];
+  return source ? { voters: source.voters, learners: source.learners } : null;
+}
+
+const memberRoleIn = (config: { voters: readonly NodeId[]; learners: readonly NodeId[] }, id: NodeId): MemberRole =>
+  config.voters.includes(id) ? 'voter' : config.learners.includes(id) ? 'learner' : 'none';
 
 /** Where a client request goes: a node by id, or "the leader" (the live leader with the highest term, else the first node up). */
 export function clientNode(target: NodeId | 'leader', nodes: readonly NodeSnapshot[]): NodeSnapshot | undefined {
