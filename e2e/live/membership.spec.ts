@@ -65,6 +65,7 @@ test('add, promote, hand over and remove from the live page: each takes effect o
   expect(process.state).toBe('running');
   // It appears in the live view like the first three: ring, nodes table, logs; and it follows the leader.
   await expect(page.getByTestId(`node-${id}`)).toBeVisible();
+  await expect(page.getByTestId(`node-${id}`), 'the ring marks it a learner').toHaveAttribute('data-member', 'learner');
   await expect(page.getByTestId(`kill-${id}`)).toBeVisible();
   await expect(page.getByTestId(`log-${id}`)).toBeVisible();
   await expect.poll(async () => (await nodeState(page, id)).leaderId, { timeout: answerMs, message: `${id} follows ${leader}` }).toBe(leader);
@@ -96,6 +97,7 @@ test('add, promote, hand over and remove from the live page: each takes effect o
   expect(promoted.status, promoted.text).toBe('200');
   expect(promoted.text).toContain(`${id} is a voter now`);
   await expect(page.getByTestId(`live-member-${id}`)).toHaveAttribute('data-role', 'voter');
+  await expect(page.getByTestId(`node-${id}`)).toHaveAttribute('data-member', 'voter');
   expect(roleIn(await getMembers(), id)).toBe('voter');
   expect((await kvGet(process.kvUrl, `lag${written}`)).body.value).toBe(String(written));
 
@@ -113,6 +115,7 @@ test('add, promote, hand over and remove from the live page: each takes effect o
   expect(remove.status, remove.text).toBe('200');
   expect(remove.text).toContain(`${leader} was removed`);
   await expect(page.getByTestId(`live-member-${leader}`)).toHaveCount(0);
+  await expect(page.getByTestId(`node-${leader}`), 'the ring shows the removed node as not a member').toHaveAttribute('data-member', 'none');
   const list = await getMembers();
   expect(list.members.map((m) => m.id).sort()).toEqual([...all.filter((n) => n !== leader), id].sort());
   expect(list.leaderId).toBe(id);
