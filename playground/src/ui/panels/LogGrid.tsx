@@ -9,7 +9,7 @@
  * wide as the whole log, and scrolling asks the engine for the window under it. At the right end
  * the view follows the newest entries.
  */
-import { memo, useDeferredValue, useEffect, useLayoutEffect, useRef } from 'react';
+import { memo, useDeferredValue, useEffect, useRef } from 'react';
 import type { EntryView, FollowerProgressView, NodeSnapshot } from '../../engine/protocol';
 import type { LogCell } from '../../store/selectors';
 import { downLabel, leaderOf, logRow, termColor } from '../../store/selectors';
@@ -68,17 +68,43 @@ function LogViewport({ first, last, lo, hi, follow, children }: ViewportProps) {
   const ref = useRef<HTMLDivElement>(null);
   const { setLogView } = useActions();
   const width = Math.max(0, last - first + 1) * cellPitch;
-  // Following: keep the newest entries in view as the log grows.
-  useLayoutEffect(() => {
+  // Following: keep the newest entries in view as the log grows. The scroll happens once the
+  // browser has laid the grown log out (a ResizeObserver's callback runs after layout), not right
+  // after rendering: there, reading the scroll width made the browser lay the page out inside the
+  // frame's script (a 25 ms forced layout in a 77 ms frame, in a 7-node soak).
+  const following = useRef(follow);
+  following.current = follow;
+  /** Where this component last scrolled to itself: the scroll event that follows is not the learner's. */
+  const ownScroll = useRef<number | null>(null);
+  useEffect(() => {
     const el = ref.current;
-    if (el && follow) el.scrollLeft = el.scrollWidth;
-  }, [follow, last]);
+    const canvas = el?.firstElementChild;
+    if (!el || !canvas) return;
+    const observer = new ResizeObserver(() => {
+      if (!following.current) return;
+      el.scrollLeft = el.scrollWidth;
+      ownScroll.current = el.scrollLeft;
+    });
+    observer.observe(canvas);
+    return () => observer.disconnect();
+  }, []);
+  // Turning following back on jumps to the newest entries at once.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !follow) return;
+    el.scrollLeft = el.scrollWidth;
+    ownScroll.current = el.scrollLeft;
+  }, [follow]);
   const asked = useRef<number | null>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     let frame = 0;
     const onScroll = () => {
+      // Our own follow scroll: the log grew, the learner did not move. (Checked here, not in the
+      // frame below, where a log grown meanwhile would look like a learner who scrolled back.)
+      if (el.scrollLeft === ownScroll.current) return;
+      ownScroll.current = null;
       if (frame) return;
       frame = requestAnimationFrame(() => {
         frame = 0;
