@@ -6,10 +6,12 @@
  * Every animation frame's time is recorded in the page for the whole run. Three 20-second windows
  * (early, middle, late) are also traced, for each main-thread task's CPU time: a frame gap the page
  * causes is a task (or tasks) that keep the main thread busy, and CPU time says whether it was the
- * page's own work or time spent waiting for a core on a busy machine. The test fails when a traced
- * task takes over 50 ms of CPU (a 100 ms gap needs more than that), and reports the wall-time frame
- * gaps next to it, each placed: while the page loaded, next to a tracing start or stop of the test's
- * own, or in the run. Run with `npm run -w e2e soak` (not part of `npm test`: it takes ten minutes).
+ * page's own work or time spent waiting for a core on a busy machine. Long animation frames (over
+ * 50 ms) are recorded for the whole run, with the scripts in them. The test fails when a traced
+ * task takes over 50 ms of CPU, or when a frame gap over 100 ms falls in the run (the issue's
+ * bound); it reports each gap placed (while the page loaded, next to a tracing start or stop of
+ * the test's own, or in the run) with the long frames it overlapped. Run with `npm run -w e2e soak`
+ * (not part of `npm test`: it takes ten minutes).
  */
 import { expect, test } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
