@@ -175,7 +175,9 @@ describe('TLS between peers (mutual) and on the KV port', () => {
     c.start(lagging);
     await c.running(lagging);
     await until(`s59 on ${lagging}`, async () => (await c.get(lagging, 's59')).body.value === '59', 20_000);
-    expect(c.log(lagging)).toContain(`[snapshot] ${lagging} installed a snapshot from ${leader}`);
+    // The node logs asynchronously: its line can reach the test's pipe after its answers do.
+    const installed = `[snapshot] ${lagging} installed a snapshot from ${leader}`;
+    await until(`${lagging} to log the install`, () => c.log(lagging).includes(installed), 10_000);
 
     // Elections: the leader dies, the other two elect one of them, the old leader rejoins as a follower.
     const term = (await c.status(leader))!.term as number;
