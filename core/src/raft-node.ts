@@ -229,9 +229,8 @@ export class RaftNode {
    * proposeConfChange applies); null on other nodes, or for a node that is not a member.
    */
   isCaughtUp(id: NodeId): boolean | null {
-    const r = this.raft;
-    const pr = r.role === 'leader' ? r.progress.get(id) : undefined;
-    return pr === undefined ? null : isCaughtUp(pr.match, r.log.committed, r.config.promoteLagEntriesMax);
+    const match = this.matchIndexOf(id);
+    return match === null ? null : isCaughtUp(match, this.raft.log.committed, this.raft.config.promoteLagEntriesMax);
   }
 
   /** Leader: the highest index known to be replicated on member `id`; null on other nodes or for a non-member. */
