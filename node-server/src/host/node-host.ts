@@ -347,12 +347,9 @@ export class NodeHost {
   /** Watchers read on when this node applied something (or its state was replaced by a snapshot). */
   private pumpWatchers(): void {
     const applied = this.replica.kv.appliedIndex;
-    if (applied === this.watchedIndex || this.watchers.size === 0) {
-      this.watchedIndex = applied;
-      return;
-    }
+    const moved = applied !== this.watchedIndex;
     this.watchedIndex = applied;
-    this.watchers.pump();
+    if (moved && this.watchers.size > 0) this.watchers.pump();
   }
 
   private observe(rd: Ready): void {

@@ -10,15 +10,16 @@
  * change anything. Input is checked here, so a bad request changes nothing; what the cluster's state
  * allows is the core's to decide (its 409 reasons).
  */
-import type { ApiResponse, ConfigChange, NodeId } from '@raft-kv/core';
+import type { ConfigChange, NodeId } from '@raft-kv/core';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { NodeConfig } from '../config';
 import { idPattern } from '../config';
 import type { NodeHost } from '../host/node-host';
 import type { Logger } from '../logger';
-import { errorBody, jsonBody, methodNotAllowed, sendJson } from './common';
+import { jsonBody, methodNotAllowed, sendJson } from './common';
 import { ownOriginsOnly, tokenCheck } from './guards';
+import { badRequest, send } from './kv-input';
 
 export interface MembershipRoutesDeps {
   config: Pick<NodeConfig, 'nodeId' | 'clusterToken' | 'corsOrigins' | 'raftTls'>;
@@ -31,8 +32,6 @@ const httpUrl = z.url({ protocol: /^https?$/ }).max(512).transform((u) => u.repl
 const newMember = z.strictObject({ id: idPattern, raftUrl: httpUrl, kvUrl: httpUrl });
 const transferTarget = z.strictObject({ id: idPattern });
 
-const send = (res: Response, response: ApiResponse): void => sendJson(res, response.status, response.body);
-const badRequest = (res: Response, message: string): void => sendJson(res, 400, errorBody('bad_request', message));
 
 export function addMembershipRoutes(app: Express, deps: MembershipRoutesDeps): void {
   const { config, host, logger } = deps;
@@ -44,7 +43,7 @@ export function addMembershipRoutes(app: Express, deps: MembershipRoutesDeps): v
   const pathId = (req: Request, res: Response): NodeId | null => {
     const id = String(req.params.id);
     if (idPattern.safeParse(id).success) return id;
-    badRequest(res, `${JSON.stringify(id)} is not a node id (1-64 letters, digits, dots, dashes or underscores)`);
+    send(res, badRequest(`${JSON.stringify(id)} is not a node id (1-64 letters, digits, dots, dashes or underscores)`));
     return null;
   };
   const propose = async (res: Response, proposed: ConfigChange) => {
@@ -56,10 +55,10 @@ export function addMembershipRoutes(app: Express, deps: MembershipRoutesDeps): v
   app.get('/cluster/members', ...read, (_req, res) => sendJson(res, 200, membersView(host)));
   app.post('/cluster/members', ...change, jsonBody(bodyBytesMax), async (req, res) => {
     const parsed = newMember.safeParse(req.body);
-    if (!parsed.success) return badRequest(res, 'body must be {"id": "<node id>", "raftUrl": "http(s)://host:port", "kvUrl": "http(s)://host:port"}');
+    if (!parsed.success) return send(res, badRequest('body must be {"id": "<node id>", "raftUrl": "http(s)://host:port", "kvUrl": "http(s)://host:port"}'));
     const { id, raftUrl, kvUrl } = parsed.data;
     if (!raftUrl.startsWith(`${raftScheme}://`)) {
-      return badRequest(res, `raftUrl must be ${raftScheme}:// (${raftScheme === 'https' ? 'this cluster\'s peers speak TLS' : 'this cluster\'s peers speak plain HTTP'})`);
+      return send(res, badRequest(`raftUrl must be ${raftScheme}:// (${raftScheme === 'https' ? 'this cluster\'s peers speak TLS' : 'this cluster\'s peers speak plain HTTP'})`));
     }
     await propose(res, { type: 'addLearner', node: id, address: { raftUrl, kvUrl } });
   });
@@ -79,7 +78,7 @@ export function addMembershipRoutes(app: Express, deps: MembershipRoutesDeps): v
 
   app.post('/cluster/leader', ...change, jsonBody(bodyBytesMax), async (req, res) => {
     const parsed = transferTarget.safeParse(req.body);
-    if (!parsed.success) return badRequest(res, 'body must be {"id": "<node id>"}');
+    if (!parsed.success) return send(res, badRequest('body must be {"id": "<node id>"}'));
     const answer = await host.transferLeadership(parsed.data.id);
     if (answer.status === 200) logger.info(`[membership] ${config.nodeId}: leadership handed to ${parsed.data.id}`);
     send(res, answer);
@@ -105,7 +104,7 @@ export function membersView(host: NodeHost): Record<string, unknown> {
     role,
     raftUrl: host.raftUrlOf(id) || null,
     kvUrl: host.kvUrlOf(id) || null,
-    matchIndex: status.progress?.[id]?.match ?? null,
+    matchIndex: raft.matchIndexOf(id),
     caughtUp: raft.isCaughtUp(id),
     // This node's own view: whether its last message to that member was answered.
     reachable: id === host.id ? true : host.reachable(id),
