@@ -8,7 +8,7 @@ import type { Express } from 'express';
 import type { NodeConfig } from '../config';
 import type { NodeHost } from '../host/node-host';
 import { jsonBody, methodNotAllowed } from './common';
-import { badRequest, checkConsistency, checkKey, positiveInteger, queryParam, send, sessionOf, tooLarge } from './kv-input';
+import { badRequest, checkConsistency, checkKey, checkPrefix, positiveInteger, queryParam, send, sessionOf, tooLarge } from './kv-input';
 import type { HotRoutes } from './routes';
 
 export interface ClientRoutesDeps {
@@ -55,13 +55,13 @@ export function addClientRoutes(app: Express, routes: HotRoutes, deps: ClientRou
     const prefixText = queryParam(req, 'prefix');
     const limitText = queryParam(req, 'limit');
     if (prefixText === null || limitText === null) return send(res, badRequest('prefix and limit must be given at most once'));
-    const prefix = prefixText ?? '';
-    if (Buffer.byteLength(prefix) > config.keyBytesMax) return send(res, tooLarge(`prefix larger than ${config.keyBytesMax} bytes`));
+    const prefix = checkPrefix(prefixText, config.keyBytesMax);
+    if (!prefix.ok) return send(res, prefix.response);
     const limit = limitText === undefined ? rangeLimitDefault : positiveInteger(limitText);
     if (limit === null || limit > rangeLimitMax) return send(res, badRequest(`limit must be a whole number from 1 to ${rangeLimitMax}`));
     const stale = checkConsistency(req);
     if (!stale.ok) return send(res, stale.response);
-    send(res, await host.readRange(prefix, limit, stale.value));
+    send(res, await host.readRange(prefix.value, limit, stale.value));
   });
   app.all('/range', methodNotAllowed(['GET', 'HEAD']));
 }

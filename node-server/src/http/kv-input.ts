@@ -29,6 +29,13 @@ export function queryParam(req: Request, name: string): string | undefined | nul
   return typeof value === 'string' ? value : null;
 }
 
+/** A `prefix` query parameter read with queryParam (not repeated): '' when absent, at most keyBytesMax bytes. */
+export function checkPrefix(text: string | undefined, keyBytesMax: number): Checked<string> {
+  const prefix = text ?? '';
+  if (Buffer.byteLength(prefix) > keyBytesMax) return { ok: false, response: tooLarge(`prefix larger than ${keyBytesMax} bytes`) };
+  return { ok: true, value: prefix };
+}
+
 /** `consistency`: linearizable (the default) or stale. */
 export function checkConsistency(req: Request): Checked<boolean> {
   const consistency = req.query.consistency ?? 'linearizable';

@@ -14,7 +14,7 @@ import type { NodeHost } from '../host/node-host';
 import type { WatchEnd, WatchSink } from '../host/watchers';
 import { methodNotAllowed } from './common';
 import type { Checked } from './kv-input';
-import { badRequest, positiveInteger, queryParam, send, tooLarge } from './kv-input';
+import { badRequest, checkPrefix, positiveInteger, queryParam, send } from './kv-input';
 
 export interface WatchRouteDeps {
   config: Pick<NodeConfig, 'nodeId' | 'keyBytesMax'>;
@@ -52,8 +52,9 @@ function watchQuery(req: Request, keyBytesMax: number): Checked<{ prefix: string
   const prefixText = queryParam(req, 'prefix');
   const fromText = queryParam(req, 'fromIndex');
   if (prefixText === null || fromText === null) return { ok: false, response: badRequest('prefix and fromIndex must be given at most once') };
-  const prefix = prefixText ?? '';
-  if (Buffer.byteLength(prefix) > keyBytesMax) return { ok: false, response: tooLarge(`prefix larger than ${keyBytesMax} bytes`) };
+  const checked = checkPrefix(prefixText, keyBytesMax);
+  if (!checked.ok) return checked;
+  const prefix = checked.value;
   if (fromText !== undefined) {
     const from = positiveInteger(fromText);
     return from === null ? { ok: false, response: badRequest('fromIndex must be a whole number from 1') } : { ok: true, value: { prefix, from } };
