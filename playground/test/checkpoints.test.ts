@@ -102,3 +102,18 @@ describe('checkpoints taken while a guided scenario acts', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('an action taken between two tasks of the same instant', () => {
+  it('replays at that point: the task still due at that instant runs after it, as it did', () => {
+    const e = start({ speed: 1, playing: false, setup: setupOf({ seed: 7, loadOpsPerSec: 20 }) });
+    const run = e.engine.run;
+    // Micro-step by micro-step (what the step button does) to a moment where another task is due at the same instant.
+    for (let i = 0; i < 5000 && !(run.now > 0 && run.sim.nextEventTime() === run.now); i++) run.microStep();
+    expect(run.sim.nextEventTime()).toBe(run.now);
+    e.engine.handle({ type: 'act', action: { type: 'crash', node: 'n2' } });
+    const recorded = moment(run);
+    run.restore(e.engine.timeline.current.checkpoints[0]!);
+    while (run.state.applied < 1) run.microStep();
+    expect(moment(run)).toEqual(recorded);
+  });
+});

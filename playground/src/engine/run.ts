@@ -98,8 +98,10 @@ export class Run {
     const entry = this.pending();
     const entryDue = entry !== undefined && sim.steps >= entry.step;
     if (entryDue && entry.at < grid) {
-      // Only the clock moves: every task due by then ran before the entry was first applied.
-      sim.runUntilTime(entry.at);
+      // Only the clock moves: every task due before then ran before the entry was first applied.
+      // Tasks due at the entry's very moment may not have (the learner stepped to one of several
+      // tasks of the same instant and acted there): those still wait, so the clock is not run to it.
+      if (entry.at > sim.now) sim.runUntilTime(entry.at);
       this.applyEntry(entry);
       return;
     }
