@@ -27,7 +27,8 @@ import { replayShared } from './replay';
 import { guidedScenario } from './scenarios';
 import type { GuidedScenario } from './scenarios';
 import { playgroundSimConfig } from './sim-config';
-import { Timeline } from './timeline';
+import { Timeline, defaultTimelineLimits } from './timeline';
+import type { TimelineLimits } from './timeline';
 
 /** Real time, and timers: the browser's in the worker, a manual clock in tests. */
 export interface Scheduler {
@@ -47,6 +48,8 @@ export interface EngineOptions {
    * animation frame; without this a busy page would fall behind a queue of stale snapshots).
    */
   backPressure?: boolean;
+  /** When the timeline takes checkpoints (tests force them at chosen moments; the page uses the defaults). */
+  timelineLimits?: TimelineLimits;
 }
 
 export const speedMin = 0.01;
@@ -80,6 +83,7 @@ export class Engine implements GuidedHost {
   private logLo: number | null = null;
   private loaded: LoadedRun | null = null;
   private readonly backPressure: boolean;
+  private readonly timelineLimits: TimelineLimits;
   private awaitingAck = false;
   private publishPending = false;
   private lastPublishReal = -Infinity;
@@ -93,6 +97,7 @@ export class Engine implements GuidedHost {
     this.speed = clampSpeed(options.speed);
     this.lastReal = scheduler.now();
     this.backPressure = options.backPressure ?? false;
+    this.timelineLimits = options.timelineLimits ?? defaultTimelineLimits;
     if (options.open) this.open(options.open);
     else this.startRun(options.setup);
     this.publish(true);
@@ -241,7 +246,7 @@ export class Engine implements GuidedHost {
   /** Shows `run` (with its timeline), forgetting what the previous run's views held. */
   private adopt(run: Run, timeline: Timeline | undefined): void {
     this.run = run;
-    this.timeline = timeline ?? new Timeline(run);
+    this.timeline = timeline ?? new Timeline(run, this.timelineLimits);
     this.guided.clearNotes();
     this.inspected = null;
     this.explainer.clear();

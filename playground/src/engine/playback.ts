@@ -3,6 +3,7 @@
  * violation, seek to a time, jump to the step that broke an invariant. Every move is made of the
  * run's micro-steps (run.ts), so each lands exactly where a replay would.
  */
+import { assert } from '@raft-kv/core';
 import type { TimedEvent } from '@raft-kv/core/sim';
 import type { Pacer } from './pacer';
 import type { RunUntil } from './protocol';
@@ -44,26 +45,43 @@ export function stepForward(w: PlaybackWorld): void {
 
 /**
  * One step back: to the last moment before this one at which something visible happened (the
- * moment a forward step would have stopped at). Replays from the checkpoint before it.
+ * moment a forward step would have stopped at). Replays from the checkpoint before it. At the
+ * branch's first moment there is nothing before: it stays.
  */
 export function stepBack(w: PlaybackWorld): void {
   const { run, timeline } = w;
-  const here = { micro: run.state.micro, at: run.now };
+  const here = { micro: run.state.micro, at: run.now, steps: run.sim.steps };
   const earlier = (micro: number, at: number) => micro < here.micro || (micro === here.micro && at < here.at);
   const fromCheckpoint = () => timeline.rewindWhere(run, (cp) => earlier(cp.micro, cp.at));
   fromCheckpoint();
-  if (!earlier(run.state.micro, run.now)) return;
+  if (earlier(run.state.micro, run.now)) {
+    const landOn = lastVisibleChangeBefore(run, here.micro, earlier);
+    if (landOn !== run.state.micro || !earlier(run.state.micro, run.now)) {
+      fromCheckpoint();
+      while (run.state.micro < landOn) run.microStep();
+    }
+  }
+  const stayedAtStart = run.state.micro === here.micro && run.now === here.at;
+  // The simulation's clock and step count never go down along a run: a check that does not trust the micro counts.
+  const notAhead = run.now <= here.at && run.sim.steps <= here.steps;
+  assert((earlier(run.state.micro, run.now) || stayedAtStart) && notAhead,
+    `a step back lands before where it started (micro ${here.micro}, step ${here.steps}, ${here.at} ms), not at micro ${run.state.micro}, step ${run.sim.steps}, ${run.now} ms`);
+}
+
+/**
+ * Runs from the restored checkpoint up to micro-step `end`; returns the last micro count, earlier
+ * than the start, at which the signature changed (the checkpoint's own when it never did).
+ */
+function lastVisibleChangeBefore(run: Run, end: number, earlier: (micro: number, at: number) => boolean): number {
   let landOn = run.state.micro;
   let sig = signature(run);
-  while (run.state.micro < here.micro) {
+  while (run.state.micro < end) {
     run.microStep();
     const now = signature(run);
     if (now !== sig && earlier(run.state.micro, run.now)) landOn = run.state.micro;
     sig = now;
   }
-  if (landOn === run.state.micro && earlier(run.state.micro, run.now)) return;
-  fromCheckpoint();
-  while (run.state.micro < landOn) run.microStep();
+  return landOn;
 }
 
 /** Shows the moment `at` (simulated ms): the scrubber's right end means the branch's end itself. */
@@ -79,6 +97,7 @@ export function seekViolation(w: PlaybackWorld, index: number, at: number): void
   const { run, timeline } = w;
   timeline.rewindWhere(run, (cp) => cp.at < at);
   while (run.sim.violations.length <= index && run.now <= at) run.microStep();
+  assert(run.sim.violations[index]?.at === at, `the replay reaches violation ${index} at ${at} ms (it is at ${run.now} ms with ${run.sim.violations.length} violations)`);
 }
 
 /** What each "run until" waits for. */

@@ -96,16 +96,18 @@ export class Run {
     const sim = this.sim;
     const grid = this.nextGridAt();
     const entry = this.pending();
-    this.state.micro++;
-    if (entry && sim.steps >= entry.step) {
-      if (grid <= entry.at) return this.gridTurn(grid);
-      // Only the clock moves: every task due by then ran before the entry was first applied.
-      sim.runUntilTime(entry.at);
+    const entryDue = entry !== undefined && sim.steps >= entry.step;
+    if (entryDue && entry.at < grid) {
+      // Only the clock moves: every task due before then ran before the entry was first applied.
+      // Tasks due at the entry's very moment may not have (the learner stepped to one of several
+      // tasks of the same instant and acted there): those still wait, so the clock is not run to it.
+      if (entry.at > sim.now) sim.runUntilTime(entry.at);
       this.applyEntry(entry);
       return;
     }
+    this.state.micro++;
     const task = sim.nextEventTime();
-    if (task !== undefined && task <= grid) {
+    if (!entryDue && task !== undefined && task <= grid) {
       sim.step();
       return;
     }
@@ -127,10 +129,14 @@ export class Run {
 
   /**
    * Applies the script entry that is next: the caller has just appended it, or replay reached it.
+   * Either way it is one micro-step, counted here: so a moment has the same micro count in the run
+   * that recorded the entry and in every replay of it (checkpoints of the one are compared with
+   * positions in the other: step back, seek to a violation, a branch's shared checkpoints).
    * Returns what the simulation returned (a client request's id).
    */
   applyEntry(entry: ScriptEntry): number | undefined {
     assert(this.script[this.state.applied] === entry, 'script entries are applied in order');
+    this.state.micro++;
     this.state.applied++;
     return this.perform(entry.action);
   }
