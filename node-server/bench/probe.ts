@@ -8,16 +8,17 @@
  * - explicit fsyncs (snapshot file, directories) with their time;
  * - snapshot files written (snapshot.json.tmp opened -> renamed), with bytes and time;
  * - the event loop's delay (perf_hooks histogram): how long the node could not answer anything;
+ * - the longest garbage-collection pause (perf_hooks 'gc' entries), to tell a stall's cause;
  * - the V8 heap.
  *
- * The delay histogram is reset by each GET, so the benchmark reads it per interval; the counters
+ * The delay histogram and the longest pause are reset by each GET, so the benchmark reads it per interval; the counters
  * are cumulative. Its cost: two clock reads per write and fsync, and a 10 ms libuv timer.
  * Needs: when a later node version exposes these counters itself (/raft/status), drop this file.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 interface Timed {
   count: number;
@@ -48,7 +49,8 @@ function install(): void {
   fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
     const fd = (original.openSync as (...a: unknown[]) => number)(file, ...rest);
     const name = String(file);
-    if (/wal-\d+\.log$/.test(name)) walFds.add(fd);
+    // A segment, or the preallocated spare the WAL opens (synchronously) to make it the next segment.
+    if (/wal-(\d+\.log|spare\.tmp)$/.test(name)) walFds.add(fd);
     if (name.endsWith('snapshot.json.tmp')) {
       snapshotFds.set(fd, performance.now());
       snapshotStartedAt = performance.now();
@@ -102,13 +104,19 @@ function install(): void {
 function serve(port: number): void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  let gcPauseMaxMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauseMaxMs = Math.max(gcPauseMaxMs, e.duration);
+  }).observe({ entryTypes: ['gc'] });
   const server = http.createServer((_req, res) => {
     const body = {
       ...counters,
       eventLoopDelay: { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, meanMs: delay.mean / 1e6 },
+      gcPauseMaxMs,
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
     delay.reset();
+    gcPauseMaxMs = 0;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(body));
   });
@@ -125,5 +133,7 @@ if (Number.isInteger(probePort) && probePort > 0) {
 
 export type ProbeReading = typeof counters & {
   eventLoopDelay: { maxMs: number; p99Ms: number; meanMs: number };
+  /** The longest garbage-collection pause since the previous reading. */
+  gcPauseMaxMs: number;
   heapUsedBytes: number;
 };

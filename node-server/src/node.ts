@@ -73,6 +73,7 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
     observer.close();
     kvServer.close();
     storage.close();
+    await storage.walSpareSettled();
     throw err;
   }
   host.start();
@@ -89,6 +90,8 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
       transport.close();
       await Promise.all([closeServer(kvServer), closeServer(raftServer), host.whenIdle()]);
       storage.close();
+      // A spare WAL segment being made stops at its next write: once it has, nothing touches the directory.
+      await storage.walSpareSettled();
     })();
     return closed;
   };

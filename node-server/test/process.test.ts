@@ -55,7 +55,10 @@ describe('a node process', () => {
     for (let i = 0; i < 5; i++) expect((await c.put('n1', `k${i}`, 'v')).status).toBe(200);
     await c.kill('n1');
     const dir = path.join(c.dataDir, 'n1');
-    const file = path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('wal-'))!);
+    // The segment holding k1 (the WAL may have moved on to a preallocated segment by then).
+    const file = fs.readdirSync(dir).filter((f) => /^wal-\d{10}\.log$/.test(f)).map((f) => path.join(dir, f))
+      .find((f) => fs.readFileSync(f).includes('"key":"k1"'))!;
+    expect(file).toBeDefined();
     const buf = fs.readFileSync(file);
     const offset = buf.indexOf('"key":"k1"');
     buf[offset] = 0x20;

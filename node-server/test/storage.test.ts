@@ -12,6 +12,7 @@ import { DiskStorage } from '../src/storage/disk-storage';
 import { snapshotFileName } from '../src/storage/snapshot-file';
 import { encodeRecord } from '../src/storage/record';
 import { CorruptWalError } from '../src/storage/wal';
+import { spareFileName } from '../src/storage/wal-spare';
 import { captureLogger } from './support/capture-logger';
 
 let dir: string;
@@ -23,14 +24,21 @@ beforeEach(() => {
   log = captureLogger();
 });
 
-afterEach(() => {
+afterEach(async () => {
   for (const s of open) s.close();
+  // A spare segment being made would go on writing into the directory removed below.
+  await Promise.all(open.map((s) => s.walSpareSettled()));
   open = [];
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function openStorage(segmentBytesMax = 1 << 20): DiskStorage {
-  const s = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax, logger: log.logger });
+/**
+ * Most tests here look at the layout of segments that grow as they are written (preallocate off:
+ * with it, when a spare segment is ready depends on the disk). Preallocated segments have their own
+ * tests below, which wait for the spare.
+ */
+function openStorage(segmentBytesMax = 1 << 20, preallocate = false): DiskStorage {
+  const s = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax, preallocate, logger: log.logger });
   open.push(s);
   return s;
 }
@@ -47,13 +55,12 @@ function persistAsync(s: DiskStorage, batch: Parameters<DiskStorage['persistAsyn
 /** A crash: the process is gone, the files stay. */
 function crash(s: DiskStorage): void {
   s.close();
-  open = open.filter((o) => o !== s);
 }
 
 const entry = (index: number, term: number, value = `v${index}`): Entry => ({ index, term, command: { op: 'set', key: `k${index}`, value } });
 const entries = (from: number, to: number, term: number): Entry[] => Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
 const hs = (term: number, vote: string | null, commit: number): HardState => ({ term, vote, commit });
-const segments = (): string[] => fs.readdirSync(dir).filter((f) => f.startsWith('wal-')).sort();
+const segments = (): string[] => fs.readdirSync(dir).filter((f) => /^wal-\d{10}\.log$/.test(f)).sort();
 const lastSegment = (): string => path.join(dir, segments().at(-1)!);
 
 describe('DiskStorage', () => {
@@ -66,15 +73,15 @@ describe('DiskStorage', () => {
   it('keeps the initial membership on disk: a restart with other voters in its environment gets the first ones', () => {
     crash(openStorage());
     expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8'))).toMatchObject({ meta: { index: 0, config: three } });
-    const again = DiskStorage.open(dir, ['n1', 'n4'], { fsync: true, segmentBytesMax: 1 << 20, logger: log.logger });
+    const again = DiskStorage.open(dir, ['n1', 'n4'], { fsync: true, segmentBytesMax: 1 << 20, preallocate: false, logger: log.logger });
     open.push(again);
     expect(again.initialState().config).toEqual(three);
   });
 
   it('keeps the empty membership of a node that joins (RAFT_JOIN) across restarts', () => {
-    const joining = () => DiskStorage.open(dir, [], { fsync: true, segmentBytesMax: 1 << 20, logger: log.logger });
+    const joining = () => DiskStorage.open(dir, [], { fsync: true, segmentBytesMax: 1 << 20, preallocate: false, logger: log.logger });
     crash(joining());
-    const again = DiskStorage.open(dir, ['n4', 'n1', 'n2'], { fsync: true, segmentBytesMax: 1 << 20, logger: log.logger });
+    const again = DiskStorage.open(dir, ['n4', 'n1', 'n2'], { fsync: true, segmentBytesMax: 1 << 20, preallocate: false, logger: log.logger });
     open.push(again);
     expect(again.initialState().config).toEqual(configurationOf([]));
   });
@@ -342,5 +349,90 @@ describe('DiskStorage', () => {
   it('rejects a snapshot.json that is not one', () => {
     fs.writeFileSync(path.join(dir, snapshotFileName), '{"meta":{}}');
     expect(() => openStorage()).toThrow(/snapshot\.json/);
+  });
+
+  describe('preallocated WAL segments (the default with fsync)', () => {
+    const segmentBytes = 64 * 1024;
+    const openPreallocated = (): DiskStorage => openStorage(segmentBytes, true);
+    const put = (s: DiskStorage, from: number, to: number, term = 1): void =>
+      s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(term, null, 0), entries: entries(from, to, term), mustSync: true });
+    const sizeOf = (file: string): number => fs.statSync(path.join(dir, file)).size;
+
+    /** Writes entries 1-3 into the first (growing) segment, waits for the spare, then 4-10 go into it. */
+    async function intoPreallocated(): Promise<DiskStorage> {
+      const s = openPreallocated();
+      put(s, 1, 3);
+      await s.walSpareSettled();
+      expect(sizeOf(spareFileName)).toBe(segmentBytes);
+      for (let i = 4; i <= 10; i++) put(s, i, i);
+      return s;
+    }
+
+    it('switches to a segment made ahead once it is ready: the file keeps its size, a reopen reads every record and appends after them', async () => {
+      const s = await intoPreallocated();
+      const [first, second] = segments();
+      expect(segments()).toHaveLength(2);
+      expect(sizeOf(second!)).toBe(segmentBytes); // appends overwrote zeros; the file did not grow
+      expect(sizeOf(first!)).toBeLessThan(segmentBytes);
+      crash(s);
+      const again = openPreallocated();
+      expect(again.entries(1, 11)).toEqual(entries(1, 10, 1));
+      put(again, 11, 12, 2);
+      crash(again);
+      const third = openPreallocated();
+      expect(third.entries(1, 13)).toEqual([...entries(1, 10, 1), ...entries(11, 12, 2)]);
+      expect(third.initialState().hardState).toEqual(hs(2, null, 0));
+    });
+
+    it('rotates into the next spare when a preallocated segment fills, with every entry kept across a reopen', async () => {
+      const s = await intoPreallocated();
+      // About 77 bytes per write: 500 fill the segment past half, where the next spare is started.
+      for (let i = 11; i <= 500; i++) put(s, i, i);
+      await s.walSpareSettled();
+      expect(sizeOf(spareFileName)).toBe(segmentBytes);
+      for (let i = 501; i <= 1000; i++) put(s, i, i);
+      expect(segments().length).toBeGreaterThanOrEqual(3);
+      expect(sizeOf(segments()[2]!)).toBe(segmentBytes);
+      crash(s);
+      expect(openPreallocated().entries(1, 1001)).toEqual(entries(1, 1000, 1));
+    });
+
+    it('cuts a torn last record inside the zeros, keeping the records before it', async () => {
+      const s = await intoPreallocated();
+      crash(s);
+      const file = lastSegment();
+      const buf = fs.readFileSync(file);
+      const lastRecord = buf.indexOf('{"t":"b","i":10,') - 8;
+      buf[lastRecord + 20] = buf[lastRecord + 20]! ^ 0xff;
+      fs.writeFileSync(file, buf);
+      const again = openPreallocated();
+      expect(again.lastIndex()).toBe(9);
+      expect(log.lines.some((l) => l.includes('dropping torn or corrupt last record') && l.includes(file))).toBe(true);
+      put(again, 10, 10, 2);
+      crash(again);
+      expect(openPreallocated().entries(9, 11)).toEqual([entry(9, 1), entry(10, 2)]);
+    });
+
+    it('refuses to start when a record in the middle was zeroed (zeros end a segment only when nothing valid follows)', async () => {
+      const s = await intoPreallocated();
+      crash(s);
+      const file = lastSegment();
+      const buf = fs.readFileSync(file);
+      const middle = buf.indexOf('{"t":"b","i":6,') - 8;
+      buf.fill(0, middle, middle + 8);
+      fs.writeFileSync(file, buf);
+      expect(() => openPreallocated()).toThrow(CorruptWalError);
+    });
+
+    it('deletes a spare left by a crash at the next open (how far its zeros got is unknown)', async () => {
+      fs.writeFileSync(path.join(dir, spareFileName), 'not zeros');
+      const s = openStorage(segmentBytes, false);
+      expect(fs.existsSync(path.join(dir, spareFileName))).toBe(false);
+      crash(s);
+      fs.writeFileSync(path.join(dir, spareFileName), 'not zeros');
+      const again = openPreallocated();
+      await again.walSpareSettled();
+      expect(fs.readFileSync(path.join(dir, spareFileName)).equals(Buffer.alloc(segmentBytes))).toBe(true);
+    });
   });
 });

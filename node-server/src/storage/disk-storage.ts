@@ -29,6 +29,8 @@ import { Wal } from './wal';
 export interface DiskStorageOptions {
   fsync: boolean;
   segmentBytesMax: number;
+  /** Write the WAL into segments made ahead, full of zeros (default: when fsync is on; wal-spare.ts says why). */
+  preallocate?: boolean;
   logger: Logger;
 }
 
@@ -86,7 +88,7 @@ export class DiskStorage implements ReplicaStorage {
     fs.mkdirSync(dir, { recursive: true });
     const manifest = openManifest(dir, voters, options);
     removeStaleDataFiles(dir, manifest.dataFile);
-    const { wal, replay } = Wal.open(dir, manifest.walFrom, manifest.logBase.index, options);
+    const { wal, replay } = Wal.open(dir, manifest.walFrom, manifest.logBase.index, { ...options, preallocate: options.preallocate ?? options.fsync });
     const incoming = openIncoming(dir, manifest.meta, options);
     const storage = new DiskStorage(dir, wal, options, { manifest, hardState: replay.hardState, log: replay.entries, incoming });
     const snap = manifest.meta;
@@ -402,6 +404,11 @@ export class DiskStorage implements ReplicaStorage {
 
   walSegmentFiles(): string[] {
     return this.wal.segmentFiles();
+  }
+
+  /** Resolves once no spare WAL segment is being made (after close(): once nothing touches the directory any more). */
+  walSpareSettled(): Promise<void> {
+    return this.wal.spareSettled();
   }
 
   close(): void {

@@ -4,6 +4,9 @@
  * entry at or after i (a new leader overwrote them) and appends. Replaying the records in order
  * therefore rebuilds the log exactly as it was written. Each segment starts with the hard state
  * current when it was opened, so old segments can be deleted once a snapshot covers their entries.
+ *
+ * With `preallocate`, a new segment is a file already full of zeros (wal-spare.ts) that records
+ * overwrite from the start: a segment's records then end where its zero tail begins.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +16,7 @@ import type { Logger } from '../logger';
 import type { WalRecord } from './record';
 import { decodeRecord, encodeRecord, hardStateRecord, hasValidRecordAfter, recordEntries, recordLastIndex } from './record';
 import { fsyncDir } from './snapshot-file';
+import { SpareSegment, spareFileName } from './wal-spare';
 
 export class CorruptWalError extends Error {
   override name = 'CorruptWalError';
@@ -31,6 +35,8 @@ interface Segment {
 export interface WalOptions {
   fsync: boolean;
   segmentBytesMax: number;
+  /** Write into segments made ahead of time, full of zeros (only worth it with fsync; see wal-spare.ts). */
+  preallocate: boolean;
   logger: Logger;
 }
 
@@ -48,8 +54,14 @@ export class Wal {
   private fd = -1;
   private size = 0;
   private lastHardState: HardState = emptyHardState();
+  /** The next segment, made ahead (null without preallocation). */
+  private readonly spare: SpareSegment | null;
+  /** The active segment's blocks past `size` are written already (zeros): appends do not grow it. */
+  private activePreallocated = false;
 
-  private constructor(private readonly dir: string, private readonly options: WalOptions) {}
+  private constructor(private readonly dir: string, private readonly options: WalOptions) {
+    this.spare = options.preallocate ? new SpareSegment(dir, options.segmentBytesMax, options.logger) : null;
+  }
 
   /**
    * Opens the log in `dir`, replaying every segment numbered `walFrom` or later over a snapshot
@@ -58,16 +70,20 @@ export class Wal {
    * CorruptWalError naming the file and offset.
    */
   static open(dir: string, walFrom: number, baseIndex: number, options: WalOptions): { wal: Wal; replay: ReplayResult } {
+    // A spare left by a crash: how far its zeros got is unknown.
+    fs.rmSync(path.join(dir, spareFileName), { force: true });
     const wal = new Wal(dir, options);
-    const replay = wal.replay(walFrom, baseIndex);
+    const { end, ...replay } = wal.replay(walFrom, baseIndex);
     wal.lastHardState = replay.hardState;
     const active = wal.segments[wal.segments.length - 1];
     if (active) {
       wal.fd = fs.openSync(active.file, wal.openFlags(false));
-      wal.size = fs.fstatSync(wal.fd).size;
+      wal.size = end;
+      wal.activePreallocated = fs.fstatSync(wal.fd).size > end;
     } else {
       wal.createSegment(Math.max(1, walFrom));
     }
+    wal.spare?.prepare();
     return { wal, replay };
   }
 
@@ -88,13 +104,16 @@ export class Wal {
     return found.sort((a, b) => a.seq - b.seq);
   }
 
-  private replay(walFrom: number, baseIndex: number): ReplayResult {
+  /** Rebuilds the log from the segments; `end` is where the last segment's records end. */
+  private replay(walFrom: number, baseIndex: number): ReplayResult & { end: number } {
     this.segments = this.listSegments(walFrom);
     let hardState = emptyHardState();
     const entries: Entry[] = [];
+    let end = 0;
     this.segments.forEach((segment, i) => {
       const isLast = i === this.segments.length - 1;
-      const records = this.readSegment(segment, isLast);
+      const { records, end: segmentEnd } = this.readSegment(segment, isLast);
+      end = segmentEnd;
       for (const { record, offset } of records) {
         if (record.t === 'h') {
           hardState = { term: record.term, vote: record.vote, commit: record.commit };
@@ -110,17 +129,20 @@ export class Wal {
         for (const entry of recordEntries(record)) if (entry.index > baseIndex) entries.push(entry);
       }
     });
-    return { hardState, entries };
+    return { hardState, entries, end };
   }
 
-  /** Reads one segment's records; cuts a torn tail off the last segment. */
-  private readSegment(segment: Segment, isLast: boolean): { record: WalRecord; offset: number }[] {
+  /**
+   * Reads one segment's records and where they end: at the end of the file, or where its zero
+   * tail (a preallocated segment's unused part) begins. Cuts a torn tail off the last segment.
+   */
+  private readSegment(segment: Segment, isLast: boolean): { records: { record: WalRecord; offset: number }[]; end: number } {
     const buf = fs.readFileSync(segment.file);
     const out: { record: WalRecord; offset: number }[] = [];
     let offset = 0;
     while (true) {
       const result = decodeRecord(buf, offset);
-      if (result.kind === 'end') return out;
+      if (result.kind === 'end' || (result.kind === 'invalid' && isZeroFrom(buf, offset))) return { records: out, end: offset };
       if (result.kind === 'record') {
         out.push({ record: result.record, offset });
         offset = result.next;
@@ -130,9 +152,10 @@ export class Wal {
       this.options.logger.warn(
         `[wal] dropping torn or corrupt last record in ${segment.file} at offset ${offset} (${result.reason}, ${buf.length - offset} bytes); keeping the ${out.length} records before it`,
       );
+      // Cut at the last good record (a preallocated segment's zeros go too: it is then a growing one).
       fs.truncateSync(segment.file, offset);
       if (this.options.fsync) fsyncFile(segment.file);
-      return out;
+      return { records: out, end: offset };
     }
   }
 
@@ -142,6 +165,7 @@ export class Wal {
    */
   append(records: WalRecord[]): void {
     if (records.length === 0) return;
+    this.switchToSpareWhenReady();
     const data = this.encode(records);
     writeFully(this.fd, data, this.size);
     this.appended(data.length);
@@ -154,6 +178,11 @@ export class Wal {
    */
   appendAsync(records: WalRecord[], done: (err: Error | null) => void): void {
     if (records.length === 0) return done(null);
+    try {
+      this.switchToSpareWhenReady();
+    } catch (e) {
+      return done(e as Error);
+    }
     const data = this.encode(records);
     const fd = this.fd;
     const position = this.size;
@@ -188,6 +217,8 @@ export class Wal {
   private appended(bytes: number): void {
     this.size += bytes;
     if (this.size >= this.options.segmentBytesMax) this.rotate();
+    // The next spare is made once this segment is half full: a node that lives short writes one.
+    else if (this.activePreallocated && this.size * 2 >= this.options.segmentBytesMax) this.spare?.prepare();
   }
 
   /** Flags for segment files: synchronous data writes when fsync is on. */
@@ -196,14 +227,35 @@ export class Wal {
     return c.O_RDWR | (create ? c.O_CREAT | c.O_TRUNC : 0) | (this.options.fsync ? c.O_DSYNC : 0);
   }
 
+  /** A growing active segment gives way to a preallocated one as soon as one is ready (between writes). */
+  private switchToSpareWhenReady(): void {
+    if (!this.activePreallocated && this.spare?.ready) this.rotate();
+  }
+
   /** Starts a new segment (headed by the current hard state) and returns its number. */
   rotate(): number {
     const next = this.segments[this.segments.length - 1]!.seq + 1;
     fs.closeSync(this.fd);
-    this.createSegment(next);
+    if (this.spare?.ready) this.takeSpare(next);
+    else {
+      this.createSegment(next);
+      this.spare?.prepare();
+    }
     return next;
   }
 
+  /** The ready spare becomes segment `seq`, its header written (durably) before it gets the name. */
+  private takeSpare(seq: number): void {
+    const file = path.join(this.dir, segmentName(seq));
+    const header = encodeRecord(hardStateRecord(this.lastHardState));
+    this.fd = this.spare!.take(file, header, this.openFlags(false));
+    this.segments.push({ seq, file, maxIndex: 0 });
+    this.size = header.length;
+    this.activePreallocated = true;
+    if (this.options.fsync) fsyncDir(this.dir);
+  }
+
+  /** A new segment that grows as it is written. */
   private createSegment(seq: number): void {
     const file = path.join(this.dir, segmentName(seq));
     this.fd = fs.openSync(file, this.openFlags(true));
@@ -212,6 +264,7 @@ export class Wal {
     const header = encodeRecord(hardStateRecord(this.lastHardState));
     writeFully(this.fd, header, 0);
     this.size = header.length;
+    this.activePreallocated = false;
     if (this.options.fsync) fsyncDir(this.dir);
   }
 
@@ -238,10 +291,27 @@ export class Wal {
     return this.segments.map((s) => s.file);
   }
 
+  /** Resolves once no spare segment is being made (for tests: the next rotation then finds it ready). */
+  spareSettled(): Promise<void> {
+    return this.spare?.settled() ?? Promise.resolve();
+  }
+
   close(): void {
+    this.spare?.close();
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
   }
+}
+
+const zeroBlock = Buffer.alloc(64 * 1024);
+
+/** True when every byte of `buf` from `offset` on is zero. */
+function isZeroFrom(buf: Buffer, offset: number): boolean {
+  for (let at = offset; at < buf.length; at += zeroBlock.length) {
+    const end = Math.min(buf.length, at + zeroBlock.length);
+    if (!buf.subarray(at, end).equals(zeroBlock.subarray(0, end - at))) return false;
+  }
+  return true;
 }
 
 function writeFully(fd: number, data: Buffer, position: number): void {
