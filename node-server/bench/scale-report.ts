@@ -21,6 +21,8 @@ export interface WindowRow {
   diskBytes: number[];
   /** Ours: the longest event-loop stall of each node in the window, snapshot files written in it (all nodes) and seconds spent writing them. */
   stallMs: number[] | null;
+  /** Ours: the longest garbage-collection pause of each node in the window (a stall that long was, at least in part, the collector). */
+  gcPauseMs?: number[] | null;
   snapshotFiles: number | null;
   snapshotFileSeconds: number | null;
 }
@@ -40,12 +42,12 @@ export function windowTable(r: ScaleResult): string {
   const rows = r.windows.map((w) => [
     `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), String(w.elections), String(w.retries),
     w.rssBytes.map(mib).join(' / '), w.diskBytes.map(mib).join(' / '),
-    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
+    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s) => f(s, 0)).join(' / ') || '-', `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
   return markdownTable(
     ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'snapshot files written (s writing)'] : [])],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const] : [])], rows);
+      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms', 'snapshot files written (s writing)'] : [])],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const] : [])], rows);
 }
 
 interface Summary {

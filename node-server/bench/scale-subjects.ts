@@ -26,6 +26,8 @@ export interface ScaleSubject {
 
 export interface ProbeSummary {
   stallMs: number[];
+  /** The longest garbage-collection pause of each member since the last call. */
+  gcPauseMs: number[];
   /** Snapshot files written by all members so far, and the time spent writing them. */
   snapshotFiles: number;
   snapshotFileSeconds: number;
@@ -46,6 +48,7 @@ export function ourSubject(c: OurCluster): ScaleSubject {
       const readings = await Promise.all([0, 1, 2].map((i) => (c.isRunning(i) ? c.probe(i) : null)));
       return {
         stallMs: readings.map((r) => r?.eventLoopDelay.maxMs ?? NaN),
+        gcPauseMs: readings.map((r) => r?.gcPauseMaxMs ?? NaN),
         snapshotFiles: readings.reduce((a, r) => a + (r?.snapshotFiles.count ?? 0), 0),
         snapshotFileSeconds: readings.reduce((a, r) => a + (r?.snapshotFiles.ms ?? 0), 0) / 1000,
       };

@@ -106,13 +106,14 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       writesPerSec: latencies.length / seconds, p50: p50!, p99: p99!,
       elections: terms.current() - windowTerm, retries: writer.retries - windowRetries,
       rssBytes: [0, 1, 2].map((i) => (c.isRunning(i) ? rssBytes(c.pid(i)) : NaN)),
-      diskBytes: [0, 1, 2].map((i) => diskBytes(c.nodeDir(i))), stallMs: null, snapshotFiles: null, snapshotFileSeconds: null,
+      diskBytes: [0, 1, 2].map((i) => diskBytes(c.nodeDir(i))), stallMs: null, gcPauseMs: null, snapshotFiles: null, snapshotFileSeconds: null,
     };
     // Probe readings are taken one after the other, so each window gets the difference from the last.
     const previous = pendingProbes[pendingProbes.length - 1] ?? Promise.resolve();
     pendingProbes.push(previous.then(() => subject.probe()).then((p) => {
       if (!p) return;
       row.stallMs = p.stallMs;
+      row.gcPauseMs = p.gcPauseMs;
       row.snapshotFiles = p.snapshotFiles - (probeBefore?.snapshotFiles ?? 0);
       row.snapshotFileSeconds = p.snapshotFileSeconds - (probeBefore?.snapshotFileSeconds ?? 0);
       probeBefore = p;
