@@ -114,6 +114,7 @@ function serve(port: number): void {
       eventLoopDelay: { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, meanMs: delay.mean / 1e6 },
       gcPauseMaxMs,
       heapUsedBytes: process.memoryUsage().heapUsed,
+      memory: process.memoryUsage(),
     };
     delay.reset();
     gcPauseMaxMs = 0;
@@ -136,4 +137,6 @@ export type ProbeReading = typeof counters & {
   /** The longest garbage-collection pause since the previous reading. */
   gcPauseMaxMs: number;
   heapUsedBytes: number;
+  /** process.memoryUsage(): where the RSS is (V8's heap, its used part, buffers outside it). */
+  memory: NodeJS.MemoryUsage;
 };
