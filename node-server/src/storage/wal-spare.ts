@@ -58,9 +58,13 @@ export class SpareSegment {
       if (openErr) return failed(openErr, null);
       zeros ??= Buffer.alloc(zeroChunkBytes);
       let written = 0;
+      const finish = (): void => fs.fsync(fd, (syncErr) => {
+        if (syncErr) return failed(syncErr, fd);
+        fs.close(fd, (closeErr) => (closeErr ? failed(closeErr, null) : this.done()));
+      });
       const next = (): void => {
         if (this.closed) return failed(new Error('closed'), fd);
-        if (written >= this.bytes) return fs.fsync(fd, (syncErr) => (syncErr ? failed(syncErr, fd) : fs.close(fd, (closeErr) => (closeErr ? failed(closeErr, null) : this.done()))));
+        if (written >= this.bytes) return finish();
         fs.write(fd, zeros!, 0, Math.min(zeroChunkBytes, this.bytes - written), written, (writeErr, n) => {
           if (writeErr) return failed(writeErr, fd);
           written += n;
