@@ -98,9 +98,10 @@ export class Run {
     const entry = this.pending();
     const entryDue = entry !== undefined && sim.steps >= entry.step;
     if (entryDue && entry.at < grid) {
-      // Only the clock moves: every task due before then ran before the entry was first applied.
-      // Tasks due at the entry's very moment may not have (the learner stepped to one of several
-      // tasks of the same instant and acted there): those still wait, so the clock is not run to it.
+      // Only the clock moves: the step count says every task due by then ran before the entry was
+      // first applied. When the learner acted at a task it had stepped to, the clock is already
+      // there, and tasks due at that same instant still wait, as they did then: so the clock is
+      // run only when the entry is later (running it to `now` would run those tasks first).
       if (entry.at > sim.now) sim.runUntilTime(entry.at);
       this.applyEntry(entry);
       return;
