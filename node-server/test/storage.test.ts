@@ -397,14 +397,18 @@ describe('DiskStorage', () => {
       expect(openPreallocated().entries(1, 1001)).toEqual(entries(1, 1000, 1));
     });
 
-    it('cuts a torn last record inside the zeros, keeping the records before it', async () => {
-      const s = await intoPreallocated();
-      crash(s);
+    /** Damages the record of entry `index` in the last segment (`start`: its header's offset); returns the file. */
+    function damageRecord(index: number, damage: (buf: Buffer, start: number) => void): string {
       const file = lastSegment();
       const buf = fs.readFileSync(file);
-      const lastRecord = buf.indexOf('{"t":"b","i":10,') - 8;
-      buf[lastRecord + 20] = buf[lastRecord + 20]! ^ 0xff;
+      damage(buf, buf.indexOf(`{"t":"b","i":${index},`) - 8);
       fs.writeFileSync(file, buf);
+      return file;
+    }
+
+    it('cuts a torn last record inside the zeros, keeping the records before it', async () => {
+      crash(await intoPreallocated());
+      const file = damageRecord(10, (buf, start) => void (buf[start + 20] = buf[start + 20]! ^ 0xff));
       const again = openPreallocated();
       expect(again.lastIndex()).toBe(9);
       expect(log.lines.some((l) => l.includes('dropping torn or corrupt last record') && l.includes(file))).toBe(true);
@@ -414,13 +418,8 @@ describe('DiskStorage', () => {
     });
 
     it('refuses to start when a record in the middle was zeroed (zeros end a segment only when nothing valid follows)', async () => {
-      const s = await intoPreallocated();
-      crash(s);
-      const file = lastSegment();
-      const buf = fs.readFileSync(file);
-      const middle = buf.indexOf('{"t":"b","i":6,') - 8;
-      buf.fill(0, middle, middle + 8);
-      fs.writeFileSync(file, buf);
+      crash(await intoPreallocated());
+      damageRecord(6, (buf, start) => void buf.fill(0, start, start + 8));
       expect(() => openPreallocated()).toThrow(CorruptWalError);
     });
 
