@@ -22,7 +22,7 @@ export interface WindowRow {
   /** Ours: the longest event-loop stall of each node in the window, snapshot files written in it (all nodes) and seconds spent writing them. */
   stallMs: number[] | null;
   /** Ours: the longest garbage-collection pause of each node in the window (a stall that long was, at least in part, the collector). */
-  gcPauseMs?: number[] | null;
+  gcPauseMs: number[] | null;
   snapshotFiles: number | null;
   snapshotFileSeconds: number | null;
 }

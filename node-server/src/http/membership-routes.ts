@@ -32,7 +32,6 @@ const httpUrl = z.url({ protocol: /^https?$/ }).max(512).transform((u) => u.repl
 const newMember = z.strictObject({ id: idPattern, raftUrl: httpUrl, kvUrl: httpUrl });
 const transferTarget = z.strictObject({ id: idPattern });
 
-
 export function addMembershipRoutes(app: Express, deps: MembershipRoutesDeps): void {
   const { config, host, logger } = deps;
   const read: RequestHandler[] = [tokenCheck(config.clusterToken, logger, 'membership')];

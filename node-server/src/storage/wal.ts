@@ -83,7 +83,7 @@ export class Wal {
     } else {
       wal.createSegment(Math.max(1, walFrom));
     }
-    wal.spare?.prepare();
+    wal.prepareSpareWhenDue();
     return { wal, replay };
   }
 
@@ -217,8 +217,18 @@ export class Wal {
   private appended(bytes: number): void {
     this.size += bytes;
     if (this.size >= this.options.segmentBytesMax) this.rotate();
-    // The next spare is made once this segment is half full: a node that lives short writes one.
-    else if (this.activePreallocated && this.size * 2 >= this.options.segmentBytesMax) this.spare?.prepare();
+    // Only here for a preallocated segment: a growing one asked at open or rotation, and asking
+    // again on every write would retry a spare that failed (a full disk) once per write.
+    else if (this.activePreallocated) this.prepareSpareWhenDue();
+  }
+
+  /**
+   * Starts making the next spare when it is due: at once for a growing segment (it gives way to the
+   * spare), once a preallocated one is half full (a node that lives short, or restarts, writes none
+   * it does not need).
+   */
+  private prepareSpareWhenDue(): void {
+    if (!this.activePreallocated || this.size * 2 >= this.options.segmentBytesMax) this.spare?.prepare();
   }
 
   /** Flags for segment files: synchronous data writes when fsync is on. */
@@ -237,10 +247,8 @@ export class Wal {
     const next = this.segments[this.segments.length - 1]!.seq + 1;
     fs.closeSync(this.fd);
     if (this.spare?.ready) this.takeSpare(next);
-    else {
-      this.createSegment(next);
-      this.spare?.prepare();
-    }
+    else this.createSegment(next);
+    this.prepareSpareWhenDue();
     return next;
   }
 
