@@ -5,10 +5,13 @@
  */
 import * as btreeModule from 'sorted-btree';
 import * as bulkLoadModule from 'sorted-btree/extended/bulkLoad';
+import * as unionModule from 'sorted-btree/extended/union';
 import type BTreeClass from 'sorted-btree';
+import { fail } from './assert';
 
 type BTreeConstructor = typeof BTreeClass;
 type BulkLoad = typeof import('sorted-btree/extended/bulkLoad').bulkLoad;
+type Union = typeof import('sorted-btree/extended/union').default;
 
 // The package is CommonJS: bundlers hand its class over as `default`, Node's ESM loader as
 // `default.default`. Resolve it once, here.
@@ -16,6 +19,8 @@ const moduleDefault = (btreeModule as unknown as { default: BTreeConstructor & {
 const BTree: BTreeConstructor = moduleDefault.default ?? moduleDefault;
 const bulkLoadNs = bulkLoadModule as unknown as { bulkLoad?: BulkLoad; default?: { bulkLoad: BulkLoad } };
 const bulkLoad: BulkLoad = bulkLoadNs.bulkLoad ?? bulkLoadNs.default!.bulkLoad;
+const unionDefault = (unionModule as unknown as { default: Union & { default?: Union } }).default;
+const union: Union = unionDefault.default ?? unionDefault;
 
 /** Keys per tree node: wide nodes keep the tree shallow and the per-key overhead small. */
 const nodeSizeMax = 64;
@@ -32,4 +37,18 @@ export function emptySortedMap(): SortedMap {
 export function sortedMapFromSorted(keys: string[], values: string[]): SortedMap {
   if (keys.length === 0) return emptySortedMap();
   return bulkLoad(keys, values, nodeSizeMax, compareStrings);
+}
+
+/**
+ * `map` with pairs appended whose keys are strictly ascending and all above its last key; neither
+ * input changes. The two key ranges do not overlap, so the union shares every node of both trees
+ * but those along the seam: O(log n + pairs) (sorted-btree's union skips disjoint subtrees). This
+ * is what lets a snapshot be rebuilt chunk by chunk, no step building the whole tree at once.
+ */
+export function appendSorted(map: SortedMap, keys: string[], values: string[]): SortedMap {
+  if (keys.length === 0) return map;
+  const tail = sortedMapFromSorted(keys, values);
+  if (map.size === 0) return tail;
+  if (compareStrings(map.maxKey()!, keys[0]!) >= 0) fail(`appendSorted: key ${JSON.stringify(keys[0])} is not above the map's last key`);
+  return union<SortedMap, string, string>(map, tail, () => fail('appendSorted: a key is in both trees'));
 }

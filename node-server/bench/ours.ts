@@ -22,13 +22,23 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Variables that would change a node's behaviour; the benchmark measures the defaults. */
 const tuningPrefixes = /^(RAFT_|KV_|LOG_|NODE_ID$|PEERS$|PEER_|KVSTORE_PORT$|PORT$|BIND_ADDRESS$|ADVERTISE_HOST$)/;
 
+export interface LongestStepMs {
+  core: number;
+  snapshotChunk: number;
+  snapshotCommit: number;
+}
+
 export interface OurStatus {
   state: string;
   term: number;
   commitIndex: number;
   lastApplied: number;
   logBaseIndex: number;
-  stats: { readies: number; persists: number; entriesPersisted: number; messagesSent: number; entriesSent: number; applied: number };
+  stats: {
+    readies: number; persists: number; entriesPersisted: number; messagesSent: number; entriesSent: number; applied: number;
+    /** The longest synchronous step of each kind since the node started (node-server/src/host/longest-steps.ts). */
+    longestStepMs: LongestStepMs;
+  };
 }
 
 export class OurCluster extends ThreeMembers implements KvTarget {

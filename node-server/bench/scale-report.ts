@@ -2,6 +2,7 @@
  * The scale probe's results and how they are printed: a row per window, and the summary against
  * the goals of the scale issue (ours beside etcd).
  */
+import type { LongestStepMs } from './ours';
 import { markdownTable } from './results';
 import { mib } from './proc';
 
@@ -23,6 +24,8 @@ export interface WindowRow {
   stallMs: number[] | null;
   /** Ours: the longest garbage-collection pause of each node in the window (a stall that long was, at least in part, the collector). */
   gcPauseMs: number[] | null;
+  /** Ours: each node's longest synchronous steps since it started (core / snapshot chunk / snapshot commit), as it reports them. */
+  longestStepMs: (LongestStepMs | null)[] | null;
   snapshotFiles: number | null;
   snapshotFileSeconds: number | null;
 }
@@ -33,7 +36,11 @@ export interface ScaleResult {
   stoppedEarly: boolean;
   windows: WindowRow[];
   restart: { lastKeyReadMs: number; perMemberMs: number[]; answeringMs: number[]; leaderMs: number } | null;
-  catchUp: { ms: number; targetIndex: number; snapshotIndex: number | undefined; writesPerSec: number; retries: number } | null;
+  catchUp: {
+    ms: number; targetIndex: number; snapshotIndex: number | undefined; writesPerSec: number; retries: number;
+    /** Ours: the wiped follower's longest synchronous steps, from its restart until it caught up. */
+    followerSteps: LongestStepMs | null;
+  } | null;
   errors: string[];
 }
 
@@ -42,12 +49,18 @@ export function windowTable(r: ScaleResult): string {
   const rows = r.windows.map((w) => [
     `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), String(w.elections), String(w.retries),
     w.rssBytes.map(mib).join(' / '), w.diskBytes.map(mib).join(' / '),
-    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s) => f(s, 0)).join(' / ') || '-', `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
+    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s) => f(s, 0)).join(' / ') || '-',
+      (w.longestStepMs ?? []).map(stepsCell).join('; ') || '-', `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
   return markdownTable(
     ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms', 'snapshot files written (s writing)'] : [])],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const] : [])], rows);
+      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms', 'longest step ms so far: core/snapshot chunk/snapshot commit', 'snapshot files written (s writing)'] : [])],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
+}
+
+/** One node's longest steps as `core/chunk/commit` in ms. */
+export function stepsCell(s: LongestStepMs | null): string {
+  return s ? `${f(s.core, 0)}/${f(s.snapshotChunk, 0)}/${f(s.snapshotCommit, 0)}` : '-';
 }
 
 interface Summary {

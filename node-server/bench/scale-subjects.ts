@@ -7,7 +7,7 @@
  */
 import type { EtcdCluster } from './etcd';
 import { httpRequest } from './http-load';
-import type { OurCluster } from './ours';
+import type { LongestStepMs, OurCluster } from './ours';
 import { waitFor } from './proc';
 import type { Cluster } from './systems';
 
@@ -22,12 +22,16 @@ export interface ScaleSubject {
   rejoinWiped(i: number): Promise<void>;
   /** Ours only: the longest event-loop stall of each member since the last call, and snapshot files written so far. */
   probe(): Promise<ProbeSummary | null>;
+  /** Ours only: the longest synchronous steps member i reports since it started. */
+  longestSteps(i: number): Promise<LongestStepMs | null>;
 }
 
 export interface ProbeSummary {
   stallMs: number[];
   /** The longest garbage-collection pause of each member since the last call. */
   gcPauseMs: number[];
+  /** The longest synchronous steps of each member since it started, as it reports them (null: not answering). */
+  longestStepMs: (LongestStepMs | null)[];
   /** Snapshot files written by all members so far, and the time spent writing them. */
   snapshotFiles: number;
   snapshotFileSeconds: number;
@@ -39,6 +43,7 @@ export function ourSubject(c: OurCluster): ScaleSubject {
     commitIndex: async (i) => (await c.status(i))?.commitIndex,
     appliedIndex: async (i) => (await c.status(i))?.lastApplied,
     snapshotIndex: async (i) => (await c.status(i))?.logBaseIndex,
+    longestSteps: async (i) => (await c.status(i))?.stats.longestStepMs ?? null,
     async rejoinWiped(i) {
       await c.kill(i, 'SIGKILL');
       c.wipe(i);
@@ -46,7 +51,9 @@ export function ourSubject(c: OurCluster): ScaleSubject {
     },
     async probe() {
       const readings = await Promise.all([0, 1, 2].map((i) => (c.isRunning(i) ? c.probe(i) : null)));
+      const statuses = await Promise.all([0, 1, 2].map((i) => (c.isRunning(i) ? c.status(i) : null)));
       return {
+        longestStepMs: statuses.map((st) => st?.stats.longestStepMs ?? null),
         stallMs: readings.map((r) => r?.eventLoopDelay.maxMs ?? NaN),
         gcPauseMs: readings.map((r) => r?.gcPauseMaxMs ?? NaN),
         snapshotFiles: readings.reduce((a, r) => a + (r?.snapshotFiles.count ?? 0), 0),
@@ -67,6 +74,7 @@ export function etcdSubject(c: EtcdCluster): ScaleSubject {
     commitIndex: async (i) => (await c.status(i))?.raftIndex,
     appliedIndex: async (i) => (await c.status(i))?.appliedIndex,
     snapshotIndex: async () => undefined,
+    longestSteps: async () => null,
     async rejoinWiped(i) {
       const other = [0, 1, 2].find((j) => j !== i && c.isRunning(j))!;
       const self = await c.status(i);

@@ -23,7 +23,7 @@ import type { ScaleSubject } from './scale-subjects';
 import { etcdSubject, ourSubject } from './scale-subjects';
 import { provenance, runHeader, saveSection } from './results';
 import type { ScaleResult, WindowRow } from './scale-report';
-import { f, liveDataBytes, summaryTable, windowTable } from './scale-report';
+import { f, liveDataBytes, stepsCell, summaryTable, windowTable } from './scale-report';
 import { diskBytes, mib, rssBytes, sleep } from './proc';
 import { startSystems } from './systems';
 
@@ -106,7 +106,7 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       writesPerSec: latencies.length / seconds, p50: p50!, p99: p99!,
       elections: terms.current() - windowTerm, retries: writer.retries - windowRetries,
       rssBytes: [0, 1, 2].map((i) => (c.isRunning(i) ? rssBytes(c.pid(i)) : NaN)),
-      diskBytes: [0, 1, 2].map((i) => diskBytes(c.nodeDir(i))), stallMs: null, gcPauseMs: null, snapshotFiles: null, snapshotFileSeconds: null,
+      diskBytes: [0, 1, 2].map((i) => diskBytes(c.nodeDir(i))), stallMs: null, gcPauseMs: null, longestStepMs: null, snapshotFiles: null, snapshotFileSeconds: null,
     };
     // Probe readings are taken one after the other, so each window gets the difference from the last.
     const previous = pendingProbes[pendingProbes.length - 1] ?? Promise.resolve();
@@ -114,6 +114,7 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       if (!p) return;
       row.stallMs = p.stallMs;
       row.gcPauseMs = p.gcPauseMs;
+      row.longestStepMs = p.longestStepMs;
       row.snapshotFiles = p.snapshotFiles - (probeBefore?.snapshotFiles ?? 0);
       row.snapshotFileSeconds = p.snapshotFileSeconds - (probeBefore?.snapshotFileSeconds ?? 0);
       probeBefore = p;
@@ -208,7 +209,7 @@ async function catchUpPhase(subject: ScaleSubject, firstKey: number): Promise<No
     stop = true;
     await load;
   }
-  return { ...caughtUp, writesPerSec: acked / (since(writesStart) / 1000), retries: writer.retries };
+  return { ...caughtUp, writesPerSec: acked / (since(writesStart) / 1000), retries: writer.retries, followerSteps: await subject.longestSteps(follower) };
 }
 
 async function probe(subject: ScaleSubject): Promise<ScaleResult> {
@@ -278,7 +279,8 @@ async function main(): Promise<void> {
       r.restart ? `Restart after SIGKILL of all three: the last key read after ${f(r.restart.lastKeyReadMs, 0)} ms; each member served it after ${r.restart.perMemberMs.map((ms) => f(ms, 0)).join(' / ')} ms. ` +
         `Where the time went: the processes answered status requests after ${r.restart.answeringMs.map((ms) => f(ms, 0)).join(' / ')} ms, and a leader was elected after ${f(r.restart.leaderMs, 0)} ms.` : '',
       r.catchUp ? `Wiped follower: applied the leader's commit index of its restart (${r.catchUp.targetIndex}) after ${f(r.catchUp.ms, 0)} ms` +
-        `${r.catchUp.snapshotIndex !== undefined ? ` (its log now starts after snapshot index ${r.catchUp.snapshotIndex})` : ''}; the clients wrote ${f(r.catchUp.writesPerSec, 0)}/s meanwhile, with ${r.catchUp.retries} retries.` : '',
+        `${r.catchUp.snapshotIndex !== undefined ? ` (its log now starts after snapshot index ${r.catchUp.snapshotIndex})` : ''}; the clients wrote ${f(r.catchUp.writesPerSec, 0)}/s meanwhile, with ${r.catchUp.retries} retries.` +
+        `${r.catchUp.followerSteps ? ` Its longest synchronous steps meanwhile (core/snapshot chunk/snapshot commit): ${stepsCell(r.catchUp.followerSteps)} ms.` : ''}` : '',
       '',
     ]),
   ].join('\n');

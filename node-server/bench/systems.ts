@@ -80,7 +80,11 @@ export async function ourCounters(c: OurCluster): Promise<Counters> {
   const out: Counters = {};
   await Promise.all([0, 1, 2].map(async (i) => {
     const [status, probe] = await Promise.all([c.status(i), c.probe(i)]);
-    if (status) for (const [k, v] of Object.entries(status.stats)) out[`${i}.${k}`] = v;
+    if (status) {
+      const { longestStepMs, ...counters } = status.stats;
+      for (const [k, v] of Object.entries(counters)) out[`${i}.${k}`] = v;
+      for (const [k, v] of Object.entries(longestStepMs)) out[`${i}.longestStepMs.${k}`] = v;
+    }
     if (probe) {
       for (const name of ['walWrites', 'fsyncs', 'snapshotFiles'] as const) {
         out[`${i}.${name}.count`] = probe[name].count;

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeConfig } from './config';
+import { LongestSteps } from './host/longest-steps';
 import { NodeHost, initialVoters } from './host/node-host';
 import { kvRequestListener } from './http/kv-app';
 import { raftRequestListener } from './http/raft-app';
@@ -47,8 +48,9 @@ function closeServer(server: http.Server): Promise<void> {
 }
 
 export async function startNode(config: Readonly<NodeConfig>, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
-  const storage = DiskStorage.open(config.dataDir, initialVoters(config), { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger });
-  const host = new NodeHost({ config, storage, logger, onFatal });
+  const steps = new LongestSteps();
+  const storage = DiskStorage.open(config.dataDir, initialVoters(config), { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger, steps });
+  const host = new NodeHost({ config, storage, logger, onFatal, steps });
   const faults = new PeerFaults(config.nodeId, (id) => host.directory.knows(id));
   // The host gives the transport its peers when attached: the members of its configuration.
   const transport = new HttpTransport({ ...config, peers: [] }, {

@@ -36,6 +36,10 @@ describe('Raft RPC routes', () => {
     const status = (await call(`${t.raft}/raft/status`)).body;
     expect(status).toMatchObject({ node_id: 'n1', id: 'n1', state: 'follower', term: 1, leaderId: 'n2', leaderAddr: 'http://127.0.0.1:8082', commitIndex: 1, lastApplied: 1, logLen: 2, lastLogIndex: 2, lastLogTerm: 1, logBaseIndex: 0, logBaseTerm: 0, peers: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], peersCount: 2 });
     expect(status.lastHeartbeatAgoMs).toBeGreaterThanOrEqual(0);
+    // The AppendEntries above was a core step; no snapshot was taken or received yet.
+    const steps = (status.stats as { longestStepMs: Record<string, number> }).longestStepMs;
+    expect(steps.core).toBeGreaterThan(0);
+    expect(steps).toMatchObject({ snapshotChunk: 0, snapshotCommit: 0 });
     expect((await call(`${t.kv}/health`)).body).toMatchObject({ leaderId: 'n2', leader: 'http://127.0.0.1:8082' });
   });
 

@@ -5,9 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Entry, HardState, KvSnapshotReader } from '@raft-kv/core';
 import { KvStateMachine, configurationOf } from '@raft-kv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LongestSteps } from '../src/host/longest-steps';
 import { DiskStorage } from '../src/storage/disk-storage';
 import { snapshotFileName } from '../src/storage/snapshot-file';
 import { encodeRecord } from '../src/storage/record';
@@ -259,6 +261,33 @@ describe('DiskStorage', () => {
     crash(s);
     const again = openStorage(4096);
     expect(again.snapshotChunk(2)).toBe(chunk(['c', '3']));
+  });
+
+  it('times its synchronous snapshot steps: each chunk read and framed, the commit of one taken and of one received', async () => {
+    const steps = new LongestSteps();
+    const s = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax: 4096, preallocate: false, logger: log.logger, steps });
+    open.push(s);
+    for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1)], mustSync: true });
+    const busyMs = 4;
+    let read = 0;
+    // The second chunk takes at least busyMs to read: that step, and no other, sets the figure.
+    const reader = {
+      index: 25,
+      next: () => {
+        if (read === 1) for (const until = performance.now() + busyMs; performance.now() < until; );
+        return read < 3 ? chunk([`k${read}`, String(read++)]) : null;
+      },
+    } as unknown as KvSnapshotReader;
+    expect(await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))))).toBe(true);
+    expect(steps.ms.snapshotChunk).toBeGreaterThanOrEqual(busyMs);
+    const taken = steps.ms.snapshotCommit;
+    expect(taken).toBeGreaterThan(0);
+    expect(steps.ms.core).toBe(0);
+    steps.ms.snapshotCommit = 0;
+    const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10 };
+    await persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk(['a', '1']) }], snapshot: meta, hardState: hs(2, null, 40), entries: [], mustSync: true });
+    expect(s.snapshot()).toEqual(meta);
+    expect(steps.ms.snapshotCommit).toBeGreaterThan(0);
   });
 
   it('a crash in the middle of writing a snapshot leaves the previous one and the whole log', async () => {

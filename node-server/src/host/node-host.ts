@@ -21,6 +21,7 @@ import type { MessageSender } from '../transport/transport';
 import type { RequestMessage, ResponseMessage } from '../wire';
 import { isRequestMessage } from '../wire';
 import { applyLine, logEvents } from './event-log';
+import { LongestSteps } from './longest-steps';
 import { PeerDirectory } from './peer-directory';
 import { RpcAnswers } from './rpc-answers';
 import { Watchers } from './watchers';
@@ -31,6 +32,8 @@ export interface NodeHostDeps {
   logger: Logger;
   /** Called on a broken invariant: the process must stop rather than go on with a corrupt state. */
   onFatal: (error: unknown) => void;
+  /** Where the core's steps are timed (shared with the storage, which times the snapshot's). */
+  steps?: LongestSteps;
 }
 
 /** Most ticks delivered by one timer callback: a small lateness is caught up, a stall is not. */
@@ -84,8 +87,11 @@ export class NodeHost {
   private watchedIndex = 0;
   /** Members without a known address, already warned about. */
   private readonly unreachable = new Set<NodeId>();
+  /** The longest synchronous steps, for /raft/status (longest-steps.ts). */
+  readonly steps: LongestSteps;
 
   constructor(private readonly deps: NodeHostDeps) {
+    this.steps = deps.steps ?? new LongestSteps();
     const { config, storage } = deps;
     this.directory = new PeerDirectory(config.nodeId, config.peers);
     this.replica = new Replica(storage, {
@@ -423,7 +429,7 @@ export class NodeHost {
   /** Runs core or storage code; a thrown error means a broken invariant or a failed disk: stop. */
   private guard(fn: () => void): void {
     try {
-      fn();
+      this.steps.time('core', fn);
     } catch (err) {
       this.fatal(err);
       throw err;

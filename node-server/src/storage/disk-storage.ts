@@ -16,6 +16,7 @@ import type {
   Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
 } from '@raft-kv/core';
 import { MemoryStorage, configurationOf, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
+import { LongestSteps } from '../host/longest-steps';
 import type { Logger } from '../logger';
 import type { WalRecord } from './record';
 import { batchRecord, hardStateRecord } from './record';
@@ -32,6 +33,8 @@ export interface DiskStorageOptions {
   /** Write the WAL into segments made ahead, full of zeros (default: when fsync is on; wal-spare.ts says why). */
   preallocate?: boolean;
   logger: Logger;
+  /** Where the synchronous snapshot steps are timed (the node shares one with its host). */
+  steps?: LongestSteps;
 }
 
 /** What one Ready asks to persist (core's Ready has these fields). */
@@ -68,6 +71,7 @@ export class DiskStorage implements ReplicaStorage {
   private data: SnapshotData | null;
   private incoming: Incoming | null;
   private closed = false;
+  private readonly steps: LongestSteps;
 
   private constructor(
     readonly dir: string,
@@ -82,6 +86,7 @@ export class DiskStorage implements ReplicaStorage {
     this.data = manifest.dataFile === null ? null : new SnapshotData(path.join(dir, manifest.dataFile), manifest.chunkOffsets);
     this.incoming = state.incoming;
     this.durableState = this.staged();
+    this.steps = options.steps ?? new LongestSteps();
   }
 
   static open(dir: string, voters: string[], options: DiskStorageOptions): DiskStorage {
@@ -180,7 +185,7 @@ export class DiskStorage implements ReplicaStorage {
       if (err) return done(err);
       let records: WalRecord[];
       try {
-        records = this.stage(batch);
+        records = batch.snapshot ? this.steps.time('snapshotCommit', () => this.stage(batch)) : this.stage(batch);
       } catch (e) {
         return done(e as Error);
       }
@@ -326,18 +331,21 @@ export class DiskStorage implements ReplicaStorage {
     };
     const next = (): void => {
       if (this.closed) return giveUp(null);
-      let chunk: string | null;
+      let frame: Buffer | null;
       try {
-        chunk = source.reader.next();
+        frame = this.steps.time('snapshotChunk', () => {
+          const chunk = source.reader.next();
+          return chunk === null ? null : encodeChunkFrame(chunk);
+        });
       } catch (err) {
         return giveUp(err as Error);
       }
-      if (chunk === null) return finish();
-      const frame = encodeChunkFrame(chunk);
-      writeAll(fd, frame, size, (err) => {
+      if (frame === null) return finish();
+      const written = frame;
+      writeAll(fd, written, size, (err) => {
         if (err) return giveUp(err);
         offsets.push(size);
-        size += frame.length;
+        size += written.length;
         next();
       });
     };
@@ -347,7 +355,7 @@ export class DiskStorage implements ReplicaStorage {
         fs.close(fd, (closeErr) => {
           if (closeErr) return done(closeErr, false);
           try {
-            done(null, this.adoptWrittenSnapshot(source, name, tmp, offsets, size));
+            done(null, this.steps.time('snapshotCommit', () => this.adoptWrittenSnapshot(source, name, tmp, offsets, size)));
           } catch (err) {
             fs.rmSync(tmp, { force: true });
             done(err as Error, false);
