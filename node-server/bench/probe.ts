@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
-import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 interface Timed {
   count: number;
@@ -101,12 +101,28 @@ function install(): void {
   syncBuiltinESMExports();
 }
 
+/** perf_hooks' GC kinds: a scavenge of the young generation, a full mark-compact, a step of incremental marking, weak callbacks. */
+function gcKindName(kind: number | undefined): string {
+  const names: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  return kind === undefined ? '?' : (names[kind] ?? String(kind));
+}
+
 function serve(port: number): void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let gcPauseMaxMs = 0;
+  let gcPauseMaxKind = '';
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcPauseMaxMs = Math.max(gcPauseMaxMs, e.duration);
+    for (const e of list.getEntries()) {
+      if (e.duration <= gcPauseMaxMs) continue;
+      gcPauseMaxMs = e.duration;
+      gcPauseMaxKind = gcKindName((e as unknown as { detail?: { kind?: number } }).detail?.kind);
+    }
   }).observe({ entryTypes: ['gc'] });
   const server = http.createServer((_req, res) => {
     const memory = process.memoryUsage();
@@ -114,11 +130,13 @@ function serve(port: number): void {
       ...counters,
       eventLoopDelay: { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, meanMs: delay.mean / 1e6 },
       gcPauseMaxMs,
+      gcPauseMaxKind,
       heapUsedBytes: memory.heapUsed,
       memory,
     };
     delay.reset();
     gcPauseMaxMs = 0;
+    gcPauseMaxKind = '';
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify(body));
   });
@@ -135,8 +153,9 @@ if (Number.isInteger(probePort) && probePort > 0) {
 
 export type ProbeReading = typeof counters & {
   eventLoopDelay: { maxMs: number; p99Ms: number; meanMs: number };
-  /** The longest garbage-collection pause since the previous reading. */
+  /** The longest garbage-collection pause since the previous reading, and its kind (minor, major, incremental). */
   gcPauseMaxMs: number;
+  gcPauseMaxKind: string;
   heapUsedBytes: number;
   /** process.memoryUsage(): where the RSS is (V8's heap, its used part, buffers outside it). */
   memory: NodeJS.MemoryUsage;

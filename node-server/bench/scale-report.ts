@@ -24,6 +24,7 @@ export interface WindowRow {
   stallMs: number[] | null;
   /** Ours: the longest garbage-collection pause of each node in the window (a stall that long was, at least in part, the collector). */
   gcPauseMs: number[] | null;
+  gcPauseKinds?: string[];
   /** Ours: each node's longest synchronous steps since it started (core / snapshot chunk / snapshot commit), as it reports them. */
   longestStepMs: (LongestStepMs | null)[] | null;
   snapshotFiles: number | null;
@@ -49,13 +50,18 @@ export function windowTable(r: ScaleResult): string {
   const rows = r.windows.map((w) => [
     `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), String(w.elections), String(w.retries),
     w.rssBytes.map(mib).join(' / '), w.diskBytes.map(mib).join(' / '),
-    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s) => f(s, 0)).join(' / ') || '-',
+    ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s, i) => `${f(s, 0)}${gcKindMark(w.gcPauseKinds?.[i])}`).join(' / ') || '-',
       (w.longestStepMs ?? []).map(stepsCell).join('; ') || '-', `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
   return markdownTable(
     ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms', 'longest step ms so far: core/snapshot chunk/snapshot commit', 'snapshot files written (s writing)'] : [])],
+      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far: core/snapshot chunk/snapshot commit', 'snapshot files written (s writing)'] : [])],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
+}
+
+/** A GC pause's kind as a letter after it: M a mark-compact, s a scavenge, i a step of incremental marking. */
+function gcKindMark(kind: string | undefined): string {
+  return ({ major: ' M', minor: ' s', incremental: ' i', 'weak callbacks': ' w' } as Record<string, string>)[kind ?? ''] ?? '';
 }
 
 /** One node's longest steps as `core/chunk/commit` in ms. */

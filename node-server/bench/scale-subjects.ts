@@ -30,6 +30,8 @@ export interface ProbeSummary {
   stallMs: number[];
   /** The longest garbage-collection pause of each member since the last call. */
   gcPauseMs: number[];
+  /** What kind of collection each of those pauses was (minor, major, incremental). */
+  gcPauseKinds: string[];
   /** The longest synchronous steps of each member since it started, as it reports them (null: not answering). */
   longestStepMs: (LongestStepMs | null)[];
   /** Snapshot files written by all members so far, and the time spent writing them. */
@@ -56,6 +58,7 @@ export function ourSubject(c: OurCluster): ScaleSubject {
         longestStepMs: statuses.map((st) => st?.stats.longestStepMs ?? null),
         stallMs: readings.map((r) => r?.eventLoopDelay.maxMs ?? NaN),
         gcPauseMs: readings.map((r) => r?.gcPauseMaxMs ?? NaN),
+        gcPauseKinds: readings.map((r) => r?.gcPauseMaxKind ?? ''),
         snapshotFiles: readings.reduce((a, r) => a + (r?.snapshotFiles.count ?? 0), 0),
         snapshotFileSeconds: readings.reduce((a, r) => a + (r?.snapshotFiles.ms ?? 0), 0) / 1000,
       };

@@ -114,6 +114,7 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       if (!p) return;
       row.stallMs = p.stallMs;
       row.gcPauseMs = p.gcPauseMs;
+      row.gcPauseKinds = p.gcPauseKinds;
       row.longestStepMs = p.longestStepMs;
       row.snapshotFiles = p.snapshotFiles - (probeBefore?.snapshotFiles ?? 0);
       row.snapshotFileSeconds = p.snapshotFileSeconds - (probeBefore?.snapshotFileSeconds ?? 0);

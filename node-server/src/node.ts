@@ -75,7 +75,7 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
     observer.close();
     kvServer.close();
     storage.close();
-    await storage.walSpareSettled();
+    await storage.settled();
     throw err;
   }
   host.start();
@@ -93,7 +93,7 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
       await Promise.all([closeServer(kvServer), closeServer(raftServer), host.whenIdle()]);
       storage.close();
       // A spare WAL segment being made stops at its next write: once it has, nothing touches the directory.
-      await storage.walSpareSettled();
+      await storage.settled();
     })();
     return closed;
   };

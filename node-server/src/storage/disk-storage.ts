@@ -18,12 +18,13 @@ import type {
 import { MemoryStorage, configurationOf, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
 import { LongestSteps } from '../host/longest-steps';
 import type { Logger } from '../logger';
+import { FileRemover } from './file-remover';
 import type { WalRecord } from './record';
 import { batchRecord, hardStateRecord } from './record';
 import type { SnapshotManifest } from './snapshot-file';
 import {
   SnapshotData, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, readChunkFrame,
-  readManifest, removeStaleDataFiles, scanChunkFrames, writeFileAtomically, writeManifest,
+  readManifest, removeStaleDataFiles, scanChunkFrames, staleDataFiles, writeFileAtomically, writeManifest,
 } from './snapshot-file';
 import { Wal } from './wal';
 
@@ -72,6 +73,7 @@ export class DiskStorage implements ReplicaStorage {
   private incoming: Incoming | null;
   private closed = false;
   private readonly steps: LongestSteps;
+  private readonly remover: FileRemover;
 
   private constructor(
     readonly dir: string,
@@ -87,6 +89,7 @@ export class DiskStorage implements ReplicaStorage {
     this.incoming = state.incoming;
     this.durableState = this.staged();
     this.steps = options.steps ?? new LongestSteps();
+    this.remover = new FileRemover(options.logger);
   }
 
   static open(dir: string, voters: string[], options: DiskStorageOptions): DiskStorage {
@@ -305,7 +308,7 @@ export class DiskStorage implements ReplicaStorage {
     writeManifest(this.dir, manifest, this.options.fsync);
     this.data?.close();
     this.data = manifest.dataFile === null ? null : new SnapshotData(path.join(this.dir, manifest.dataFile), manifest.chunkOffsets);
-    removeStaleDataFiles(this.dir, manifest.dataFile);
+    this.remover.remove(staleDataFiles(this.dir, manifest.dataFile));
   }
 
   /**
@@ -414,9 +417,12 @@ export class DiskStorage implements ReplicaStorage {
     return this.wal.segmentFiles();
   }
 
-  /** Resolves once no spare WAL segment is being made (after close(): once nothing touches the directory any more). */
-  walSpareSettled(): Promise<void> {
-    return this.wal.spareSettled();
+  /**
+   * Resolves once the work the storage does in the background has ended: a spare WAL segment being
+   * made, files being deleted (after close(): once nothing touches the directory any more).
+   */
+  async settled(): Promise<void> {
+    await Promise.all([this.wal.settled(), this.remover.settled()]);
   }
 
   close(): void {

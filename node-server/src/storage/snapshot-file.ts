@@ -116,10 +116,13 @@ export function fsyncDir(dir: string): void {
 }
 
 /** Deletes snapshot data files other than `keep` (leftovers of a crash or of older snapshots). */
+/** The snapshot data files in `dir` other than `keep`. */
+export function staleDataFiles(dir: string, keep: string | null): string[] {
+  return fs.readdirSync(dir).filter((name) => dataFilePattern.test(name) && name !== keep).map((name) => path.join(dir, name));
+}
+
 export function removeStaleDataFiles(dir: string, keep: string | null): void {
-  for (const name of fs.readdirSync(dir)) {
-    if (dataFilePattern.test(name) && name !== keep) fs.rmSync(path.join(dir, name), { force: true });
-  }
+  for (const file of staleDataFiles(dir, keep)) fs.rmSync(file, { force: true });
 }
 
 export function encodeChunkFrame(data: string): Buffer {
