@@ -26,6 +26,10 @@ export interface LongestStepMs {
   core: number;
   snapshotChunk: number;
   snapshotCommit: number;
+  /** The same, once the GC pauses inside each step are taken out. */
+  coreWithoutGc: number;
+  snapshotChunkWithoutGc: number;
+  snapshotCommitWithoutGc: number;
 }
 
 export interface OurStatus {

@@ -55,7 +55,7 @@ export function windowTable(r: ScaleResult): string {
   ]);
   return markdownTable(
     ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far: core/snapshot chunk/snapshot commit', 'snapshot files written (s writing)'] : [])],
+      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses)', 'snapshot files written (s writing)'] : [])],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
 }
 
@@ -64,9 +64,11 @@ function gcKindMark(kind: string | undefined): string {
   return ({ major: ' M', minor: ' s', incremental: ' i', 'weak callbacks': ' w' } as Record<string, string>)[kind ?? ''] ?? '';
 }
 
-/** One node's longest steps as `core/chunk/commit` in ms. */
+/** One node's longest steps as `core/chunk/commit` in ms, each with the figure without GC pauses in brackets. */
 export function stepsCell(s: LongestStepMs | null): string {
-  return s ? `${f(s.core, 0)}/${f(s.snapshotChunk, 0)}/${f(s.snapshotCommit, 0)}` : '-';
+  if (!s) return '-';
+  const one = (all: number, withoutGc: number | undefined): string => `${f(all, 0)}${withoutGc === undefined ? '' : ` (${f(withoutGc, 0)})`}`;
+  return [one(s.core, s.coreWithoutGc), one(s.snapshotChunk, s.snapshotChunkWithoutGc), one(s.snapshotCommit, s.snapshotCommitWithoutGc)].join('/');
 }
 
 interface Summary {

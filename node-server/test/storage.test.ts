@@ -292,15 +292,20 @@ describe('DiskStorage', () => {
       },
     } as unknown as KvSnapshotReader;
     expect(await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))))).toBe(true);
-    expect(steps.ms.snapshotChunk).toBeGreaterThanOrEqual(busyMs);
-    const taken = steps.ms.snapshotCommit;
-    expect(taken).toBeGreaterThan(0);
-    expect(steps.ms.core).toBe(0);
-    steps.ms.snapshotCommit = 0;
+    const taken = steps.view();
+    expect(taken.snapshotChunk).toBeGreaterThanOrEqual(busyMs);
+    expect(taken.snapshotCommit).toBeGreaterThan(0);
+    expect(taken.core).toBe(0);
+    crash(s);
+    // The same directory opened again, timed afresh: a snapshot received from a leader.
+    const receivedSteps = new LongestSteps();
+    const again = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax: 4096, preallocate: false, logger: log.logger, steps: receivedSteps });
+    open.push(again);
     const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10 };
-    await persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk(['a', '1']) }], snapshot: meta, hardState: hs(2, null, 40), entries: [], mustSync: true });
-    expect(s.snapshot()).toEqual(meta);
-    expect(steps.ms.snapshotCommit).toBeGreaterThan(0);
+    await persistAsync(again, { snapshotChunks: [{ meta, chunk: 0, data: chunk(['a', '1']) }], snapshot: meta, hardState: hs(2, null, 40), entries: [], mustSync: true });
+    expect(again.snapshot()).toEqual(meta);
+    expect(receivedSteps.view()).toMatchObject({ snapshotChunk: 0, core: 0 });
+    expect(receivedSteps.view().snapshotCommit).toBeGreaterThan(0);
   });
 
   it('a crash in the middle of writing a snapshot leaves the previous one and the whole log', async () => {

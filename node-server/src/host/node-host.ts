@@ -200,6 +200,7 @@ export class NodeHost {
   stop(): void {
     if (!this.stopped) this.watchers.closeAll();
     this.stopped = true;
+    this.steps.close();
     if (this.ticker) clearInterval(this.ticker);
     for (const waiting of this.clients.values()) clearTimeout(waiting.timer);
     this.clients.clear();

@@ -1,0 +1,60 @@
+/** The longest-step figures of /raft/status: the longest step of each kind, with and without the GC pauses inside it. */
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LongestSteps } from '../src/host/longest-steps';
+
+/** A step that holds the thread for at least `ms` (what a long synchronous step is), returning its interval. */
+function busy(steps: LongestSteps, ms: number): { start: number; end: number } {
+  let start = 0;
+  steps.time('snapshotChunk', () => {
+    start = performance.now();
+    while (performance.now() - start < ms);
+  });
+  return { start, end: performance.now() };
+}
+
+describe('LongestSteps', () => {
+  const made: LongestSteps[] = [];
+  const fresh = (): LongestSteps => {
+    const s = new LongestSteps();
+    made.push(s);
+    return s;
+  };
+  afterEach(() => made.splice(0).forEach((s) => s.close()));
+
+  it('keeps the longest step of each kind, also of a step that throws', () => {
+    const steps = fresh();
+    steps.time('core', () => undefined);
+    busy(steps, 3);
+    expect(() => steps.time('snapshotCommit', () => {
+      for (const t = performance.now(); performance.now() - t < 4;);
+      throw new Error('disk');
+    })).toThrow('disk');
+    const v = steps.view();
+    expect(v.snapshotChunk).toBeGreaterThanOrEqual(3);
+    expect(v.snapshotCommit).toBeGreaterThanOrEqual(4);
+    expect(v.core).toBeLessThan(v.snapshotChunk);
+  });
+
+  it('takes the GC pauses inside a long step out of its figure without GC, and only those', () => {
+    const steps = fresh();
+    const step = busy(steps, 12);
+    // Two pauses inside the step (3 and 2 ms), one before it and one after it.
+    steps.notePauses([
+      { start: step.start - 30, end: step.start - 10 },
+      { start: step.start + 1, end: step.start + 4 },
+      { start: step.start + 6, end: step.start + 8 },
+      { start: step.end + 10, end: step.end + 40 },
+    ]);
+    const v = steps.view();
+    expect(v.snapshotChunk).toBeGreaterThanOrEqual(12);
+    expect(v.snapshotChunkWithoutGc).toBeCloseTo(v.snapshotChunk - 5, 1);
+  });
+
+  it('counts a long step as it is until its pauses are reported: the figure without GC is never too low', () => {
+    const steps = fresh();
+    busy(steps, 6);
+    const v = steps.view();
+    expect(v.snapshotChunkWithoutGc).toBe(v.snapshotChunk);
+  });
+});
