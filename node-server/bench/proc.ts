@@ -23,6 +23,20 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** Resident set size in bytes (VmRSS). */
+/**
+ * A process's main thread (for a node: the thread that runs JavaScript) as the scheduler counts it,
+ * in ns since it started: time on a core, and time runnable but waiting for one
+ * (/proc/<pid>/schedstat). The waiting is what a stall holds besides the node's own work and GC.
+ */
+export function mainThreadSchedNs(pid: number): { onCpu: number; waiting: number } {
+  try {
+    const [onCpu, waiting] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { onCpu: onCpu ?? NaN, waiting: waiting ?? NaN };
+  } catch {
+    return { onCpu: NaN, waiting: NaN };
+  }
+}
+
 export function rssBytes(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -29,6 +29,8 @@ export interface WindowRow {
   longestStepMs: (LongestStepMs | null)[] | null;
   snapshotFiles: number | null;
   snapshotFileSeconds: number | null;
+  /** Ours: each node's main thread in the window, ms per second on a core and runnable but waiting for one. */
+  mainThread?: { onCpuMsPerSec: number; waitingMsPerSec: number }[] | null;
 }
 
 export interface ScaleResult {
@@ -51,12 +53,15 @@ export function windowTable(r: ScaleResult): string {
     `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), String(w.elections), String(w.retries),
     w.rssBytes.map(mib).join(' / '), w.diskBytes.map(mib).join(' / '),
     ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s, i) => `${f(s, 0)}${gcKindMark(w.gcPauseKinds?.[i])}`).join(' / ') || '-',
-      (w.longestStepMs ?? []).map(stepsCell).join('; ') || '-', `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
+      (w.longestStepMs ?? []).map(stepsCell).join('; ') || '-',
+      (w.mainThread ?? []).map((m) => `${f(m.onCpuMsPerSec, 0)}/${f(m.waitingMsPerSec, 0)}`).join('; ') || '-',
+      `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
   return markdownTable(
     ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses)', 'snapshot files written (s writing)'] : [])],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
+      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses)',
+      'main thread ms per s: on a core/waiting for one', 'snapshot files written (s writing)'] : [])],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
 }
 
 /** A GC pause's kind as a letter after it: M a mark-compact, s a scavenge, i a step of incremental marking. */

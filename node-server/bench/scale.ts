@@ -24,7 +24,7 @@ import { etcdSubject, ourSubject } from './scale-subjects';
 import { provenance, runHeader, saveSection } from './results';
 import type { ScaleResult, WindowRow } from './scale-report';
 import { f, liveDataBytes, stepsCell, summaryTable, windowTable } from './scale-report';
-import { diskBytes, mib, rssBytes, sleep } from './proc';
+import { diskBytes, mainThreadSchedNs, mib, rssBytes, sleep } from './proc';
 import { startSystems } from './systems';
 
 const { values: args } = parseArgs({
@@ -98,6 +98,8 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
   let latencies = new Latencies();
   const pendingProbes: Promise<void>[] = [];
   let probeBefore = await subject.probe();
+  const schedOf = (): { onCpu: number; waiting: number }[] => [0, 1, 2].map((i) => (c.isRunning(i) ? mainThreadSchedNs(c.pid(i)) : { onCpu: NaN, waiting: NaN }));
+  let schedBefore = schedOf();
   const closeWindow = (): void => {
     const seconds = since(windowStart) / 1000;
     const [p50, p99] = latencies.percentiles(0.5, 0.99);
@@ -107,7 +109,14 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       elections: terms.current() - windowTerm, retries: writer.retries - windowRetries,
       rssBytes: [0, 1, 2].map((i) => (c.isRunning(i) ? rssBytes(c.pid(i)) : NaN)),
       diskBytes: [0, 1, 2].map((i) => diskBytes(c.nodeDir(i))), stallMs: null, gcPauseMs: null, longestStepMs: null, snapshotFiles: null, snapshotFileSeconds: null,
+      mainThread: null,
     };
+    const sched = schedOf();
+    // Go runs on many threads: only our nodes' main thread is the one that stalls.
+    if (probeBefore !== null) {
+      row.mainThread = sched.map((now, i) => ({ onCpuMsPerSec: (now.onCpu - schedBefore[i]!.onCpu) / 1e6 / seconds, waitingMsPerSec: (now.waiting - schedBefore[i]!.waiting) / 1e6 / seconds }));
+    }
+    schedBefore = sched;
     // Probe readings are taken one after the other, so each window gets the difference from the last.
     const previous = pendingProbes[pendingProbes.length - 1] ?? Promise.resolve();
     pendingProbes.push(previous.then(() => subject.probe()).then((p) => {

@@ -25,15 +25,29 @@ export interface Interval {
 
 /** Steps shorter than this cannot hold a pause worth taking out: they count as they are. */
 const settleAboveMs = 2;
-/** Most long steps waiting for their pauses: past it they count as they are (the figure can only be too high). */
+/**
+ * A pause is reported some time after it ended (Node makes its entry in a later turn, then calls
+ * the observer), and an observer call that was due before a step may run right after it, without
+ * the step's own pauses. So a step is settled only once it ended this long ago.
+ */
+const settleAfterMsDefault = 200;
+/** Most long steps waiting: past it the oldest are settled with the pauses known so far. */
 const pendingMax = 1024;
+
+interface Step extends Interval {
+  kind: StepKind;
+}
 
 export class LongestSteps {
   private readonly gross: Record<StepKind, number> = { core: 0, snapshotChunk: 0, snapshotCommit: 0 };
   private readonly net: Record<StepKind, number> = { core: 0, snapshotChunk: 0, snapshotCommit: 0 };
-  private pending: (Interval & { kind: StepKind })[] = [];
+  private pending: Step[] = [];
+  private pauses: Interval[] = [];
   private observer: PerformanceObserver | null = null;
   private closed = false;
+
+  /** `settleAfterMs`: tests that report pauses themselves set it high, so no step settles before they do. */
+  constructor(private readonly options: { settleAfterMs: number } = { settleAfterMs: settleAfterMsDefault }) {}
 
   time<T>(kind: StepKind, step: () => T): T {
     const start = performance.now();
@@ -48,19 +62,24 @@ export class LongestSteps {
       } else {
         this.watchPauses();
         this.pending.push({ kind, start, end });
-        if (this.pending.length > pendingMax) this.settle([]);
+        if (this.pending.length > pendingMax) this.settle(this.pending[this.pending.length - pendingMax]!.end);
       }
     }
   }
 
-  /** The figures so far, rounded to 0.01 ms (for a status answer). */
+  /**
+   * The figures so far, rounded to 0.01 ms (for a status answer). A step of the last moments counts
+   * with the pauses reported so far: if one of its pauses is still to come, its figure is too
+   * high, never too low.
+   */
   view(): StepFigures {
-    // A long step since the last pauses were reported counts as it is: too high, never too low.
-    this.settle([]);
+    this.settle(performance.now() - this.options.settleAfterMs);
+    const net = { ...this.net };
+    for (const step of this.pending) net[step.kind] = Math.max(net[step.kind], this.withoutPauses(step));
     const out = {} as StepFigures;
     for (const kind of kinds) {
       out[kind] = round(this.gross[kind]);
-      out[`${kind}WithoutGc`] = round(this.net[kind]);
+      out[`${kind}WithoutGc`] = round(net[kind]);
     }
     return out;
   }
@@ -72,25 +91,31 @@ export class LongestSteps {
     this.observer = null;
   }
 
-  /** GC pauses that ended since the last call (the observer's; tests give their own): settles the steps waiting. */
+  /** GC pauses that ended since the last call (the observer's; tests give their own). */
   notePauses(pauses: readonly Interval[]): void {
-    this.settle(pauses);
+    this.pauses.push(...pauses);
+    this.settle(performance.now() - this.options.settleAfterMs);
   }
 
-  private settle(pauses: readonly Interval[]): void {
+  /** Settles the steps that ended before `cutoff`, and forgets the pauses no step waiting can hold. */
+  private settle(cutoff: number): void {
+    const waiting: Step[] = [];
     for (const step of this.pending) {
-      let ms = step.end - step.start;
-      for (const p of pauses) ms -= Math.max(0, Math.min(step.end, p.end) - Math.max(step.start, p.start));
-      if (ms > this.net[step.kind]) this.net[step.kind] = ms;
+      if (step.end >= cutoff) waiting.push(step);
+      else this.net[step.kind] = Math.max(this.net[step.kind], this.withoutPauses(step));
     }
-    this.pending = [];
+    this.pending = waiting;
+    const from = waiting.length > 0 ? Math.min(...waiting.map((s) => s.start)) : cutoff;
+    this.pauses = this.pauses.filter((p) => p.end > from);
   }
 
-  /**
-   * GC pauses are watched from the first long step on (a node whose steps are all short pays
-   * nothing). The observer is called after the turn a pause happened in, with every pause since its
-   * last call: every step waiting has ended by then, so each has all its pauses in this batch.
-   */
+  private withoutPauses(step: Interval): number {
+    let ms = step.end - step.start;
+    for (const p of this.pauses) ms -= Math.max(0, Math.min(step.end, p.end) - Math.max(step.start, p.start));
+    return ms;
+  }
+
+  /** GC pauses are watched from the first long step on: a node whose steps are all short pays nothing. */
   private watchPauses(): void {
     if (this.observer || this.closed) return;
     this.observer = new PerformanceObserver((list) => {

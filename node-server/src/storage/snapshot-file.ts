@@ -115,12 +115,12 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Deletes snapshot data files other than `keep` (leftovers of a crash or of older snapshots). */
-/** The snapshot data files in `dir` other than `keep`. */
+/** The snapshot data files in `dir` other than `keep` (leftovers of a crash or of older snapshots). */
 export function staleDataFiles(dir: string, keep: string | null): string[] {
   return fs.readdirSync(dir).filter((name) => dataFilePattern.test(name) && name !== keep).map((name) => path.join(dir, name));
 }
 
+/** Deletes them at once (at open; a running node hands them to a FileRemover). */
 export function removeStaleDataFiles(dir: string, keep: string | null): void {
   for (const file of staleDataFiles(dir, keep)) fs.rmSync(file, { force: true });
 }
