@@ -30,6 +30,13 @@ export interface LongestStepMs {
   coreWithoutGc: number;
   snapshotChunkWithoutGc: number;
   snapshotCommitWithoutGc: number;
+  /** How many steps of each kind ran, and how many took over 10 ms. */
+  coreSteps: number;
+  snapshotChunkSteps: number;
+  snapshotCommitSteps: number;
+  coreOver10Ms: number;
+  snapshotChunkOver10Ms: number;
+  snapshotCommitOver10Ms: number;
 }
 
 export interface OurStatus {

@@ -29,6 +29,8 @@ export interface WindowRow {
   longestStepMs: (LongestStepMs | null)[] | null;
   snapshotFiles: number | null;
   snapshotFileSeconds: number | null;
+  /** Ours: each node's V8 heap (reserved, in use) and buffers outside it at the end of the window. */
+  heapBytes?: ({ total: number; used: number; outside: number } | null)[] | null;
   /** Ours: each node's main thread in the window, ms per second on a core and runnable but waiting for one. */
   mainThread?: { onCpuMsPerSec: number; waitingMsPerSec: number }[] | null;
 }
@@ -55,13 +57,14 @@ export function windowTable(r: ScaleResult): string {
     ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s, i) => `${f(s, 0)}${gcKindMark(w.gcPauseKinds?.[i])}`).join(' / ') || '-',
       (w.longestStepMs ?? []).map(stepsCell).join('; ') || '-',
       (w.mainThread ?? []).map((m) => `${f(m.onCpuMsPerSec, 0)}/${f(m.waitingMsPerSec, 0)}`).join('; ') || '-',
+      (w.heapBytes ?? []).map((h) => (h ? `${mib(h.total)}/${mib(h.used)}/${mib(h.outside)}` : '-')).join('; ') || '-',
       `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
   return markdownTable(
     ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses)',
-      'main thread ms per s: on a core/waiting for one', 'snapshot files written (s writing)'] : [])],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
+      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses) [steps over 10 ms of all steps]',
+      'main thread ms per s: on a core/waiting for one', 'V8 heap MiB: reserved/in use/buffers outside', 'snapshot files written (s writing)'] : [])],
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
 }
 
 /** A GC pause's kind as a letter after it: M a mark-compact, s a scavenge, i a step of incremental marking. */
@@ -73,7 +76,8 @@ function gcKindMark(kind: string | undefined): string {
 export function stepsCell(s: LongestStepMs | null): string {
   if (!s) return '-';
   const one = (all: number, withoutGc: number | undefined): string => `${f(all, 0)}${withoutGc === undefined ? '' : ` (${f(withoutGc, 0)})`}`;
-  return [one(s.core, s.coreWithoutGc), one(s.snapshotChunk, s.snapshotChunkWithoutGc), one(s.snapshotCommit, s.snapshotCommitWithoutGc)].join('/');
+  return [one(s.core, s.coreWithoutGc), one(s.snapshotChunk, s.snapshotChunkWithoutGc), one(s.snapshotCommit, s.snapshotCommitWithoutGc)].join('/') +
+    (s.coreSteps === undefined ? '' : ` [${s.coreOver10Ms}/${s.snapshotChunkOver10Ms}/${s.snapshotCommitOver10Ms} of ${s.coreSteps}/${s.snapshotChunkSteps}/${s.snapshotCommitSteps} over 10 ms]`);
 }
 
 interface Summary {

@@ -32,6 +32,8 @@ export interface ProbeSummary {
   gcPauseMs: number[];
   /** What kind of collection each of those pauses was (minor, major, incremental). */
   gcPauseKinds: string[];
+  /** Each member's V8 heap (reserved, in use) and the memory its buffers hold outside it, now. */
+  heapBytes: ({ total: number; used: number; outside: number } | null)[];
   /** The longest synchronous steps of each member since it started, as it reports them (null: not answering). */
   longestStepMs: (LongestStepMs | null)[];
   /** Snapshot files written by all members so far, and the time spent writing them. */
@@ -59,6 +61,7 @@ export function ourSubject(c: OurCluster): ScaleSubject {
         stallMs: readings.map((r) => r?.eventLoopDelay.maxMs ?? NaN),
         gcPauseMs: readings.map((r) => r?.gcPauseMaxMs ?? NaN),
         gcPauseKinds: readings.map((r) => r?.gcPauseMaxKind ?? ''),
+        heapBytes: readings.map((r) => (r ? { total: r.memory.heapTotal, used: r.memory.heapUsed, outside: r.memory.external + r.memory.arrayBuffers } : null)),
         snapshotFiles: readings.reduce((a, r) => a + (r?.snapshotFiles.count ?? 0), 0),
         snapshotFileSeconds: readings.reduce((a, r) => a + (r?.snapshotFiles.ms ?? 0), 0) / 1000,
       };

@@ -125,6 +125,7 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       row.gcPauseMs = p.gcPauseMs;
       row.gcPauseKinds = p.gcPauseKinds;
       row.longestStepMs = p.longestStepMs;
+      row.heapBytes = p.heapBytes;
       row.snapshotFiles = p.snapshotFiles - (probeBefore?.snapshotFiles ?? 0);
       row.snapshotFileSeconds = p.snapshotFileSeconds - (probeBefore?.snapshotFileSeconds ?? 0);
       probeBefore = p;

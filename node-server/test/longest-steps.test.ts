@@ -32,10 +32,13 @@ describe('LongestSteps', () => {
       for (const t = performance.now(); performance.now() - t < 4;);
       throw new Error('disk');
     })).toThrow('disk');
+    busy(steps, 11);
     const v = steps.view();
-    expect(v.snapshotChunk).toBeGreaterThanOrEqual(3);
+    expect(v.snapshotChunk).toBeGreaterThanOrEqual(11);
     expect(v.snapshotCommit).toBeGreaterThanOrEqual(4);
     expect(v.core).toBeLessThan(v.snapshotChunk);
+    expect([v.coreSteps, v.snapshotChunkSteps, v.snapshotCommitSteps]).toEqual([1, 2, 1]);
+    expect([v.coreOver10Ms, v.snapshotChunkOver10Ms, v.snapshotCommitOver10Ms]).toEqual([0, 1, 0]);
   });
 
   it('takes the GC pauses inside a long step out of its figure without GC, and only those', () => {

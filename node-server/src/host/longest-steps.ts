@@ -4,7 +4,8 @@
  * so every heartbeat and client) until it ends. A garbage-collection pause that lands inside a
  * step holds it too, and V8 starts one wherever an allocation finds the heap full, so each kind
  * also has `WithoutGc`: the longest step once the pauses inside it are taken out, which is the
- * step's own work. Kinds:
+ * step's own work; and how many steps of each kind ran (`Steps`), how many of them took over 10 ms
+ * (`Over10Ms`). Kinds:
  * - core: one call into the consensus core (a tick, a message, a Ready with its applies, the
  *   restore of a received snapshot chunk);
  * - snapshotChunk: reading one chunk of the node's own snapshot from its frozen view and framing it;
@@ -16,7 +17,10 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 export type StepKind = 'core' | 'snapshotChunk' | 'snapshotCommit';
 const kinds: readonly StepKind[] = ['core', 'snapshotChunk', 'snapshotCommit'];
 
-export type StepFigures = Record<StepKind | `${StepKind}WithoutGc`, number>;
+export type StepFigures = Record<StepKind | `${StepKind}WithoutGc` | `${StepKind}Steps` | `${StepKind}Over10Ms`, number>;
+
+/** A step longer than this is counted apart: how rare the long ones are. */
+const longStepMs = 10;
 
 export interface Interval {
   start: number;
@@ -41,6 +45,8 @@ interface Step extends Interval {
 export class LongestSteps {
   private readonly gross: Record<StepKind, number> = { core: 0, snapshotChunk: 0, snapshotCommit: 0 };
   private readonly net: Record<StepKind, number> = { core: 0, snapshotChunk: 0, snapshotCommit: 0 };
+  private readonly count: Record<StepKind, number> = { core: 0, snapshotChunk: 0, snapshotCommit: 0 };
+  private readonly over: Record<StepKind, number> = { core: 0, snapshotChunk: 0, snapshotCommit: 0 };
   private pending: Step[] = [];
   private pauses: Interval[] = [];
   private observer: PerformanceObserver | null = null;
@@ -56,6 +62,8 @@ export class LongestSteps {
     } finally {
       const end = performance.now();
       const ms = end - start;
+      this.count[kind]++;
+      if (ms > longStepMs) this.over[kind]++;
       if (ms > this.gross[kind]) this.gross[kind] = ms;
       if (ms <= settleAboveMs) {
         if (ms > this.net[kind]) this.net[kind] = ms;
@@ -80,6 +88,8 @@ export class LongestSteps {
     for (const kind of kinds) {
       out[kind] = round(this.gross[kind]);
       out[`${kind}WithoutGc`] = round(net[kind]);
+      out[`${kind}Steps`] = this.count[kind];
+      out[`${kind}Over10Ms`] = this.over[kind];
     }
     return out;
   }
