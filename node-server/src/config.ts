@@ -93,6 +93,8 @@ export interface NodeConfig {
   watchLagEntriesMax: number;
   raftBodyBytesMax: number;
   walSegmentBytesMax: number;
+  /** V8's heap growing factor after a full collection, as a percentage above 1 (main.ts says why); 0 lets V8 choose. */
+  heapGrowingPercent: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   logFormat: 'json' | 'pretty';
   /** Log one line per KV request (docs/api.md, Conventions); off only for measurements. */
@@ -300,6 +302,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     watchLagEntriesMax: read(env, 'KV_WATCH_LAG_ENTRIES_MAX', positiveInt, 100_000),
     raftBodyBytesMax: read(env, 'RAFT_BODY_BYTES_MAX', positiveInt, 256 * 1024 * 1024),
     walSegmentBytesMax: read(env, 'RAFT_WAL_SEGMENT_BYTES_MAX', positiveInt.min(4096), 16 * 1024 * 1024),
+    heapGrowingPercent: read(env, 'RAFT_HEAP_GROWING_PERCENT', z.coerce.number().int().min(0).max(300), 20),
     logLevel: read(env, 'LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
     logFormat: read(env, 'LOG_FORMAT', z.enum(['json', 'pretty']), process.stdout.isTTY ? 'pretty' : 'json'),
     accessLog: read(env, 'KV_ACCESS_LOG', bool, true),

@@ -71,12 +71,14 @@ describe('loadConfig', () => {
       KV_WRITE_TIMEOUT_MS: '3000', KV_READ_TIMEOUT_MS: '1500', KV_KEY_BYTES_MAX: '10', KV_VALUE_BYTES_MAX: '20', KV_BODY_BYTES_MAX: '30',
       RAFT_ENTRIES_PER_MESSAGE_MAX: '64', RAFT_INFLIGHT_MESSAGES_MAX: '8', RAFT_UNCOMMITTED_ENTRIES_MAX: '100', RAFT_PEER_QUEUE_MAX: '16',
       RAFT_BODY_BYTES_MAX: '1000000', RAFT_WAL_SEGMENT_BYTES_MAX: '65536', LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty', KV_ACCESS_LOG: 'false',
+      RAFT_HEAP_GROWING_PERCENT: '0',
     });
     expect(c).toMatchObject({
       writeTimeoutMs: 3000, readTimeoutMs: 1500, keyBytesMax: 10, valueBytesMax: 20, kvBodyBytesMax: 30, entriesPerMessageMax: 64,
       inflightMessagesMax: 8, uncommittedEntriesMax: 100, peerQueueMax: 16, raftBodyBytesMax: 1000000, walSegmentBytesMax: 65536,
-      logLevel: 'warn', logFormat: 'pretty', accessLog: false,
+      logLevel: 'warn', logFormat: 'pretty', accessLog: false, heapGrowingPercent: 0,
     });
+    expect(loadConfig({}).heapGrowingPercent).toBe(20);
   });
 
   const invalid: [string, Record<string, string>, RegExp][] = [
@@ -91,6 +93,7 @@ describe('loadConfig', () => {
     ['PEER_IDS with our own id', { NODE_ID: 'n1', PEERS: 'http://h:9082', PEER_IDS: 'n1' }, /PEER_IDS/],
     ['duplicate PEER_IDS', { PEERS: 'http://h:9082,http://h:9083', PEER_IDS: 'n2,n2' }, /PEER_IDS/],
     ['PEER_KV_URLS of another length', { PEERS: 'http://h:9082', PEER_KV_URLS: 'http://a:1,http://b:2' }, /PEER_KV_URLS/],
+    ['a heap growing percent that is not a whole number', { RAFT_HEAP_GROWING_PERCENT: '12.5' }, /RAFT_HEAP_GROWING_PERCENT/],
     ['a zero snapshot threshold', { RAFT_SNAPSHOT_THRESHOLD: '0' }, /RAFT_SNAPSHOT_THRESHOLD/],
     ['a fractional snapshot threshold', { RAFT_SNAPSHOT_THRESHOLD: '2.5' }, /RAFT_SNAPSHOT_THRESHOLD/],
     ['an fsync value that is not a boolean', { RAFT_FSYNC: 'sometimes' }, /RAFT_FSYNC/],
