@@ -21,9 +21,7 @@ export class FileRemover {
   remove(files: readonly string[]): void {
     if (files.length === 0) return;
     this.queue.push(...files);
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
+    this.running ??= this.drain();
   }
 
   /** Resolves once every file handed over so far is deleted (or failed to be, with a warning). */
@@ -42,5 +40,7 @@ export class FileRemover {
         this.logger.warn(`[storage] could not delete ${file}: ${(err as Error).message}; it is deleted at the next start`);
       }
     }
+    // In the same turn as the last look at the queue: a file handed over after it starts a new drain.
+    this.running = null;
   }
 }
