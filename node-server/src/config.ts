@@ -93,7 +93,7 @@ export interface NodeConfig {
   watchLagEntriesMax: number;
   raftBodyBytesMax: number;
   walSegmentBytesMax: number;
-  /** V8's heap growing factor after a full collection, as a percentage above 1 (main.ts says why); 0 lets V8 choose. */
+  /** V8's heap growing factor after a full collection once the heap is large, as a percentage above 1 (heap-growing.ts says why); 0 lets V8 choose. */
   heapGrowingPercent: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   logFormat: 'json' | 'pretty';
