@@ -22,7 +22,6 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Resident set size in bytes (VmRSS). */
 /**
  * A process's main thread (for a node: the thread that runs JavaScript) as the scheduler counts it,
  * in ns since it started: time on a core, and time runnable but waiting for one
@@ -37,6 +36,7 @@ export function mainThreadSchedNs(pid: number): { onCpu: number; waiting: number
   }
 }
 
+/** Resident set size in bytes (VmRSS). */
 export function rssBytes(pid: number): number {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
