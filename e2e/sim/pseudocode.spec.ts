@@ -36,11 +36,16 @@ test('a feed line shows the rules behind its event with their values, stepped ne
   await expect(majority).toHaveAttribute('data-state', 'current');
   await expect(majority).toContainText(/granted [23] >= majority 2/);
   // A follower's commit: AppendEntries receiver 1-5, in order, stepped one line at a time.
-  await feed.locator('li.selectable', { hasText: `${follower} commits up to index` }).first().click();
+  const commit = feed.locator('li.selectable', { hasText: `${follower} commits up to index` }).first();
+  await commit.click();
+  await expect(commit).toHaveClass(/selected/);
+  // The view renders the new selection after the click: wait for its receiver steps before reading
+  // the lines once (a read at once could still see the election's rules).
   const lines = page.getByTestId('pseudocode-line');
+  await expect(view.locator('[data-testid="pseudocode-line"][data-rule^="AppendEntries receiver"]')).toHaveCount(5);
   const rules = await lines.evaluateAll((els) => els.map((e) => e.getAttribute('data-rule')));
   expect(rules.filter((r) => r!.startsWith('AppendEntries receiver'))).toEqual([1, 2, 3, 4, 5].map((n) => `AppendEntries receiver ${n}`));
-  expect(await currentLine(page)).toBe(0);
+  await expect.poll(() => currentLine(page)).toBe(0);
   await expect(page.getByTestId('pseudocode-prev')).toBeDisabled();
   const fifth = view.locator('[data-rule="AppendEntries receiver 5"]');
   const index = rules.indexOf('AppendEntries receiver 5');
@@ -49,13 +54,13 @@ test('a feed line shows the rules behind its event with their values, stepped ne
   await expect(fifth.locator('.rule-eval')).toHaveText('…');
   for (let i = 0; i < index; i++) {
     await page.getByTestId('pseudocode-next').click();
-    expect(await currentLine(page)).toBe(i + 1);
+    await expect.poll(() => currentLine(page)).toBe(i + 1);
   }
   await expect(fifth).toHaveAttribute('data-state', 'current');
   await expect(fifth).toHaveAttribute('data-holds', 'true');
   await expect(fifth).toContainText(/leaderCommit (\d+) > commitIndex (\d+) → commitIndex = min\(leaderCommit, lastNewIndex\) = \d+/);
   await page.getByTestId('pseudocode-prev').click();
-  expect(await currentLine(page)).toBe(index - 1);
+  await expect.poll(() => currentLine(page)).toBe(index - 1);
   await expect(fifth).toHaveAttribute('data-state', 'ahead');
   // The keys step too: ] forward, [ back.
   await page.keyboard.press(']');
@@ -64,7 +69,7 @@ test('a feed line shows the rules behind its event with their values, stepped ne
   await expect(fifth).toHaveAttribute('data-state', 'ahead');
   // A new selection starts at its first line.
   await won.click();
-  expect(await currentLine(page)).toBe(0);
+  await expect.poll(() => currentLine(page)).toBe(0);
 });
 
 test('an inspected AppendEntries shows why the leader sent it, then the receiver steps 1-5 with its values', async ({ page }) => {
