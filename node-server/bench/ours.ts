@@ -13,6 +13,7 @@ import type { ProbeReading } from './probe';
 import { ThreeMembers } from './members';
 import { waitFor } from './proc';
 import { nodeLauncher } from '../src/supervisor/node-processes';
+import type { StepFigures } from '../src/host/longest-steps';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -22,22 +23,8 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Variables that would change a node's behaviour; the benchmark measures the defaults. */
 const tuningPrefixes = /^(RAFT_|KV_|LOG_|NODE_ID$|PEERS$|PEER_|KVSTORE_PORT$|PORT$|BIND_ADDRESS$|ADVERTISE_HOST$)/;
 
-export interface LongestStepMs {
-  core: number;
-  snapshotChunk: number;
-  snapshotCommit: number;
-  /** The same, once the GC pauses inside each step are taken out. */
-  coreWithoutGc: number;
-  snapshotChunkWithoutGc: number;
-  snapshotCommitWithoutGc: number;
-  /** How many steps of each kind ran, and how many took over 10 ms. */
-  coreSteps: number;
-  snapshotChunkSteps: number;
-  snapshotCommitSteps: number;
-  coreOver10Ms: number;
-  snapshotChunkOver10Ms: number;
-  snapshotCommitOver10Ms: number;
-}
+/** A node's longest synchronous steps, as /raft/status reports them (node-server/src/host/longest-steps.ts). */
+export type LongestStepMs = StepFigures;
 
 export interface OurStatus {
   state: string;

@@ -75,9 +75,9 @@ function gcKindMark(kind: string | undefined): string {
 /** One node's longest steps as `core/chunk/commit` in ms, each with the figure without GC pauses in brackets. */
 export function stepsCell(s: LongestStepMs | null): string {
   if (!s) return '-';
-  const one = (all: number, withoutGc: number | undefined): string => `${f(all, 0)}${withoutGc === undefined ? '' : ` (${f(withoutGc, 0)})`}`;
+  const one = (all: number, withoutGc: number): string => `${f(all, 0)} (${f(withoutGc, 0)})`;
   return [one(s.core, s.coreWithoutGc), one(s.snapshotChunk, s.snapshotChunkWithoutGc), one(s.snapshotCommit, s.snapshotCommitWithoutGc)].join('/') +
-    (s.coreSteps === undefined ? '' : ` [${s.coreOver10Ms}/${s.snapshotChunkOver10Ms}/${s.snapshotCommitOver10Ms} of ${s.coreSteps}/${s.snapshotChunkSteps}/${s.snapshotCommitSteps} over 10 ms]`);
+    ` [${s.coreOver10Ms}/${s.snapshotChunkOver10Ms}/${s.snapshotCommitOver10Ms} of ${s.coreSteps}/${s.snapshotChunkSteps}/${s.snapshotCommitSteps} over 10 ms]`;
 }
 
 interface Summary {

@@ -15,7 +15,7 @@
  */
 import v8 from 'node:v8';
 
-export const heapGrowingFromBytes = 256 * 1024 * 1024;
+const heapGrowingFromBytes = 256 * 1024 * 1024;
 const checkEveryMs = 5000;
 
 /** Fixes the factor once the heap is large (checked now, then every few seconds); returns a stop function. */

@@ -73,11 +73,11 @@ export class DiskStorage implements ReplicaStorage {
   private incoming: Incoming | null;
   private closed = false;
   private readonly steps: LongestSteps;
-  private readonly remover: FileRemover;
 
   private constructor(
     readonly dir: string,
     private readonly wal: Wal,
+    private readonly remover: FileRemover,
     private readonly options: DiskStorageOptions,
     state: { manifest: SnapshotManifest; hardState: HardState; log: Entry[]; incoming: Incoming | null },
   ) {
@@ -89,16 +89,17 @@ export class DiskStorage implements ReplicaStorage {
     this.incoming = state.incoming;
     this.durableState = this.staged();
     this.steps = options.steps ?? new LongestSteps();
-    this.remover = new FileRemover(options.logger);
   }
 
   static open(dir: string, voters: string[], options: DiskStorageOptions): DiskStorage {
     fs.mkdirSync(dir, { recursive: true });
     const manifest = openManifest(dir, voters, options);
     removeStaleDataFiles(dir, manifest.dataFile);
-    const { wal, replay } = Wal.open(dir, manifest.walFrom, manifest.logBase.index, { ...options, preallocate: options.preallocate ?? options.fsync });
+    // One remover for the directory: old data files and covered segments are deleted in one queue.
+    const remover = new FileRemover(options.logger);
+    const { wal, replay } = Wal.open(dir, manifest.walFrom, manifest.logBase.index, { ...options, preallocate: options.preallocate ?? options.fsync, remover });
     const incoming = openIncoming(dir, manifest.meta, options);
-    const storage = new DiskStorage(dir, wal, options, { manifest, hardState: replay.hardState, log: replay.entries, incoming });
+    const storage = new DiskStorage(dir, wal, remover, options, { manifest, hardState: replay.hardState, log: replay.entries, incoming });
     const snap = manifest.meta;
     options.logger.info(
       `[storage] opened ${dir}: snapshot index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes), ` +
@@ -422,7 +423,7 @@ export class DiskStorage implements ReplicaStorage {
    * made, files being deleted (after close(): once nothing touches the directory any more).
    */
   async settled(): Promise<void> {
-    await Promise.all([this.wal.settled(), this.remover.settled()]);
+    await Promise.all([this.wal.spareSettled(), this.remover.settled()]);
   }
 
   close(): void {

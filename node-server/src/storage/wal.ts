@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Entry, HardState } from '@raft-kv/core';
 import { emptyHardState } from '@raft-kv/core';
 import type { Logger } from '../logger';
-import { FileRemover } from './file-remover';
+import type { FileRemover } from './file-remover';
 import type { WalRecord } from './record';
 import { decodeRecord, encodeRecord, hardStateRecord, hasValidRecordAfter, recordEntries, recordLastIndex } from './record';
 import { fsyncDir } from './snapshot-file';
@@ -39,6 +39,8 @@ export interface WalOptions {
   /** Write into segments made ahead of time, full of zeros (only worth it with fsync; see wal-spare.ts). */
   preallocate: boolean;
   logger: Logger;
+  /** Deletes the segments a snapshot made useless, off the event loop (the storage's, shared with its data files). */
+  remover: FileRemover;
 }
 
 export interface ReplayResult {
@@ -57,13 +59,11 @@ export class Wal {
   private lastHardState: HardState = emptyHardState();
   /** The next segment, made ahead (null without preallocation). */
   private readonly spare: SpareSegment | null;
-  private readonly remover: FileRemover;
   /** The active segment's blocks past `size` are written already (zeros): appends do not grow it. */
   private activePreallocated = false;
 
   private constructor(private readonly dir: string, private readonly options: WalOptions) {
     this.spare = options.preallocate ? new SpareSegment(dir, options.segmentBytesMax, options.logger) : null;
-    this.remover = new FileRemover(options.logger);
   }
 
   /**
@@ -294,16 +294,16 @@ export class Wal {
     const removed = this.segments.filter(shouldRemove);
     if (removed.length === 0) return;
     this.segments = this.segments.filter((s) => !shouldRemove(s));
-    this.remover.remove(removed.map((s) => s.file));
+    this.options.remover.remove(removed.map((s) => s.file));
   }
 
   segmentFiles(): string[] {
     return this.segments.map((s) => s.file);
   }
 
-  /** Resolves once no spare segment is being made and the segments dropped so far are deleted. */
-  async settled(): Promise<void> {
-    await Promise.all([this.spare?.settled(), this.remover.settled()]);
+  /** Resolves once no spare segment is being made. */
+  spareSettled(): Promise<void> {
+    return this.spare?.settled() ?? Promise.resolve();
   }
 
   close(): void {
