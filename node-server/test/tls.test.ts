@@ -160,7 +160,9 @@ describe('TLS between peers (mutual) and on the KV port', () => {
     const leader = await c.leader(['n1', 'n2', 'n3']);
     expect(c.processes.kvUrl(leader)).toMatch(/^https:\/\//);
     const follower = ['n1', 'n2', 'n3'].find((id) => id !== leader)!;
-    // A follower's leader hint names the leader's https:// KV URL.
+    // A follower's leader hint names the leader's https:// KV URL, once it has heard from the leader
+    // (a node can report itself leader before its first AppendEntries reaches the other follower).
+    await until(`${follower} to know ${leader}`, async () => (await c.status(follower))?.leaderId === leader, 10_000);
     expect(await c.put(follower, 'a', '1')).toMatchObject({ status: 409, body: { leader: c.processes.kvUrl(leader) } });
     expect((await c.put(leader, 'a', '1')).status).toBe(200);
     for (const id of ['n1', 'n2', 'n3']) await until(`a on ${id}`, async () => (await c.get(id, 'a')).body.value === '1', 10_000);
