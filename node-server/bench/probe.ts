@@ -1,7 +1,8 @@
 /**
- * A measuring probe loaded into each benchmarked node (`node --import tsx --import probe.ts main.ts`)
- * when BENCH_PROBE_PORT is set. It changes nothing the node does; it counts what the node cannot
- * tell about itself yet, and answers GET http://127.0.0.1:<BENCH_PROBE_PORT>/ with:
+ * A measuring probe loaded into each benchmarked node (`node --import <probe> raft-node.mjs`, ours.ts
+ * compiles it to node-server/dist/bench-probe.mjs) when BENCH_PROBE_PORT is set. It changes
+ * nothing the node does; it counts what the node cannot tell about itself yet, and answers
+ * GET http://127.0.0.1:<BENCH_PROBE_PORT>/ with:
  *
  * - durable writes: WAL segments are opened with O_DSYNC, so each write to one is a write plus a
  *   data sync (the node's "fsync"); counted with bytes and time, sync and async;
