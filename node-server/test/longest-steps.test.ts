@@ -41,6 +41,21 @@ describe('LongestSteps', () => {
     expect([v.coreOver10Ms, v.snapshotChunkOver10Ms, v.snapshotCommitOver10Ms]).toEqual([0, 1, 0]);
   });
 
+  it('clocks the CPU time of the snapshot steps: a step that computes uses about its wall time, one that waits almost none', () => {
+    const steps = fresh();
+    busy(steps, 15);
+    // The thread sleeps for 40 ms inside the step: wall time that is not the step's work, as a
+    // wait for a core would be.
+    steps.time('snapshotCommit', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 40));
+    steps.time('core', () => undefined);
+    const v = steps.view();
+    expect(v.snapshotChunkCpu).toBeGreaterThanOrEqual(10);
+    expect(v.snapshotChunkCpu).toBeLessThanOrEqual(v.snapshotChunk + 15);
+    expect(v.snapshotCommit).toBeGreaterThanOrEqual(40);
+    expect(v.snapshotCommitCpu).toBeLessThan(10);
+    expect(v).not.toHaveProperty('coreCpu');
+  });
+
   it('takes the GC pauses inside a long step out of its figure without GC, and only those', () => {
     const steps = fresh();
     const step = busy(steps, 12);
