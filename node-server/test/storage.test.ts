@@ -3,12 +3,13 @@
  * damages files the way a crash or a bad disk would), reopens and checks what came back.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Entry, HardState, KvSnapshotReader } from '@raft-kv/core';
 import { KvStateMachine, configurationOf } from '@raft-kv/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LongestSteps } from '../src/host/longest-steps';
 import { DiskStorage } from '../src/storage/disk-storage';
 import { snapshotFileName } from '../src/storage/snapshot-file';
@@ -274,6 +275,45 @@ describe('DiskStorage', () => {
     crash(s);
     const again = openStorage(4096);
     expect(again.snapshotChunk(2)).toBe(chunk(['c', '3']));
+  });
+
+  it('commits a snapshot it took off the event loop; a snapshot received meanwhile waits for that manifest and lands last', async () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1)], mustSync: true });
+    // Holds the commit's first disk step (the data file's rename) until released.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const rename = fsp.rename.bind(fsp);
+    const spy = vi.spyOn(fsp, 'rename').mockImplementationOnce(async (from, to) => {
+      await held;
+      return rename(from, to);
+    });
+    try {
+      let read = 0;
+      const reader = { index: 25, next: () => (read++ < 1 ? chunk(['a', '1']) : null) } as unknown as KvSnapshotReader;
+      let taken: boolean | null = null;
+      s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (taken = err ? false : ok));
+      await expect.poll(() => spy.mock.calls.length).toBe(1);
+      // The event loop is free while the commit's disk work waits, and nothing is compacted yet.
+      expect([taken, s.snapshot().index, s.firstIndex()]).toEqual([null, 0, 1]);
+      // A leader's snapshot arrives now: its chunks are written, then it waits for the manifest.
+      const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10 };
+      const received = persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk(['b', '2']) }], snapshot: meta, hardState: hs(2, null, 40), entries: [], mustSync: true });
+      await expect.poll(() => fs.existsSync(path.join(dir, 'snapshot-incoming.chunks')) && fs.statSync(path.join(dir, 'snapshot-incoming.chunks')).size > 0).toBe(true);
+      release();
+      await received;
+      expect(taken).toBe(true);
+      expect(s.snapshot()).toEqual(meta);
+      crash(s);
+      await s.settled();
+      // The received snapshot's manifest was written last: it is the one a restart reads.
+      const again = openStorage(4096);
+      expect(again.snapshot()).toEqual(meta);
+      expect(again.snapshotChunk(0)).toBe(chunk(['b', '2']));
+    } finally {
+      spy.mockRestore();
+      release();
+    }
   });
 
   it('times its synchronous snapshot steps: each chunk read and framed, the commit of one taken and of one received', async () => {

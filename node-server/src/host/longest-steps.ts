@@ -9,8 +9,9 @@
  * - core: one call into the consensus core (a tick, a message, a Ready with its applies, the
  *   restore of a received snapshot chunk);
  * - snapshotChunk: reading one chunk of the node's own snapshot from its frozen view and framing it;
- * - snapshotCommit: the synchronous end of a snapshot, taken (rename, manifest, log compaction)
- *   or received (rename, a new WAL segment, manifest).
+ * - snapshotCommit: the synchronous end of a snapshot, taken (once its manifest is durable: the
+ *   switch to the new data file and the log's compaction) or received (rename, a new WAL segment,
+ *   manifest).
  * A step's wall time also counts the time the main thread waited for a core, which on a busy
  * machine can double it. So the snapshot kinds also report `Cpu`: the most CPU time the process
  * used during one such step (process.cpuUsage(), all threads together: never less than the step's

@@ -12,6 +12,7 @@
  * Data files the manifest does not name are leftovers of a crash and are deleted at open.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SnapshotMeta } from '@raft-kv/core';
@@ -90,6 +91,32 @@ export function isLegacy(m: SnapshotManifest | LegacySnapshot): m is LegacySnaps
 
 export function writeManifest(dir: string, manifest: SnapshotManifest, fsync: boolean): void {
   writeFileAtomically(dir, snapshotFileName, JSON.stringify({ format: manifestFormat, ...manifest }), fsync);
+}
+
+/**
+ * writeManifest off the event loop: the same steps, each on libuv's thread pool, so the fsyncs (of
+ * the file, then of the directory) do not hold the node while the disk is busy with the WAL. Two
+ * manifest writes must not overlap (they share the temporary file): the storage keeps them apart.
+ */
+export async function writeManifestAsync(dir: string, manifest: SnapshotManifest, fsync: boolean): Promise<void> {
+  const file = path.join(dir, snapshotFileName);
+  const tmp = `${file}.tmp`;
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    await handle.writeFile(JSON.stringify({ format: manifestFormat, ...manifest }));
+    if (fsync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, file);
+  if (fsync) {
+    const dirHandle = await fsp.open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  }
 }
 
 export function writeFileAtomically(dir: string, name: string, body: string, fsync: boolean): void {
