@@ -316,6 +316,27 @@ describe('DiskStorage', () => {
     }
   });
 
+  it('a snapshot whose commit fails on the disk is reported once and changes nothing; the next one is taken', async () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1)], mustSync: true });
+    const spy = vi.spyOn(fsp, 'rename').mockRejectedValueOnce(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    const take = (index: number): Promise<{ err: Error | null; written: boolean }> => {
+      let read = 0;
+      const reader = { index, next: () => (read++ < 1 ? chunk(['a', String(index)]) : null) } as unknown as KvSnapshotReader;
+      return new Promise((resolve) => s.writeSnapshot({ index, term: 1, config: three, reader, retainEntries: 0 }, (err, written) => resolve({ err, written })));
+    };
+    try {
+      const failed = await take(20);
+      expect([failed.err?.message, failed.written]).toEqual(['no space left on device', false]);
+      expect([s.snapshot().index, s.firstIndex()]).toEqual([0, 1]);
+      await s.settled();
+      expect(await take(25)).toEqual({ err: null, written: true });
+      expect([s.snapshot().index, s.firstIndex()]).toEqual([25, 26]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('times its synchronous snapshot steps: each chunk read and framed, the commit of one taken and of one received', async () => {
     const steps = new LongestSteps();
     const s = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax: 4096, preallocate: false, logger: log.logger, steps });

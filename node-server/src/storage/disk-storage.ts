@@ -196,25 +196,23 @@ export class DiskStorage implements ReplicaStorage {
       if (err) return done(err);
       const pending = batch.snapshot ? this.manifestWrite : null;
       // The core persists one Ready at a time, so no later batch can overtake this one meanwhile.
-      if (pending) return void pending.then(() => this.stageAndAppend(batch, done), () => this.stageAndAppend(batch, done));
+      if (pending) return void pending.then(() => this.stageAndAppend(batch, done));
       this.stageAndAppend(batch, done);
     });
   }
 
   private stageAndAppend(batch: PersistBatch, done: Done): void {
-    {
-      let records: WalRecord[];
-      try {
-        records = batch.snapshot ? this.steps.time('snapshotCommit', () => this.stage(batch)) : this.stage(batch);
-      } catch (e) {
-        return done(e as Error);
-      }
-      const after = this.staged();
-      this.wal.appendAsync(records, (walErr) => {
-        if (!walErr) this.durableState = after;
-        done(walErr);
-      });
+    let records: WalRecord[];
+    try {
+      records = batch.snapshot ? this.steps.time('snapshotCommit', () => this.stage(batch)) : this.stage(batch);
+    } catch (e) {
+      return done(e as Error);
     }
+    const after = this.staged();
+    this.wal.appendAsync(records, (walErr) => {
+      if (!walErr) this.durableState = after;
+      done(walErr);
+    });
   }
 
   /** True when persisting `batch` writes nothing (so the Ready can go on at once). */
@@ -423,7 +421,8 @@ export class DiskStorage implements ReplicaStorage {
       await fsp.rename(tmp, path.join(this.dir, name));
       await writeManifestAsync(this.dir, adopted, this.options.fsync);
     })();
-    this.manifestWrite = write.finally(() => {
+    // Never rejects: the failure is reported once, through done, below.
+    this.manifestWrite = write.then(() => undefined, () => undefined).finally(() => {
       this.manifestWrite = null;
     });
     write.then(() => {
@@ -498,7 +497,7 @@ export class DiskStorage implements ReplicaStorage {
    * directory any more).
    */
   async settled(): Promise<void> {
-    await Promise.all([this.wal.spareSettled(), this.remover.settled(), this.manifestWrite?.catch(() => undefined)]);
+    await Promise.all([this.wal.spareSettled(), this.remover.settled(), this.manifestWrite]);
   }
 
   close(): void {
