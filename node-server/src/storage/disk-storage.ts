@@ -421,7 +421,9 @@ export class DiskStorage implements ReplicaStorage {
       await fsp.rename(tmp, path.join(this.dir, name));
       await writeManifestAsync(this.dir, adopted, this.options.fsync);
     })();
-    // Never rejects: the failure is reported once, through done, below.
+    // Never rejects: the failure is reported once, through done, below. A received snapshot waits
+    // on this chain, which settles two steps after `write` does, so the handlers below (on `write`
+    // itself) have run by then: the switch to this snapshot comes before that install.
     this.manifestWrite = write.then(() => undefined, () => undefined).finally(() => {
       this.manifestWrite = null;
     });

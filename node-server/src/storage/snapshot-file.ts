@@ -90,7 +90,12 @@ export function isLegacy(m: SnapshotManifest | LegacySnapshot): m is LegacySnaps
 }
 
 export function writeManifest(dir: string, manifest: SnapshotManifest, fsync: boolean): void {
-  writeFileAtomically(dir, snapshotFileName, JSON.stringify({ format: manifestFormat, ...manifest }), fsync);
+  writeFileAtomically(dir, snapshotFileName, manifestText(manifest), fsync);
+}
+
+/** The manifest as its file holds it. */
+function manifestText(manifest: SnapshotManifest): string {
+  return JSON.stringify({ format: manifestFormat, ...manifest });
 }
 
 /**
@@ -103,7 +108,7 @@ export async function writeManifestAsync(dir: string, manifest: SnapshotManifest
   const tmp = `${file}.tmp`;
   const handle = await fsp.open(tmp, 'w');
   try {
-    await handle.writeFile(JSON.stringify({ format: manifestFormat, ...manifest }));
+    await handle.writeFile(manifestText(manifest));
     if (fsync) await handle.sync();
   } finally {
     await handle.close();
