@@ -1,6 +1,7 @@
 /** The longest-step figures of /raft/status: the longest step of each kind, with and without the GC pauses inside it. */
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
 import { LongestSteps } from '../src/host/longest-steps';
 
 /** A step that holds the thread for at least `ms` (what a long synchronous step is), returning its interval. */
@@ -54,6 +55,31 @@ describe('LongestSteps', () => {
     expect(v.snapshotCommit).toBeGreaterThanOrEqual(40);
     expect(v.snapshotCommitCpu).toBeLessThan(10);
     expect(v).not.toHaveProperty('coreCpu');
+  });
+
+  it.runIf(process.platform === 'linux')('on Linux clocks the main thread alone: another thread busy during a step that waits adds nothing', async () => {
+    const steps = fresh();
+    expect(steps.cpuClock).toBe('main thread');
+    // A worker spins from the moment it flags that it runs until the main thread flags it to stop.
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(
+      `const { workerData } = require('node:worker_threads'); const f = new Int32Array(workerData);
+       Atomics.store(f, 0, 1); Atomics.notify(f, 0); while (Atomics.load(f, 1) === 0);`,
+      { eval: true, workerData: flags.buffer },
+    );
+    try {
+      Atomics.wait(flags, 0, 0, 10_000);
+      expect(Atomics.load(flags, 0)).toBe(1);
+      const before = process.cpuUsage();
+      steps.time('snapshotCommit', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300));
+      const used = process.cpuUsage(before);
+      // The process's clock saw the worker spin during the step; the main thread's did not.
+      expect((used.user + used.system) / 1000).toBeGreaterThan(100);
+      expect(steps.view().snapshotCommitCpu).toBeLessThan(10);
+    } finally {
+      Atomics.store(flags, 1, 1);
+      await worker.terminate();
+    }
   });
 
   it('takes the GC pauses inside a long step out of its figure without GC, and only those', () => {

@@ -32,7 +32,7 @@ export function raftStatus(host: NodeHost, config: Pick<NodeConfig, 'nodeId'>): 
     voters: s.voters,
     learners: s.learners,
     configIndex: s.configIndex,
-    stats: { ...host.stats, longestStepMs: host.steps.view() },
+    stats: { ...host.stats, longestStepMs: host.steps.view(), stepCpuClock: host.steps.cpuClock },
   };
   if (s.progress) {
     const nextIndex: Record<string, number> = {};
