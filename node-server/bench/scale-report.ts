@@ -16,6 +16,8 @@ export interface WindowRow {
   writesPerSec: number;
   p50: number;
   p99: number;
+  /** Absent in runs before it was measured. */
+  p999?: number;
   elections: number;
   retries: number;
   rssBytes: number[];
@@ -52,7 +54,7 @@ export interface ScaleResult {
 export function windowTable(r: ScaleResult): string {
   const showStall = r.windows.some((w) => w.stallMs);
   const rows = r.windows.map((w) => [
-    `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), String(w.elections), String(w.retries),
+    `${w.from.toLocaleString('en')}-${w.to.toLocaleString('en')}`, f(w.writesPerSec, 0), f(w.p50), f(w.p99), f(w.p999 ?? NaN), String(w.elections), String(w.retries),
     w.rssBytes.map(mib).join(' / '), w.diskBytes.map(mib).join(' / '),
     ...(showStall ? [(w.stallMs ?? []).map((s) => f(s, 0)).join(' / '), (w.gcPauseMs ?? []).map((s, i) => `${f(s, 0)}${gcKindMark(w.gcPauseKinds?.[i])}`).join(' / ') || '-',
       (w.longestStepMs ?? []).map(stepsCell).join('; ') || '-',
@@ -61,7 +63,7 @@ export function windowTable(r: ScaleResult): string {
       `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
   return markdownTable(
-    ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
+    ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
       ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses, and the CPU time of the snapshot steps) [steps over 10 ms of all steps]',
       'main thread ms per s: on a core/waiting for one', 'V8 heap MiB: reserved/in use/buffers outside', 'snapshot files written (s writing)'] : [])],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);

@@ -4,7 +4,7 @@
  *
  * 1. load: 64 closed-loop clients write N distinct 8-byte keys with 256-byte values (default
  *    1,000,000; --keys), one row per window of acknowledged writes (default 100,000; --window):
- *    writes/s, p50/p99 (a write's latency includes its retries), leader elections (term changes)
+ *    writes/s, p50/p99/p99.9 (a write's latency includes its retries), leader elections (term changes)
  *    and client retries in the window, each member's RSS and disk at the end of the window;
  * 2. restart: SIGKILL all three, start them again, and time until the last acknowledged key reads
  *    (linearizably, with the right value) on any member, and on each member;
@@ -102,10 +102,10 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
   let schedBefore = schedOf();
   const closeWindow = (): void => {
     const seconds = since(windowStart) / 1000;
-    const [p50, p99] = latencies.percentiles(0.5, 0.99);
+    const [p50, p99, p999] = latencies.percentiles(0.5, 0.99, 0.999);
     const row: WindowRow = {
       from: result.windows.length === 0 ? 0 : result.windows[result.windows.length - 1]!.to, to: done, seconds,
-      writesPerSec: latencies.length / seconds, p50: p50!, p99: p99!,
+      writesPerSec: latencies.length / seconds, p50: p50!, p99: p99!, p999: p999!,
       elections: terms.current() - windowTerm, retries: writer.retries - windowRetries,
       rssBytes: [0, 1, 2].map((i) => (c.isRunning(i) ? rssBytes(c.pid(i)) : NaN)),
       diskBytes: [0, 1, 2].map((i) => diskBytes(c.nodeDir(i))), stallMs: null, gcPauseMs: null, longestStepMs: null, snapshotFiles: null, snapshotFileSeconds: null,
@@ -131,7 +131,7 @@ async function loadPhase(subject: ScaleSubject, result: ScaleResult): Promise<nu
       probeBefore = p;
     }));
     result.windows.push(row);
-    say(`  ${c.system} keys ${row.from}-${row.to}: ${f(row.writesPerSec, 0)} writes/s, p50 ${f(row.p50)} ms, p99 ${f(row.p99)} ms, ` +
+    say(`  ${c.system} keys ${row.from}-${row.to}: ${f(row.writesPerSec, 0)} writes/s, p50 ${f(row.p50)} ms, p99 ${f(row.p99)} ms, p99.9 ${f(row.p999 ?? NaN)} ms, ` +
       `${row.elections} elections, ${row.retries} retries, RSS ${row.rssBytes.map(mib).join('/')} MiB, disk ${row.diskBytes.map(mib).join('/')} MiB`);
     windowStart = performance.now();
     windowTerm = terms.current();

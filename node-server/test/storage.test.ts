@@ -12,10 +12,11 @@ import { KvStateMachine, configurationOf } from '@raft-kv/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LongestSteps } from '../src/host/longest-steps';
 import { DiskStorage } from '../src/storage/disk-storage';
-import { snapshotFileName } from '../src/storage/snapshot-file';
+import { dataFileName, snapshotFileName } from '../src/storage/snapshot-file';
 import { encodeRecord } from '../src/storage/record';
 import { CorruptWalError } from '../src/storage/wal';
 import { spareFileName } from '../src/storage/wal-spare';
+import { writeBackBytes } from '../src/storage/write-back';
 import { captureLogger } from './support/capture-logger';
 
 let dir: string;
@@ -277,6 +278,33 @@ describe('DiskStorage', () => {
     expect(again.snapshotChunk(2)).toBe(chunk(['c', '3']));
   });
 
+  it('flushes a large snapshot file as it writes it, never leaving more than writeBackBytes of it unsynced', async () => {
+    const s = openStorage(4096);
+    for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1)], mustSync: true });
+    // 12 chunks of about 1 MiB: 12 MiB, three times the write-back size.
+    const big = chunk(['k', 'x'.repeat(1 << 20)]);
+    let read = 0;
+    const reader = { index: 25, next: () => (read++ < 12 ? big : null) } as unknown as KvSnapshotReader;
+    const syncedSizes: number[] = [];
+    const fdatasync = fs.fdatasync;
+    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      syncedSizes.push(fs.fstatSync(fd).size);
+      fdatasync(fd, cb);
+    }) as typeof fs.fdatasync);
+    try {
+      expect(await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    const total = fs.statSync(path.join(dir, dataFileName({ index: 25, term: 1 }))).size;
+    expect(total).toBeGreaterThan(3 * writeBackBytes);
+    // Synced on the way at least every writeBackBytes (plus the chunk that crossed it), and at the end.
+    expect(syncedSizes.at(-1)).toBe(total);
+    const gaps = syncedSizes.map((size, i) => size - (syncedSizes[i - 1] ?? 0));
+    expect(syncedSizes.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(writeBackBytes + Buffer.byteLength(big) + 64);
+  });
+
   it('commits a snapshot it took off the event loop; a snapshot received meanwhile waits for that manifest and lands last', async () => {
     const s = openStorage(4096);
     for (let i = 1; i <= 30; i++) s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, 'n1', i - 1), entries: [entry(i, 1)], mustSync: true });
@@ -503,6 +531,27 @@ describe('DiskStorage', () => {
       expect(sizeOf(segments()[2]!)).toBe(segmentBytes);
       crash(s);
       expect(openPreallocated().entries(1, 1001)).toEqual(entries(1, 1000, 1));
+    });
+
+    it('flushes a large spare as it fills it with zeros, never leaving more than writeBackBytes of it unsynced', async () => {
+      const spareBytes = 3 * writeBackBytes + 4096;
+      const syncedSizes: number[] = [];
+      const fdatasync = fs.fdatasync;
+      // Only the spare is fdatasynced here: WAL appends are O_DSYNC writes.
+      const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+        syncedSizes.push(fs.fstatSync(fd).size);
+        fdatasync(fd, cb);
+      }) as typeof fs.fdatasync);
+      try {
+        const s = openStorage(spareBytes, true);
+        put(s, 1, 3);
+        await s.settled();
+        expect(sizeOf(spareFileName)).toBe(spareBytes);
+      } finally {
+        spy.mockRestore();
+      }
+      // Synced every writeBackBytes on the way; the end's sync (fsync) makes the rest durable.
+      expect(syncedSizes).toEqual([1, 2, 3].map((n) => n * writeBackBytes));
     });
 
     /** Damages the record of entry `index` in the last segment (`start`: its header's offset); returns the file. */

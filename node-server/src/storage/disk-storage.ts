@@ -28,6 +28,7 @@ import {
   readManifest, removeStaleDataFiles, scanChunkFrames, staleDataFiles, writeFileAtomically, writeManifest, writeManifestAsync,
 } from './snapshot-file';
 import { Wal } from './wal';
+import { writeBackBytes } from './write-back';
 
 export interface DiskStorageOptions {
   fsync: boolean;
@@ -349,6 +350,7 @@ export class DiskStorage implements ReplicaStorage {
     }
     const offsets: number[] = [];
     let size = 0;
+    let unsynced = 0;
     const giveUp = (err: Error | null): void => {
       fs.close(fd, () => fs.rm(tmp, { force: true }, () => done(err, false)));
     };
@@ -369,7 +371,11 @@ export class DiskStorage implements ReplicaStorage {
         if (err) return giveUp(err);
         offsets.push(size);
         size += written.length;
-        next();
+        unsynced += written.length;
+        // Flushed as it goes, so the WAL's synced appends never queue behind the whole file.
+        if (!this.options.fsync || unsynced < writeBackBytes) return next();
+        unsynced = 0;
+        fs.fdatasync(fd, (syncErr) => (syncErr ? giveUp(syncErr) : next()));
       });
     };
     const finish = (): void => {

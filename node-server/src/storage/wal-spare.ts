@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from '@raft-kv/core';
 import type { Logger } from '../logger';
+import { writeBackBytes } from './write-back';
 
 export const spareFileName = 'wal-spare.tmp';
 
@@ -58,6 +59,7 @@ export class SpareSegment {
       if (openErr) return failed(openErr, null);
       zeros ??= Buffer.alloc(zeroChunkBytes);
       let written = 0;
+      let unsynced = 0;
       const finish = (): void => fs.fsync(fd, (syncErr) => {
         if (syncErr) return failed(syncErr, fd);
         fs.close(fd, (closeErr) => (closeErr ? failed(closeErr, null) : this.done()));
@@ -68,7 +70,11 @@ export class SpareSegment {
         fs.write(fd, zeros!, 0, Math.min(zeroChunkBytes, this.bytes - written), written, (writeErr, n) => {
           if (writeErr) return failed(writeErr, fd);
           written += n;
-          next();
+          unsynced += n;
+          // Flushed as it goes, so the active segment's synced appends never queue behind the whole spare.
+          if (unsynced < writeBackBytes || written >= this.bytes) return next();
+          unsynced = 0;
+          fs.fdatasync(fd, (syncErr) => (syncErr ? failed(syncErr, fd) : next()));
         });
       };
       next();
