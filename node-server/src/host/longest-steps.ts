@@ -65,19 +65,12 @@ export class LongestSteps {
   private observer: PerformanceObserver | null = null;
   private closed = false;
 
-  /** `settleAfterMs`: tests that report pauses themselves set it high, so no step settles before they do. */
+  private readonly clock: CpuClock = cpuClock();
   /** What the `Cpu` figures count: the main thread alone, or (off Linux) the whole process. */
-  readonly cpuClock: CpuClock['counts'];
-  private readonly clock: CpuClock;
+  readonly cpuClock: CpuClock['counts'] = this.clock.counts;
 
-  /**
-   * `settleAfterMs`: tests that report pauses themselves set it high, so no step settles before they do.
-   * `clock`: tests give the process's to compare with the main thread's.
-   */
-  constructor(private readonly options: { settleAfterMs: number; clock?: CpuClock } = { settleAfterMs: settleAfterMsDefault }) {
-    this.clock = options.clock ?? cpuClock();
-    this.cpuClock = this.clock.counts;
-  }
+  /** `settleAfterMs`: tests that report pauses themselves set it high, so no step settles before they do. */
+  constructor(private readonly options: { settleAfterMs: number } = { settleAfterMs: settleAfterMsDefault }) {}
 
   time<T>(kind: StepKind, step: () => T): T {
     const clocked = cpuClocked(kind) ? kind : null;

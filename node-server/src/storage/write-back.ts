@@ -5,7 +5,7 @@
  *
  * Why: the WAL's appends are O_DSYNC, and each waits for the disk to take everything queued before
  * it. A 270 MB snapshot file (1M keys) written through the page cache and synced once at its end
- * put it all on the disk at once, and the WAL's writes waited 170-180 ms behind it: the writes'
+ * put it all on the disk at once, and the WAL's writes waited up to 170-180 ms behind it: the writes'
  * p99.9 then grew with the size of the data. Synced every 4 MiB, a WAL write waits behind at most
  * about that much. RocksDB's `bytes_per_sync` does the same for its table files.
  */
