@@ -67,6 +67,17 @@ const hs = (term: number, vote: string | null, commit: number): HardState => ({ 
 const segments = (): string[] => fs.readdirSync(dir).filter((f) => /^wal-\d{10}\.log$/.test(f)).sort();
 const lastSegment = (): string => path.join(dir, segments().at(-1)!);
 
+/** Records the size of each file fdatasynced (asynchronously) until stop(); the syncs still happen. */
+function watchFdatasyncs(): { sizes: number[]; stop: () => void } {
+  const sizes: number[] = [];
+  const fdatasync = fs.fdatasync;
+  const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    sizes.push(fs.fstatSync(fd).size);
+    fdatasync(fd, cb);
+  }) as typeof fs.fdatasync);
+  return { sizes, stop: () => spy.mockRestore() };
+}
+
 describe('DiskStorage', () => {
   it('starts empty, with the membership it was started with', () => {
     const s = openStorage();
@@ -285,17 +296,13 @@ describe('DiskStorage', () => {
     const big = chunk(['k', 'x'.repeat(1 << 20)]);
     let read = 0;
     const reader = { index: 25, next: () => (read++ < 12 ? big : null) } as unknown as KvSnapshotReader;
-    const syncedSizes: number[] = [];
-    const fdatasync = fs.fdatasync;
-    const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-      syncedSizes.push(fs.fstatSync(fd).size);
-      fdatasync(fd, cb);
-    }) as typeof fs.fdatasync);
+    const syncs = watchFdatasyncs();
     try {
       expect(await new Promise<boolean>((resolve, reject) => s.writeSnapshot({ index: 25, term: 1, config: three, reader, retainEntries: 0 }, (err, ok) => (err ? reject(err) : resolve(ok))))).toBe(true);
     } finally {
-      spy.mockRestore();
+      syncs.stop();
     }
+    const syncedSizes = syncs.sizes;
     const total = fs.statSync(path.join(dir, dataFileName({ index: 25, term: 1 }))).size;
     expect(total).toBeGreaterThan(3 * writeBackBytes);
     // Synced on the way at least every writeBackBytes (plus the chunk that crossed it), and at the end.
@@ -535,23 +542,18 @@ describe('DiskStorage', () => {
 
     it('flushes a large spare as it fills it with zeros, never leaving more than writeBackBytes of it unsynced', async () => {
       const spareBytes = 3 * writeBackBytes + 4096;
-      const syncedSizes: number[] = [];
-      const fdatasync = fs.fdatasync;
       // Only the spare is fdatasynced here: WAL appends are O_DSYNC writes.
-      const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-        syncedSizes.push(fs.fstatSync(fd).size);
-        fdatasync(fd, cb);
-      }) as typeof fs.fdatasync);
+      const syncs = watchFdatasyncs();
       try {
         const s = openStorage(spareBytes, true);
         put(s, 1, 3);
         await s.settled();
         expect(sizeOf(spareFileName)).toBe(spareBytes);
       } finally {
-        spy.mockRestore();
+        syncs.stop();
       }
       // Synced every writeBackBytes on the way; the end's sync (fsync) makes the rest durable.
-      expect(syncedSizes).toEqual([1, 2, 3].map((n) => n * writeBackBytes));
+      expect(syncs.sizes).toEqual([1, 2, 3].map((n) => n * writeBackBytes));
     });
 
     /** Damages the record of entry `index` in the last segment (`start`: its header's offset); returns the file. */
