@@ -28,7 +28,7 @@ import {
   readManifest, removeStaleDataFiles, scanChunkFrames, staleDataFiles, writeFileAtomically, writeManifest, writeManifestAsync,
 } from './snapshot-file';
 import { Wal } from './wal';
-import { writeBackBytes } from './write-back';
+import { writeBack } from './write-back';
 
 export interface DiskStorageOptions {
   fsync: boolean;
@@ -350,7 +350,8 @@ export class DiskStorage implements ReplicaStorage {
     }
     const offsets: number[] = [];
     let size = 0;
-    let unsynced = 0;
+    // Flushed as it goes, so the WAL's synced appends never queue behind the whole file.
+    const flushed = this.options.fsync ? writeBack(fd) : null;
     const giveUp = (err: Error | null): void => {
       fs.close(fd, () => fs.rm(tmp, { force: true }, () => done(err, false)));
     };
@@ -371,11 +372,8 @@ export class DiskStorage implements ReplicaStorage {
         if (err) return giveUp(err);
         offsets.push(size);
         size += written.length;
-        unsynced += written.length;
-        // Flushed as it goes, so the WAL's synced appends never queue behind the whole file.
-        if (!this.options.fsync || unsynced < writeBackBytes) return next();
-        unsynced = 0;
-        fs.fdatasync(fd, (syncErr) => (syncErr ? giveUp(syncErr) : next()));
+        if (!flushed) return next();
+        flushed(written.length, (syncErr) => (syncErr ? giveUp(syncErr) : next()));
       });
     };
     const finish = (): void => {

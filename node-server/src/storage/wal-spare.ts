@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assert } from '@raft-kv/core';
 import type { Logger } from '../logger';
-import { writeBackBytes } from './write-back';
+import { writeBack } from './write-back';
 
 export const spareFileName = 'wal-spare.tmp';
 
@@ -59,7 +59,8 @@ export class SpareSegment {
       if (openErr) return failed(openErr, null);
       zeros ??= Buffer.alloc(zeroChunkBytes);
       let written = 0;
-      let unsynced = 0;
+      // Flushed as it goes, so the active segment's synced appends never queue behind the whole spare.
+      const flushed = writeBack(fd);
       const finish = (): void => fs.fsync(fd, (syncErr) => {
         if (syncErr) return failed(syncErr, fd);
         fs.close(fd, (closeErr) => (closeErr ? failed(closeErr, null) : this.done()));
@@ -70,11 +71,9 @@ export class SpareSegment {
         fs.write(fd, zeros!, 0, Math.min(zeroChunkBytes, this.bytes - written), written, (writeErr, n) => {
           if (writeErr) return failed(writeErr, fd);
           written += n;
-          unsynced += n;
-          // Flushed as it goes, so the active segment's synced appends never queue behind the whole spare.
-          if (unsynced < writeBackBytes || written >= this.bytes) return next();
-          unsynced = 0;
-          fs.fdatasync(fd, (syncErr) => (syncErr ? failed(syncErr, fd) : next()));
+          // The last part is made durable by finish()'s fsync.
+          if (written >= this.bytes) return next();
+          flushed(n, (syncErr) => (syncErr ? failed(syncErr, fd) : next()));
         });
       };
       next();
