@@ -6,6 +6,8 @@
  * for a million pairs here), and a restart reads every chunk of the snapshot. A key or value that
  * holds a NUL itself makes the chunk fall back to JSON, `{"kv":[[key,value],...]}`.
  */
+import { ownedString } from './sorted-map';
+
 const textMarker = 'kv1';
 const separator = '\u0000';
 
@@ -50,8 +52,8 @@ export function decodeChunk(chunk: string, keys: string[], values: string[], pre
     if (!Array.isArray(parsed.kv)) return 'no kv pairs';
     for (const pair of parsed.kv as unknown[]) {
       if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return 'a pair is not two strings';
-      keys.push(pair[0]);
-      values.push(pair[1]);
+      keys.push(ownedString(pair[0]));
+      values.push(ownedString(pair[1]));
     }
   }
   let previous = previousKey;

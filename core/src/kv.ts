@@ -15,7 +15,7 @@ import { decodeChunk, encodeChunk, isTextChunk } from './kv-chunk';
 import type { SessionRejection, SessionsChunk } from './sessions';
 import { SessionRestorer, SessionTable, sessionChunks, sessionsChunkProblem } from './sessions';
 import type { SortedMap } from './sorted-map';
-import { appendSorted, emptySortedMap } from './sorted-map';
+import { appendSorted, emptySortedMap, ownedString } from './sorted-map';
 import type { Command, Entry } from './types';
 
 /** What applying a command did: the client's answer is built from it. */
@@ -120,7 +120,7 @@ export class KvStateMachine {
   private applyWrite(command: Extract<Command, { op: 'set' | 'delete' | 'cas' }>): Extract<ApplyResult, { op: 'set' | 'delete' | 'cas' }> {
     switch (command.op) {
       case 'set':
-        this.data.set(command.key, command.value);
+        this.data.set(ownedString(command.key), ownedString(command.value));
         return { op: 'set', key: command.key };
       case 'delete':
         // Deleting a missing key is a committed no-op: the apply loop must never wedge on it.
@@ -128,7 +128,7 @@ export class KvStateMachine {
       case 'cas': {
         const current = this.data.get(command.key) ?? null;
         if (current !== command.expected) return { op: 'cas', key: command.key, swapped: false, value: current };
-        this.data.set(command.key, command.value);
+        this.data.set(ownedString(command.key), ownedString(command.value));
         return { op: 'cas', key: command.key, swapped: true, value: command.value };
       }
     }

@@ -29,6 +29,26 @@ const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
 
 export type SortedMap = BTreeClass<string, string>;
 
+/**
+ * Strings this short that come out of JSON.parse are internalized by V8 (its JSON parser does that
+ * to every string value of at most this many characters, as it does to property names).
+ */
+const internalizedLengthMax = 10;
+
+/**
+ * The string to keep in the map: `s`, or for a short one a fresh copy of its characters. A short
+ * key parsed from JSON (a client's request, an AppendEntries, a WAL record) is an internalized
+ * string: it lives in V8's string table for as long as it lives. A map of a million 8-byte keys
+ * kept a million entries in that table, and every full garbage collection walks the whole table
+ * twice (updating pointers after compaction, clearing dead entries), so its pause grew with the
+ * data. A copy is an ordinary string, and the parsed one dies with the request that carried it.
+ * V8 still hands out its shared one-character strings (a fixed table). Other engines may not
+ * internalize at all; there the copy is merely a copy.
+ */
+export function ownedString(s: string): string {
+  return s.length <= internalizedLengthMax ? (' ' + s).slice(1) : s;
+}
+
 export function emptySortedMap(): SortedMap {
   return new BTree<string, string>(undefined, compareStrings, nodeSizeMax);
 }
