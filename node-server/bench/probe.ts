@@ -7,7 +7,9 @@
  * - durable writes: WAL segments are opened with O_DSYNC, so each write to one is a write plus a
  *   data sync (the node's "fsync"); counted with bytes and time, sync and async;
  * - explicit fsyncs (snapshot file, directories) with their time;
- * - snapshot files written (snapshot.json.tmp opened -> renamed), with bytes and time;
+ * - snapshots written, own or received: from opening the data file (`snapshot-<index>-<term>.chunks.tmp`,
+ *   `snapshot-incoming.chunks`) to renaming the manifest that names it into place, with the data
+ *   file's bytes and that time (the node writes a snapshot in the background, between other work);
  * - the event loop's delay (perf_hooks histogram): how long the node could not answer anything;
  * - the longest garbage-collection pause (perf_hooks 'gc' entries), to tell a stall's cause;
  * - the V8 heap.
@@ -39,21 +41,23 @@ function note(t: Timed, ms: number, bytes: number): void {
 }
 
 const walFds = new Set<number>();
-/** fd of an open snapshot.json.tmp -> when it was opened. */
-const snapshotFds = new Map<number, number>();
+/** fds of snapshot data files being written. */
+const snapshotFds = new Set<number>();
+const snapshotDataFile = /(\.chunks\.tmp|snapshot-incoming\.chunks)$/;
+const manifestTmp = 'snapshot.json.tmp';
 let snapshotStartedAt = -1;
 let snapshotBytes = 0;
 
 function install(): void {
-  const original = { openSync: fs.openSync, closeSync: fs.closeSync, write: fs.write, writeSync: fs.writeSync, fsyncSync: fs.fsyncSync, renameSync: fs.renameSync };
+  const original = { openSync: fs.openSync, closeSync: fs.closeSync, write: fs.write, writeSync: fs.writeSync, fsyncSync: fs.fsyncSync, renameSync: fs.renameSync, rename: fs.promises.rename, close: fs.close };
 
   fs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
     const fd = (original.openSync as (...a: unknown[]) => number)(file, ...rest);
     const name = String(file);
     // A segment, or the preallocated spare the WAL opens (synchronously) to make it the next segment.
     if (/wal-(\d+\.log|spare\.tmp)$/.test(name)) walFds.add(fd);
-    if (name.endsWith('snapshot.json.tmp')) {
-      snapshotFds.set(fd, performance.now());
+    if (snapshotDataFile.test(name) && rest[0] === 'w') {
+      snapshotFds.add(fd);
       snapshotStartedAt = performance.now();
       snapshotBytes = 0;
     }
@@ -66,6 +70,13 @@ function install(): void {
     return original.closeSync(fd);
   }) as typeof fs.closeSync;
 
+  // A snapshot's data file is closed asynchronously; its fd number is then reused.
+  fs.close = ((fd: number, ...rest: unknown[]) => {
+    walFds.delete(fd);
+    snapshotFds.delete(fd);
+    return (original.close as (...a: unknown[]) => void)(fd, ...rest);
+  }) as typeof fs.close;
+
   fs.writeSync = ((fd: number, ...rest: unknown[]) => {
     const start = performance.now();
     const n = (original.writeSync as (...a: unknown[]) => number)(fd, ...rest);
@@ -75,6 +86,13 @@ function install(): void {
   }) as typeof fs.writeSync;
 
   fs.write = ((fd: number, ...rest: unknown[]) => {
+    if (snapshotFds.has(fd)) {
+      const callback = rest.pop() as (err: Error | null, n: number, ...more: unknown[]) => void;
+      return (original.write as (...a: unknown[]) => void)(fd, ...rest, (err: Error | null, n: number, ...more: unknown[]) => {
+        if (!err) snapshotBytes += n;
+        callback(err, n, ...more);
+      });
+    }
     if (!walFds.has(fd)) return (original.write as (...a: unknown[]) => void)(fd, ...rest);
     const start = performance.now();
     const callback = rest.pop() as (err: Error | null, n: number, ...more: unknown[]) => void;
@@ -90,13 +108,20 @@ function install(): void {
     note(counters.fsyncs, performance.now() - start, 0);
   }) as typeof fs.fsyncSync;
 
+  const manifestRenamed = (from: fs.PathLike): void => {
+    if (!String(from).endsWith(manifestTmp) || snapshotStartedAt < 0) return;
+    note(counters.snapshotFiles, performance.now() - snapshotStartedAt, snapshotBytes);
+    snapshotStartedAt = -1;
+  };
   fs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
     original.renameSync(from, to);
-    if (String(from).endsWith('snapshot.json.tmp') && snapshotStartedAt >= 0) {
-      note(counters.snapshotFiles, performance.now() - snapshotStartedAt, snapshotBytes);
-      snapshotStartedAt = -1;
-    }
+    manifestRenamed(from);
   }) as typeof fs.renameSync;
+  // The node writes its own snapshots' manifests with node:fs/promises, off the event loop.
+  fs.promises.rename = (async (from: fs.PathLike, to: fs.PathLike) => {
+    await original.rename(from, to);
+    manifestRenamed(from);
+  }) as typeof fs.promises.rename;
 
   // Named imports of node:fs (import { openSync } from 'node:fs') see the wrappers too.
   syncBuiltinESMExports();
