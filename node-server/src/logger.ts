@@ -88,7 +88,13 @@ const batches = new Set<TurnBatch>();
 // On process.exit the batches go to their streams first: this listener is registered when this
 // module loads, before pino registers the one that flushes each stream at exit.
 process.on('exit', () => {
-  for (const batch of batches) batch.push();
+  for (const batch of batches) {
+    try {
+      batch.push();
+    } catch {
+      // its stream is already gone (destroyed): nothing can be written there any more
+    }
+  }
 });
 
 const fastLines = new WeakMap<Logger, (msg: string) => void>();
