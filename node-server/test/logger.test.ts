@@ -44,6 +44,7 @@ describe('the log line batch', () => {
     let flushed = false;
     batch.flush(() => (flushed = true));
     expect(sink.writes).toEqual(['a\n']);
+    expect(sink.flushes).toBe(1);
     expect(flushed).toBe(true);
     await nextTurn();
     expect(sink.writes).toEqual(['a\n']);
