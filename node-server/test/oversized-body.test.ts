@@ -97,8 +97,12 @@ describe('oversized request bodies', () => {
     expect(declaredTooMuch.answer).toMatch(/^HTTP\/1\.1 413 [^]*Connection: close/i);
     // A body that never ends: the node closes the connection after about the bound instead of reading on.
     const streamed = await streamUntilClosed(node.kvPort, 8 * oversizedBodyReadBytesMax);
-    expect(streamed.answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(streamed.closedAfterBytes).toBeLessThan(2 * oversizedBodyReadBytesMax);
+    // The 413 went out before the close, but this client may not get to read it (docs/api.md): it is
+    // still sending, the node's socket answers those bytes with a reset, and the client's kernel
+    // drops what it had received unread when that reset arrives. That happened in 1 of 1,066 tests
+    // of a CI run, on a loaded machine. What it reads, if anything, is the 413.
+    if (streamed.answer !== '') expect(streamed.answer).toMatch(/^HTTP\/1\.1 413 /);
     expect((await node.cluster.put('n1', 'after', '2')).status).toBe(200);
   });
 });
