@@ -67,6 +67,9 @@ export function provenance(h: Omit<SectionRecord, 'markdown' | 'data'>, compared
 }
 
 export function markdownTable(header: string[], align: ('l' | 'r')[], rows: string[][]): string {
+  // A delimiter row or a row of another width than the header does not render as a table.
+  const widths = new Set([header.length, align.length, ...rows.map((r) => r.length)]);
+  if (widths.size !== 1) throw new Error(`markdownTable: ${header.length} columns, ${align.length} alignments, rows of ${[...new Set(rows.map((r) => r.length))].join('/')} cells`);
   return [
     `| ${header.join(' | ')} |`,
     `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,

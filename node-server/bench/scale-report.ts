@@ -62,11 +62,12 @@ export function windowTable(r: ScaleResult): string {
       (w.heapBytes ?? []).map((h) => (h ? `${mib(h.total)}/${mib(h.used)}/${mib(h.outside)}` : '-')).join('; ') || '-',
       `${w.snapshotFiles ?? '-'} (${f(w.snapshotFileSeconds ?? NaN, 1)} s)`] : []),
   ]);
-  return markdownTable(
-    ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
-      ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses, and the CPU time of the snapshot steps) [steps over 10 ms of all steps]',
-      'main thread ms per s: on a core/waiting for one', 'V8 heap MiB: reserved/in use/buffers outside', 'snapshot files written (s writing)'] : [])],
-    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(showStall ? ['r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const, 'r' as const] : [])], rows);
+  const header = ['keys', 'writes/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'elections', 'retries', 'RSS MiB (n1 / n2 / n3)', 'disk MiB',
+    ...(showStall ? ['longest event-loop stall ms', 'longest GC pause ms (M mark-compact, s scavenge, i incremental)', 'longest step ms so far, core/snapshot chunk/snapshot commit (without GC pauses, and the CPU time of the snapshot steps) [steps over 10 ms of all steps]',
+      'main thread ms per s: on a core/waiting for one', 'V8 heap MiB: reserved/in use/buffers outside', 'snapshot files written (s writing)'] : [])];
+  // The first column names the window, every other one is a number: derived, so it cannot fall
+  // out of step with the header (it did when p99.9 came, and the tables stopped rendering).
+  return markdownTable(header, header.map((_, i) => (i === 0 ? 'l' : 'r')), rows);
 }
 
 /** A GC pause's kind as a letter after it: M a mark-compact, s a scavenge, i a step of incremental marking. */

@@ -7,6 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classify, decodeCpuProfile } from '../bench/etcd-profile';
 import { Latencies, key8, value256 } from '../bench/http-load';
+import { markdownTable } from '../bench/results';
+import type { WindowRow } from '../bench/scale-report';
+import { windowTable } from '../bench/scale-report';
 
 describe('Latencies', () => {
   it('gives the same percentiles as sorting a plain array, past its first growth', () => {
@@ -85,5 +88,26 @@ describe('etcd CPU profile', () => {
       'raft and WAL': 0.3,
       'Go runtime (GC, scheduler, syscalls)': 0.2,
     });
+  });
+});
+
+describe('the results tables', () => {
+  const window = (stallMs: number[] | null): WindowRow => ({
+    from: 0, to: 100_000, seconds: 14, writesPerSec: 7000, p50: 8, p99: 25, p999: 50, elections: 0, retries: 0,
+    rssBytes: [1, 2, 3], diskBytes: [1, 2, 3], stallMs, gcPauseMs: stallMs, longestStepMs: null, snapshotFiles: 1, snapshotFileSeconds: 0.5,
+  });
+  const widths = (table: string): Set<number> => new Set(table.split('\n').map((line) => line.split('|').length));
+
+  it('the scale windows table has as many cells in its delimiter row and every row as in its header, with and without our columns', () => {
+    for (const stallMs of [null, [20, 30, 40]]) {
+      const table = windowTable({ system: 'x', keysWritten: 100_000, stoppedEarly: false, windows: [window(stallMs), window(stallMs)], restart: null, catchUp: null, errors: [] });
+      expect(widths(table).size).toBe(1);
+    }
+  });
+
+  it('markdownTable refuses alignments or rows of another width than the header', () => {
+    expect(() => markdownTable(['a', 'b'], ['l'], [['1', '2']])).toThrow(/2 columns, 1 alignments/);
+    expect(() => markdownTable(['a', 'b'], ['l', 'r'], [['1']])).toThrow(/rows of 1 cells/);
+    expect(markdownTable(['a', 'b'], ['l', 'r'], [['1', '2']])).toBe('| a | b |\n|---|---:|\n| 1 | 2 |');
   });
 });
