@@ -26,7 +26,7 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
       // destroyed at exit
     }
   }, flushIntervalMs).unref();
-  destinations.add(batch);
+  batches.add(batch);
   // pino's own lines go through the same batch, so every line keeps its place.
   const logger = pino(options, batch);
   // The same JSON line pino writes, without its per-call machinery (a third of the cost).
@@ -49,9 +49,7 @@ export class TurnBatch {
   private lines: string[] = [];
   private scheduled = false;
 
-  constructor(private readonly sink: LineSink) {
-    batches.add(this);
-  }
+  constructor(private readonly sink: LineSink) {}
 
   write(line: string): boolean {
     this.lines.push(line);
@@ -84,6 +82,7 @@ export interface LineSink {
   flush(cb?: (err?: Error) => void): void;
 }
 
+/** Every logger's batch, in front of its stream: flushLogs and the exit listener reach the streams through them. */
 const batches = new Set<TurnBatch>();
 // On process.exit the batches go to their streams first: this listener is registered when this
 // module loads, before pino registers the one that flushes each stream at exit.
@@ -111,7 +110,6 @@ export function infoLine(logger: Logger): (msg: string) => void {
 
 const flushIntervalMs = 20;
 const flushWaitMsMax = 500;
-const destinations = new Set<{ flush(cb?: (err?: Error) => void): void }>();
 
 /**
  * Writes out buffered log lines (before a deliberate exit), waiting at most flushWaitMsMax.
@@ -120,10 +118,10 @@ const destinations = new Set<{ flush(cb?: (err?: Error) => void): void }>();
  * fails instead, and pino then turns every later write, and the flushSync it runs at exit, into a no-op.
  */
 export async function flushLogs(): Promise<void> {
-  await Promise.all([...destinations].map((destination) => new Promise<void>((resolve) => {
+  await Promise.all([...batches].map((batch) => new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, flushWaitMsMax);
     try {
-      destination.flush(() => {
+      batch.flush(() => {
         clearTimeout(timer);
         resolve();
       });
