@@ -85,21 +85,20 @@ function install(): void {
     return n;
   }) as typeof fs.writeSync;
 
+  type WriteCallback = (err: Error | null, n: number, ...more: unknown[]) => void;
+  /** The original fs.write, with `onWritten(bytes)` called before the caller's callback when it succeeds. */
+  const writeThen = (fd: number, rest: unknown[], onWritten: (n: number) => void): void => {
+    const callback = rest.pop() as WriteCallback;
+    (original.write as (...a: unknown[]) => void)(fd, ...rest, ((err, n, ...more) => {
+      if (!err) onWritten(n);
+      callback(err, n, ...more);
+    }) as WriteCallback);
+  };
   fs.write = ((fd: number, ...rest: unknown[]) => {
-    if (snapshotFds.has(fd)) {
-      const callback = rest.pop() as (err: Error | null, n: number, ...more: unknown[]) => void;
-      return (original.write as (...a: unknown[]) => void)(fd, ...rest, (err: Error | null, n: number, ...more: unknown[]) => {
-        if (!err) snapshotBytes += n;
-        callback(err, n, ...more);
-      });
-    }
+    if (snapshotFds.has(fd)) return writeThen(fd, rest, (n) => (snapshotBytes += n));
     if (!walFds.has(fd)) return (original.write as (...a: unknown[]) => void)(fd, ...rest);
     const start = performance.now();
-    const callback = rest.pop() as (err: Error | null, n: number, ...more: unknown[]) => void;
-    return (original.write as (...a: unknown[]) => void)(fd, ...rest, (err: Error | null, n: number, ...more: unknown[]) => {
-      if (!err) note(counters.walWrites, performance.now() - start, n);
-      callback(err, n, ...more);
-    });
+    return writeThen(fd, rest, (n) => note(counters.walWrites, performance.now() - start, n));
   }) as typeof fs.write;
 
   fs.fsyncSync = ((fd: number) => {
