@@ -93,6 +93,11 @@ export interface NodeConfig {
   watchLagEntriesMax: number;
   raftBodyBytesMax: number;
   walSegmentBytesMax: number;
+  /**
+   * A WAL record is written on the event loop while recent such writes took at most this long on
+   * average, in ms; otherwise in libuv's thread pool (host/wal-write-mode.ts). 0: always the pool.
+   */
+  walSyncWriteMsMax: number;
   /** V8's heap growing factor after a full collection once the heap is large, as a percentage above 1 (heap-growing.ts says why); 0 lets V8 choose. */
   heapGrowingPercent: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -302,6 +307,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     watchLagEntriesMax: read(env, 'KV_WATCH_LAG_ENTRIES_MAX', positiveInt, 100_000),
     raftBodyBytesMax: read(env, 'RAFT_BODY_BYTES_MAX', positiveInt, 256 * 1024 * 1024),
     walSegmentBytesMax: read(env, 'RAFT_WAL_SEGMENT_BYTES_MAX', positiveInt.min(4096), 16 * 1024 * 1024),
+    walSyncWriteMsMax: read(env, 'RAFT_WAL_SYNC_WRITE_MS', z.coerce.number().min(0).max(1000), 2),
     heapGrowingPercent: read(env, 'RAFT_HEAP_GROWING_PERCENT', z.coerce.number().int().min(0).max(300), 20),
     logLevel: read(env, 'LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
     logFormat: read(env, 'LOG_FORMAT', z.enum(['json', 'pretty']), process.stdout.isTTY ? 'pretty' : 'json'),

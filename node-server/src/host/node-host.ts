@@ -24,6 +24,7 @@ import { applyLine, logEvents } from './event-log';
 import { LongestSteps } from './longest-steps';
 import { PeerDirectory } from './peer-directory';
 import { RpcAnswers } from './rpc-answers';
+import { WalWriteMode } from './wal-write-mode';
 import { Watchers } from './watchers';
 
 export interface NodeHostDeps {
@@ -73,11 +74,13 @@ export class NodeHost {
   /** Disk writes under way: the Ready's, and a snapshot's (they may outlive stop(); close storage only after them). */
   private writing = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Whether a WAL record is written on the loop or in the thread pool (wal-write-mode.ts). */
+  private readonly walWriteMode: WalWriteMode;
   private ticker: NodeJS.Timeout | null = null;
   private lastTickAt = 0;
   private stopped = false;
   /** Counters for /raft/status (how well proposals batch). */
-  readonly stats = { readies: 0, persists: 0, entriesPersisted: 0, messagesSent: 0, entriesSent: 0, applied: 0 };
+  readonly stats = { readies: 0, persists: 0, entriesPersisted: 0, walWritesOnLoop: 0, messagesSent: 0, entriesSent: 0, applied: 0 };
   /** Leader KV URLs learned from leaderAddr (overrides the configured or derived ones). */
   private readonly learnedKvUrls = new Map<NodeId, string>();
   private observer: ReadyObserver | null = null;
@@ -93,6 +96,7 @@ export class NodeHost {
   constructor(private readonly deps: NodeHostDeps) {
     this.steps = deps.steps ?? new LongestSteps();
     const { config, storage } = deps;
+    this.walWriteMode = new WalWriteMode(config.walSyncWriteMsMax);
     this.directory = new PeerDirectory(config.nodeId, config.peers);
     this.replica = new Replica(storage, {
       raft: {
@@ -376,6 +380,14 @@ export class NodeHost {
     const storage = this.deps.storage;
     if (DiskStorage.isNoop(rd)) {
       storage.persist(rd);
+      return true;
+    }
+    // Only the WAL's own record may be written on the loop; snapshot chunks and installs take longer.
+    if (rd.snapshotChunks.length === 0 && rd.snapshot === null && this.walWriteMode.syncAt(performance.now())) {
+      const started = performance.now();
+      storage.persist(rd);
+      this.walWriteMode.tookSync(performance.now() - started);
+      if (rd.entries.length > 0) this.stats.walWritesOnLoop++;
       return true;
     }
     this.writing++;

@@ -1,0 +1,92 @@
+/**
+ * Where WAL records are written: on the event loop while the disk is fast, in the thread pool once
+ * most recent writes on the loop were slow, with a probe on the loop now and then (wal-write-mode.ts);
+ * and writes made on the loop are as durable as the others.
+ */
+import { waitFor } from '@raft-kv/core/scenarios';
+import { describe, expect, it } from 'vitest';
+import { WalWriteMode } from '../src/host/wal-write-mode';
+import type { ProcessCluster } from './support/process-cluster';
+import { clusterPerTest } from './support/process-cluster';
+
+/** The host's counters from GET /raft/status. */
+async function statsOf(c: ProcessCluster, id: string): Promise<{ persists: number; walWritesOnLoop: number }> {
+  return (await c.rawStatus(id)).stats as { persists: number; walWritesOnLoop: number };
+}
+
+/** Records `n` writes on the loop, each taking `ms`. */
+function took(mode: WalWriteMode, n: number, ms: number): void {
+  for (let i = 0; i < n; i++) mode.tookSync(ms);
+}
+
+describe('WalWriteMode', () => {
+  it('writes on the loop while at most half of the latest writes were slow', () => {
+    const mode = new WalWriteMode(2, 8, 100);
+    expect(mode.syncAt(0)).toBe(true);
+    took(mode, 8, 0.2);
+    took(mode, 4, 50); // a burst behind a snapshot's flush: half the window, not more
+    expect(mode.diskSlow).toBe(false);
+    expect(mode.syncAt(1)).toBe(true);
+    took(mode, 1, 2.5);
+    expect(mode.diskSlow).toBe(true);
+    expect(mode.syncAt(2)).toBe(true); // the first probe
+    expect(mode.syncAt(3)).toBe(false);
+  });
+
+  it('probes the disk on the loop at most once per interval, and comes back once the probes are fast', () => {
+    const mode = new WalWriteMode(2, 8, 100);
+    took(mode, 8, 10);
+    const onLoop: number[] = [];
+    for (let now = 0; now < 1000; now += 10) {
+      if (!mode.syncAt(now)) continue;
+      onLoop.push(now);
+      mode.tookSync(0.2);
+    }
+    // Four fast probes (0, 100, 200, 300 ms) leave 4 of 8 slow, which is no longer over half.
+    expect(onLoop.slice(0, 5)).toEqual([0, 100, 200, 300, 310]);
+    expect(onLoop.length).toBe(4 + 69);
+    expect(mode.diskSlow).toBe(false);
+  });
+
+  it('counts a write exactly at the bound as fast, and never writes on the loop when set to 0', () => {
+    const bounded = new WalWriteMode(2, 2, 100);
+    took(bounded, 2, 2);
+    expect(bounded.diskSlow).toBe(false);
+    const never = new WalWriteMode(0);
+    expect(never.syncAt(0)).toBe(false);
+    expect(() => new WalWriteMode(-1)).toThrow();
+  });
+});
+
+const startCluster = clusterPerTest();
+
+describe('WAL records written on the loop', () => {
+  const leaderOf = async (c: ProcessCluster): Promise<string> =>
+    waitFor(c, 'a leader', 10_000, async () => {
+      for (const id of ['n1', 'n2', 'n3']) if ((await c.status(id)).role === 'leader') return id;
+      return undefined;
+    }, 50);
+
+  it('are durable: all three nodes SIGKILLed and restarted still hold every acknowledged write', async () => {
+    const c = await startCluster({ nodes: 3, env: { RAFT_FSYNC: 'on' } });
+    const leader = await leaderOf(c);
+    for (let i = 0; i < 20; i++) expect((await c.put(leader, `k${i}`, `v${i}`)).status).toBe(200);
+    // With fsync on, on this machine's disk, the nodes wrote on the loop (the default).
+    for (const id of ['n1', 'n2', 'n3']) expect((await statsOf(c, id)).walWritesOnLoop).toBeGreaterThan(0);
+    for (const id of ['n1', 'n2', 'n3']) await c.kill(id);
+    for (const id of ['n1', 'n2', 'n3']) await c.restart(id);
+    const next = await leaderOf(c);
+    for (let i = 0; i < 20; i++) expect((await c.get(next, `k${i}`)).body.value).toBe(`v${i}`);
+  });
+
+  it('are not made at all with RAFT_WAL_SYNC_WRITE_MS=0', async () => {
+    const c = await startCluster({ nodes: 3, env: { RAFT_WAL_SYNC_WRITE_MS: '0' } });
+    const leader = await leaderOf(c);
+    for (let i = 0; i < 5; i++) expect((await c.put(leader, `k${i}`, 'v')).status).toBe(200);
+    for (const id of ['n1', 'n2', 'n3']) {
+      const stats = await statsOf(c, id);
+      expect(stats.persists).toBeGreaterThan(0);
+      expect(stats.walWritesOnLoop).toBe(0);
+    }
+  });
+});
