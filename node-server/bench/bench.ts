@@ -7,8 +7,13 @@
  * the same background load. Under the table: what limits each number (CPU per operation per
  * process, durable writes and batching, event-loop stalls).
  *
+ * Before the rows, each system takes BENCH_WARMUP_SECONDS of writes at 16 clients, not measured:
+ * a Node.js process compiles its hot code during its first seconds under load (V8's JIT), and a
+ * first row run on code still being compiled measures the start, not the running system. etcd,
+ * compiled ahead of time, gets the same warm-up.
+ *
  * Knobs (environment): BENCH_SECONDS (default 10 per row), BENCH_CLIENTS (default 1,16,64),
- * BENCH_KEEP_DATA=1 keeps the data directories and logs. Results: results.md / results.json.
+ * BENCH_WARMUP_SECONDS (default 3; 0 for none), BENCH_KEEP_DATA=1 keeps the data directories and logs. Results: results.md / results.json.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +27,8 @@ import { markdownTable, provenance, runHeader, saveSection } from './results';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const clientCounts = (process.env.BENCH_CLIENTS ?? '1,16,64').split(',').map(Number);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const warmupClients = 16;
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 type Op = 'write' | 'read';
@@ -51,6 +58,19 @@ interface Measurement {
 /** Each client writes its own key sequence; reads go over the keys already written. */
 const written: number[] = Array.from({ length: 256 }, () => 0);
 const keyOf = (client: number, n: number): string => key8(client * 2 ** 20 + n);
+
+/** Writes for `secs` at warmupClients clients, on keys no row uses (clients 240 and up), unmeasured. */
+async function warmUp(cluster: Cluster & KvTarget, secs: number): Promise<void> {
+  const leader = await cluster.waitForLeader(30_000);
+  const end = performance.now() + secs * 1000;
+  const next = Array.from({ length: warmupClients }, () => 0);
+  await closedLoop(warmupClients, async (c) => {
+    if (performance.now() >= end) return false;
+    const key = keyOf(240 + c, next[c]!++);
+    await cluster.put(leader, key, value256(key));
+    return true;
+  });
+}
 
 type Profiler = (leader: number, seconds: number) => Promise<ProfileShares>;
 
@@ -178,6 +198,11 @@ async function main(): Promise<void> {
     etcd.startAll();
     const [ol, el] = await Promise.all([ours.waitForLeader(60_000), etcd.waitForLeader(60_000)]);
     say(`raft-kv leader ${ours.ids[ol]}, etcd ${systems.etcdVersion} leader ${etcd.names[el]}; ${seconds} s per row, each row on raft-kv then on etcd`);
+    if (warmupSeconds > 0) {
+      say(`warm-up: ${warmupSeconds} s of writes at ${warmupClients} clients on each system, not measured`);
+      await warmUp(ours, warmupSeconds);
+      await warmUp(etcd, warmupSeconds);
+    }
     const pairs: [Measurement, Measurement][] = [];
     const workloads: [Op, number][] = [...clientCounts.map((n): [Op, number] => ['write', n]), ...clientCounts.map((n): [Op, number] => ['read', n])];
     for (const [op, clients] of workloads) {
@@ -199,7 +224,7 @@ async function main(): Promise<void> {
       '',
       ...provenance(header),
       `raft-kv: 3 nodes at the defaults (no RAFT_*/KV_*/LOG_* variables set: fsync on, a snapshot once the log holds a tenth of the data and at least 16 MiB, access log on). etcd ${systems.etcdVersion}: 3 members at etcd's defaults (fsync on, --snapshot-count 100000), plus --enable-pprof (its profiler's HTTP handlers, used for the breakdown below; sampling costs etcd about 1% while a profile runs).`,
-      `One load generator for both (node-server/bench/http-load.ts): closed-loop HTTP/1.1 keep-alive clients, ${seconds} s per row, each system's leader as the endpoint; ours through PUT /set and GET /get, etcd through its v3 JSON gateway (POST /v3/kv/put, /v3/kv/range, linearizable). 8-byte keys, 256-byte values; etcd gets the same keys, base64-encoded as its gateway requires.`,
+      `One load generator for both (node-server/bench/http-load.ts): closed-loop HTTP/1.1 keep-alive clients, ${seconds} s per row, each system's leader as the endpoint; ours through PUT /set and GET /get, etcd through its v3 JSON gateway (POST /v3/kv/put, /v3/kv/range, linearizable). 8-byte keys, 256-byte values; etcd gets the same keys, base64-encoded as its gateway requires. ${warmupSeconds > 0 ? `Before the first row each system took ${warmupSeconds} s of writes at ${warmupClients} clients, not measured (V8 compiles a Node.js process's hot code in its first seconds under load; etcd gets the same).` : 'No warm-up before the first row.'}`,
       'Each row ran on raft-kv, then at once on etcd. The load generator runs on the same machine as the members and competes with them for the same cores.',
       '',
       table,
