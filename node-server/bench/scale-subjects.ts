@@ -41,6 +41,18 @@ export interface ProbeSummary {
   snapshotFileSeconds: number;
 }
 
+/** Calls `ask` until etcd stops answering "unhealthy cluster" (other errors are thrown). */
+function onceHealthy<T>(what: string, ask: () => Promise<T>): Promise<T> {
+  return waitFor(what, 60_000, async () => {
+    try {
+      return await ask();
+    } catch (err) {
+      if (String(err).includes('unhealthy cluster')) return undefined;
+      throw err;
+    }
+  }, 500);
+}
+
 export function ourSubject(c: OurCluster): ScaleSubject {
   return {
     cluster: c,
@@ -86,19 +98,12 @@ export function etcdSubject(c: EtcdCluster): ScaleSubject {
       const self = await c.status(i);
       if (!self) throw new Error(`etcd member ${c.names[i]} does not answer`);
       await c.kill(i, 'SIGKILL');
-      // Member IDs are uint64: kept as the strings the gateway gives.
-      await call(other, '/v3/cluster/member/remove', { ID: self.memberId });
+      // etcd refuses a membership change until the members left have been connected for 5 s (a
+      // restart just happened): ask again until it accepts. Member IDs are uint64: kept as the
+      // strings the gateway gives.
+      await onceHealthy('etcd member remove', () => call(other, '/v3/cluster/member/remove', { ID: self.memberId }));
       c.wipe(i);
-      // etcd refuses to add a member until the others have been connected for 5 s (a restart just
-      // happened): ask again until it accepts.
-      await waitFor('etcd member add', 60_000, async () => {
-        try {
-          return await call(other, '/v3/cluster/member/add', { peerURLs: [c.peerUrl(i)] });
-        } catch (err) {
-          if (String(err).includes('unhealthy cluster')) return undefined;
-          throw err;
-        }
-      }, 500);
+      await onceHealthy('etcd member add', () => call(other, '/v3/cluster/member/add', { peerURLs: [c.peerUrl(i)] }));
       c.start(i, true);
     },
     probe: async () => null,
