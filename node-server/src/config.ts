@@ -94,8 +94,9 @@ export interface NodeConfig {
   raftBodyBytesMax: number;
   walSegmentBytesMax: number;
   /**
-   * A WAL record is written on the event loop while recent such writes took at most this long on
-   * average, in ms; otherwise in libuv's thread pool (host/wal-write-mode.ts). 0: always the pool.
+   * RAFT_WAL_SYNC_WRITE_MS: a WAL record is written on the event loop while at most half of the
+   * recent such writes took longer than this, in ms; otherwise in libuv's thread pool
+   * (host/wal-write-mode.ts). 0: always the pool.
    */
   walSyncWriteMsMax: number;
   /** V8's heap growing factor after a full collection once the heap is large, as a percentage above 1 (heap-growing.ts says why); 0 lets V8 choose. */

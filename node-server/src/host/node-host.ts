@@ -375,7 +375,10 @@ export class NodeHost {
     if (this.observer !== null && rd.events.length > 0) this.observer(rd.events);
   }
 
-  /** A commit-only Ready is written at once; anything else goes to the WAL off the event loop. */
+  /**
+   * A commit-only Ready is written at once; a WAL record on the event loop while the disk is fast
+   * (wal-write-mode.ts); anything else, and any write on a slow disk, off the event loop.
+   */
   private persist(rd: Ready): boolean {
     const storage = this.deps.storage;
     if (DiskStorage.isNoop(rd)) {
