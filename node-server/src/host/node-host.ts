@@ -388,7 +388,13 @@ export class NodeHost {
     // Only the WAL's own record may be written on the loop; snapshot chunks and installs take longer.
     if (rd.snapshotChunks.length === 0 && rd.snapshot === null && this.walWriteMode.syncAt(performance.now())) {
       const started = performance.now();
-      storage.persist(rd);
+      try {
+        storage.persist(rd);
+      } catch (err) {
+        // As when a write in the thread pool fails: the node stops, and this Ready is never finished.
+        this.fatal(err);
+        return false;
+      }
       this.walWriteMode.tookSync(performance.now() - started);
       if (rd.entries.length > 0) this.stats.walWritesOnLoop++;
       return true;
