@@ -5,7 +5,7 @@
  * Why both: a write handed to the thread pool costs two thread hand-offs, a worker's wake-up and
  * the loop's, and on a fast disk those cost more than the write. On this project's reference
  * machine (2 cores, a virtual disk that syncs a small write in about 0.16 ms) writing on the loop
- * cut the nodes' CPU per write by about 12% at 64 clients and halved their context switches
+ * cut the nodes' CPU per write by about 11% at 64 clients and halved their context switches
  * (docs/storage.md, "How a write reaches the disk"). On a slow disk the other way wins: while the
  * disk works, the loop takes the requests that the next write then carries.
  *
