@@ -3,7 +3,7 @@
  * most recent writes on the loop were slow, with a probe on the loop now and then (wal-write-mode.ts);
  * and writes made on the loop are as durable as the others.
  */
-import { waitFor } from '@raft-kv/core/scenarios';
+import { stableLeader } from '@raft-kv/core/scenarios';
 import { describe, expect, it, vi } from 'vitest';
 import { WalWriteMode } from '../src/host/wal-write-mode';
 import { DiskStorage } from '../src/storage/disk-storage';
@@ -63,16 +63,10 @@ describe('WalWriteMode', () => {
 const startCluster = clusterPerTest();
 
 describe('WAL records written on the loop', () => {
-  const leaderOf = async (c: ProcessCluster): Promise<string> =>
-    waitFor(c, 'a leader', 10_000, async () => {
-      for (const id of ['n1', 'n2', 'n3']) if ((await c.status(id)).role === 'leader') return id;
-      return undefined;
-    }, 50);
-
   it('are durable: all three nodes SIGKILLed and restarted still hold every acknowledged write', async () => {
     // The bound at its maximum: every write goes on the loop, however busy the machine is.
     const c = await startCluster({ nodes: 3, env: { RAFT_FSYNC: 'on', RAFT_WAL_SYNC_WRITE_MS: '1000' } });
-    const leader = await leaderOf(c);
+    const leader = await stableLeader(c);
     for (let i = 0; i < 20; i++) expect((await c.put(leader, `k${i}`, `v${i}`)).status).toBe(200);
     for (const id of ['n1', 'n2', 'n3']) {
       const stats = await statsOf(c, id);
@@ -81,13 +75,13 @@ describe('WAL records written on the loop', () => {
     }
     for (const id of ['n1', 'n2', 'n3']) await c.kill(id);
     for (const id of ['n1', 'n2', 'n3']) await c.restart(id);
-    const next = await leaderOf(c);
+    const next = await stableLeader(c);
     for (let i = 0; i < 20; i++) expect((await c.get(next, `k${i}`)).body.value).toBe(`v${i}`);
   });
 
   it('are not made at all with RAFT_WAL_SYNC_WRITE_MS=0', async () => {
     const c = await startCluster({ nodes: 3, env: { RAFT_WAL_SYNC_WRITE_MS: '0' } });
-    const leader = await leaderOf(c);
+    const leader = await stableLeader(c);
     for (let i = 0; i < 5; i++) expect((await c.put(leader, `k${i}`, 'v')).status).toBe(200);
     for (const id of ['n1', 'n2', 'n3']) {
       const stats = await statsOf(c, id);

@@ -386,8 +386,8 @@ export class NodeHost {
       return true;
     }
     // Only the WAL's own record may be written on the loop; snapshot chunks and installs take longer.
-    if (rd.snapshotChunks.length === 0 && rd.snapshot === null && this.walWriteMode.syncAt(performance.now())) {
-      const started = performance.now();
+    const started = performance.now();
+    if (rd.snapshotChunks.length === 0 && rd.snapshot === null && this.walWriteMode.syncAt(started)) {
       try {
         storage.persist(rd);
       } catch (err) {
