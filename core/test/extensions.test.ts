@@ -1,7 +1,7 @@
 /** Beyond Figure 2: PreVote, CheckQuorum, ReadIndex, fast backtracking, batching, pipelining, snapshots, limits. */
 import { describe, expect, it } from 'vitest';
 import type { AppendEntriesResponse, Message } from '../src/index';
-import { MemoryStorage } from '../src/index';
+import { MemoryStorage, configurationOf } from '../src/index';
 import { TestCluster, handleReady, newNode, outbox } from './harness';
 
 const voters = ['n1', 'n2', 'n3'];
@@ -54,7 +54,7 @@ describe('CheckQuorum', () => {
     const c = new TestCluster(voters, { checkQuorum: true });
     c.campaign('n1');
     const n2 = c.node('n2');
-    n2.raft.step({ type: 'RequestVote', from: 'n3', to: 'n2', term: 5, lastLogIndex: 9, lastLogTerm: 9, preVote: false });
+    n2.raft.step({ type: 'RequestVote', from: 'n3', to: 'n2', term: 5, lastLogIndex: 9, lastLogTerm: 9, preVote: false, transfer: false });
     const [reply] = only(outbox(n2), 'RequestVoteResponse');
     expect(reply).toMatchObject({ voteGranted: false, rejectReason: 'leader_lease', term: 1 });
     expect(n2.raft.term).toBe(1);
@@ -215,7 +215,7 @@ describe('snapshots (Figure 13)', () => {
     for (let i = 0; i < 10; i++) c.node('n1').raft.propose({ op: 'set', key: `k${i}`, value: String(i) });
     c.stabilize();
     const n1 = c.node('n1');
-    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(10), voters, 0);
+    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(10), configurationOf(voters), 0);
     return c;
   }
 
@@ -239,7 +239,7 @@ describe('snapshots (Figure 13)', () => {
     storage.append([1, 2, 3].map((index) => ({ index, term: 1, command: { op: 'noop' as const } })));
     storage.setHardState({ term: 1, vote: null, commit: 0 });
     const n2 = newNode('n2', voters, {}, storage);
-    n2.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, seq: 1, meta: { index: 2, term: 1, voters, chunkCount: 1, bytes: 8 }, chunk: 0, data: '{"kv":[]}' });
+    n2.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, seq: 1, meta: { index: 2, term: 1, config: configurationOf(voters), chunkCount: 1, bytes: 8 }, chunk: 0, data: '{"kv":[]}' });
     const rd = handleReady(n2);
     expect(rd.snapshot).toBeNull();
     expect(n2.raft.commitIndex).toBe(2);

@@ -15,7 +15,7 @@ function appendEntries(fields: Partial<AppendEntries>): AppendEntries {
 }
 
 function requestVote(fields: Partial<RequestVote>): RequestVote {
-  return { type: 'RequestVote', from: 'n3', to: 'n2', term: 1, lastLogIndex: 0, lastLogTerm: 0, preVote: false, ...fields };
+  return { type: 'RequestVote', from: 'n3', to: 'n2', term: 1, lastLogIndex: 0, lastLogTerm: 0, preVote: false, transfer: false, ...fields };
 }
 
 /** A follower n2 whose storage holds `entries` at `term`. */

@@ -1,6 +1,6 @@
 /** The log, its unstable tail, storage and the pipelining window refuse invalid input loudly. */
 import { describe, expect, it } from 'vitest';
-import { AssertionError, MemoryStorage } from '../src/index';
+import { AssertionError, MemoryStorage, configurationOf } from '../src/index';
 import type { Entry } from '../src/index';
 import { Inflights } from '../src/inflights';
 import { RaftLog } from '../src/raft-log';
@@ -24,7 +24,7 @@ describe('MemoryStorage', () => {
   it('rejects reads outside what it holds', () => {
     const s = new MemoryStorage(['n1']);
     s.append([e(1, 1), e(2, 1), e(3, 1)]);
-    s.createSnapshot(2, ['{"kv":[]}'], ['n1'], 0);
+    s.createSnapshot(2, ['{"kv":[]}'], configurationOf(['n1']), 0);
     expect(() => s.entries(1, 3)).toThrow(/compacted/);
     expect(() => s.entries(3, 5)).toThrow(/beyond last index/);
     expect(() => s.entries(3, 2)).toThrow(/lo 3 > hi 2/);
@@ -39,10 +39,10 @@ describe('MemoryStorage', () => {
     s.append([e(2, 2)]);
     expect(s.lastIndex()).toBe(2);
     expect(s.term(2)).toBe(2);
-    expect(() => s.createSnapshot(5, ['{"kv":[]}'], ['n1'], 0)).toThrow(/no entry at 5/);
-    s.createSnapshot(2, ['{"kv":[]}'], ['n1'], 0);
-    expect(() => s.createSnapshot(2, ['{"kv":[]}'], ['n1'], 0)).toThrow(/not newer/);
-    const older = { index: 1, term: 1, voters: ['n1'], chunkCount: 1, bytes: 9 };
+    expect(() => s.createSnapshot(5, ['{"kv":[]}'], configurationOf(['n1']), 0)).toThrow(/no entry at 5/);
+    s.createSnapshot(2, ['{"kv":[]}'], configurationOf(['n1']), 0);
+    expect(() => s.createSnapshot(2, ['{"kv":[]}'], configurationOf(['n1']), 0)).toThrow(/not newer/);
+    const older = { index: 1, term: 1, config: configurationOf(['n1']), chunkCount: 1, bytes: 9 };
     s.receiveChunk({ meta: older, chunk: 0, data: '{"kv":[]}' });
     expect(() => s.installIncoming(older)).toThrow(/not newer/);
     expect(() => s.receiveChunk({ meta: older, chunk: 2, data: '' })).toThrow(/chunk 2 after 1/);
@@ -51,7 +51,7 @@ describe('MemoryStorage', () => {
   it('keeps the last retainEntries entries a snapshot covers, for followers slightly behind', () => {
     const s = new MemoryStorage(['n1']);
     s.append([e(1, 1), e(2, 1), e(3, 1), e(4, 2), e(5, 2)]);
-    const meta = s.createSnapshot(4, ['{"kv":[]}'], ['n1'], 2);
+    const meta = s.createSnapshot(4, ['{"kv":[]}'], configurationOf(['n1']), 2);
     expect(meta).toMatchObject({ index: 4, term: 2, chunkCount: 1 });
     expect(s.firstIndex()).toBe(3);
     expect(s.term(2)).toBe(1);

@@ -183,7 +183,8 @@ describe('sessions in snapshots', () => {
         at: fc.nat(10_000), withSession: fc.boolean(),
       }),
     );
-    const toCommand = (c: fc.ValueOf<typeof commandArb>): Command => {
+    type CommandCase = typeof commandArb extends fc.Arbitrary<infer T> ? T : never;
+    const toCommand = (c: CommandCase): Command => {
       if (c.op === 'register') return c;
       const session = c.withSession ? { session: tag(c.client, Math.max(c.seq, c.ack), Math.min(c.seq, c.ack)), at: c.at } : {};
       if (c.op === 'set') return { op: 'set', key: c.key, value: c.value, ...session };

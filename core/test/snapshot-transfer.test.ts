@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InstallSnapshot, InstallSnapshotResponse, Message, SnapshotMeta } from '../src/index';
-import { MemoryStorage, RaftNode } from '../src/index';
+import { MemoryStorage, RaftNode, configurationOf } from '../src/index';
 import { Simulation } from '../src/sim';
 import { TestCluster, handleReady, newNode } from './harness';
 
@@ -20,7 +20,7 @@ function leaderAheadOfN3(config = {}) {
   const n1 = c.node('n1');
   for (let i = 0; i < 40; i++) n1.raft.propose({ op: 'set', key: `k${String(i).padStart(2, '0')}`, value: `value-${i}` });
   c.stabilize();
-  n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), voters, 0);
+  n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), configurationOf(voters), 0);
   return { c, n1, chunkCount: n1.storage.snapshot().chunkCount };
 }
 
@@ -140,7 +140,7 @@ describe('InstallSnapshot in chunks', () => {
     expect(c.node('n3').storage.initialState().incoming).toMatchObject({ meta: first, received: 2 });
     for (let i = 0; i < 5; i++) n1.raft.propose({ op: 'set', key: `late${i}`, value: 'x' });
     c.stabilize();
-    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), voters, 0);
+    n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), configurationOf(voters), 0);
     c.filter = () => true;
     c.tickAll(60);
     expect(n1.storage.snapshot().index).toBeGreaterThan(first.index);
@@ -155,7 +155,7 @@ describe('a snapshot received in full, then chunks of a newer one, before the ho
     // chunk of one snapshot and the first of the leader's next one before it takes a Ready.
     const storage = new MemoryStorage(voters);
     const node = new RaftNode({ id: 'n3', voters }, storage);
-    const meta = (index: number, chunkCount: number): SnapshotMeta => ({ index, term: 1, voters, chunkCount, bytes: 10 * chunkCount });
+    const meta = (index: number, chunkCount: number): SnapshotMeta => ({ index, term: 1, config: configurationOf(voters), chunkCount, bytes: 10 * chunkCount });
     let seq = 0;
     const chunk = (m: SnapshotMeta, c: number): InstallSnapshot => ({ type: 'InstallSnapshot', from: 'n1', to: 'n3', term: 1, meta: m, chunk: c, data: `{"kv":[]}`, seq: ++seq });
     node.step(chunk(meta(10, 1), 0));
