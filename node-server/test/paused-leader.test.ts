@@ -5,11 +5,17 @@
  * its own timers that all fired at once, and the new leader's messages, in whatever order.
  *
  * Each round: write `old` through the leader; SIGSTOP it; send it reads and a write (they wait in
- * its socket buffers); wait for another node to lead in a higher term and commit `new` there; then
- * SIGCONT, and read from the old leader again right away and for a second. No read it answers may
- * return `old` (or anything but `new`, or the paused write if that one committed), and the whole
- * history must be linearizable. The same test against the unsafe build (reads answered from local
- * state, RAFT_UNSAFE_LOCAL_READS) must see `old`: the test can fail.
+ * its socket buffers); wait for another node to lead in a higher term and commit `new` there; send
+ * the stopped leader more reads (queued too, but begun after `new` committed); then SIGCONT, and
+ * read from the old leader again right away and for a second. No read it answers may return `old`
+ * (or anything but `new`, or the paused write if that one committed), and the whole history must be
+ * linearizable. The same test against the unsafe build (reads answered from local state,
+ * RAFT_UNSAFE_LOCAL_READS) must see `old` in a read begun after `new` committed: the test can fail.
+ * For that, the unsafe build runs the rounds with the new leader's messages held back (the admin
+ * faults endpoint) from the SIGSTOP until the resumed leader has answered the reads queued for it:
+ * otherwise those messages reach it before the reads begun after the commit (they were queued
+ * first) and depose it, and the unsafe build answered them `new` in most runs. The safe build runs
+ * both ways.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -54,6 +60,43 @@ async function op(history: HistoryOp[], clientId: string, cluster: ProcessCluste
   return response;
 }
 
+/**
+ * A read whose request is handed to the kernel (`sent`) even while the node is stopped: the kernel
+ * completes the connection and buffers the request. Recorded in the history like op().
+ */
+function queuedGet(history: HistoryOp[], clientId: string, cluster: ProcessCluster, node: NodeId, key: string): { sent: Promise<void>; answer: Promise<ApiResponse> } {
+  const call = nowNs();
+  let sent!: () => void;
+  const sentPromise = new Promise<void>((resolve) => (sent = resolve));
+  const answer = new Promise<ApiResponse>((resolve) => {
+    const req = http.get(`${cluster.kvUrl(node)}/get?key=${key}`, { agent: agents.http, timeout: queuedRequestTimeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+        } catch {
+          resolve({ status: 0, body: { ok: false, error: 'bad_response' } });
+        }
+      });
+      res.on('error', () => resolve({ status: 0, body: { ok: false, error: 'connection_lost' } }));
+    });
+    req.on('finish', sent);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => {
+      sent();
+      resolve({ status: 0, body: { ok: false, error: 'connection_lost' } });
+    });
+  }).then((response) => {
+    const status = outcomeOf('get', response);
+    const entry: HistoryOp = { clientId, op: 'get', key, call, return: status === 'unknown' ? null : nowNs(), status };
+    if (status === 'ok') entry.output = response.status === 200 ? String(response.body.value) : null;
+    history.push(entry);
+    return response;
+  });
+  return { sent: sentPromise, answer };
+}
+
 async function newLeaderOtherThan(cluster: ProcessCluster, old: NodeId, oldTerm: number): Promise<NodeId> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
@@ -66,7 +109,23 @@ async function newLeaderOtherThan(cluster: ProcessCluster, old: NodeId, oldTerm:
   throw new Error(`no new leader without ${old} within 20 s`);
 }
 
-async function pauseLeaderRounds(cluster: ProcessCluster): Promise<Observed> {
+/**
+ * What the others send `to` from now on: nothing (held) or everything. The admin faults endpoint
+ * (RAFT_FAULT_INJECTION) drops a node's outgoing messages to the nodes named.
+ */
+async function holdMessagesTo(cluster: ProcessCluster, to: NodeId, held: boolean): Promise<void> {
+  for (const id of cluster.nodeIds.filter((n) => n !== to)) {
+    const response = await jsonRequest(`${cluster.raftUrl(id)}/admin/faults`, 'POST', { dropTo: held ? [to] : [] }, 5_000, agents);
+    expect(response.status, `POST /admin/faults on ${id}`).toBe(200);
+  }
+}
+
+/**
+ * `holdNewLeader`: the others send the stopped leader nothing from its SIGSTOP until it has answered
+ * the reads queued for it, so it takes them as the leader it was (the new leader's messages would
+ * otherwise be queued before the reads sent after the commit, and depose it first).
+ */
+async function pauseLeaderRounds(cluster: ProcessCluster, holdNewLeader = false): Promise<Observed> {
   const observed: Observed = { history: [], oldLeaderReads: [] };
   const { history } = observed;
   let leader = await stableLeader(cluster);
@@ -77,12 +136,23 @@ async function pauseLeaderRounds(cluster: ProcessCluster): Promise<Observed> {
     const oldTerm = (await cluster.status(leader)).term;
     const pid = cluster.pid(leader)!;
     process.kill(pid, 'SIGSTOP');
+    if (holdNewLeader) await holdMessagesTo(cluster, leader, true);
     // Sent while it is stopped: they wait in its socket buffers.
     const queuedReads = [1, 2, 3, 4].map((i) => op(history, `q${i}`, cluster, leader, 'get', key));
     const queuedWrite = op(history, 'qw', cluster, leader, 'put', key, pausedValue);
     const next = await newLeaderOtherThan(cluster, leader, oldTerm);
     expect((await op(history, 'w', cluster, next, 'put', key, newValue)).status).toBe(200);
+    // Reads sent once `new` committed, still to the stopped leader: they wait in its socket buffers
+    // with the ones above, and are handled when those are. Answering one of them with `old` is not
+    // linearizable (the ones above began before `new` was written: `old` is a fair answer to them).
+    // SIGCONT only once the kernel holds every one of them.
+    const afterCommitReads = [1, 2, 3, 4].map((i) => queuedGet(history, `a${i}`, cluster, leader, key));
+    await Promise.all(afterCommitReads.map((r) => r.sent));
     process.kill(pid, 'SIGCONT');
+    if (holdNewLeader) {
+      await Promise.all(afterCommitReads.map((r) => r.answer));
+      await holdMessagesTo(cluster, leader, false);
+    }
     // Reads sent right after the resume: one alongside the queued ones, then one after another for
     // a second, and on until the old leader answers one (it does once it follows the new leader).
     const firstLateRead = op(history, 'l0', cluster, leader, 'get', key);
@@ -95,7 +165,8 @@ async function pauseLeaderRounds(cluster: ProcessCluster): Promise<Observed> {
       if (read.status !== 200) await cluster.sleep(20);
     }
     const pausedWrite = await queuedWrite;
-    for (const read of [...(await Promise.all(queuedReads)), await firstLateRead, ...lateReads]) {
+    const answered = [...(await Promise.all(queuedReads)), ...(await Promise.all(afterCommitReads.map((r) => r.answer))), await firstLateRead, ...lateReads];
+    for (const read of answered) {
       if (read.status === 200) {
         observed.oldLeaderReads.push({ round, value: String(read.body.value), expectedNot: oldValue, newValue, pausedWrite: { value: pausedValue, status: pausedWrite.status } });
       }
@@ -105,23 +176,32 @@ async function pauseLeaderRounds(cluster: ProcessCluster): Promise<Observed> {
   return observed;
 }
 
+/** The assertions that the safe build passes and the unsafe one must fail. */
+function expectNoStaleRead({ history, oldLeaderReads }: Observed): void {
+  const stale = oldLeaderReads.filter((r) => r.value === r.expectedNot);
+  expect(stale).toEqual([]);
+  // Every value read is the new leader's write, or the paused write when that one committed after it.
+  for (const r of oldLeaderReads) expect([r.newValue, ...(r.pausedWrite.status === 200 ? [r.pausedWrite.value] : [])]).toContain(r.value);
+  // Not vacuous: once it follows the new leader, the old leader answers reads, with the new value.
+  for (let round = 1; round <= rounds; round++) expect(oldLeaderReads.some((r) => r.round === round && r.value === r.newValue)).toBe(true);
+  expect(checkLinearizability(history).verdict).toBe('linearizable');
+}
+
 describe('a paused leader, resumed after a new leader committed', () => {
   it(`answers no read with data older than the new leader's commit (${rounds} rounds of SIGSTOP past the election timeout, then SIGCONT), and the history is linearizable`, async () => {
     const cluster = await startCluster({ nodes: 3 });
-    const { history, oldLeaderReads } = await pauseLeaderRounds(cluster);
-    const stale = oldLeaderReads.filter((r) => r.value === r.expectedNot);
-    expect(stale).toEqual([]);
-    // Every value read is the new leader's write, or the paused write when that one committed after it.
-    for (const r of oldLeaderReads) expect([r.newValue, ...(r.pausedWrite.status === 200 ? [r.pausedWrite.value] : [])]).toContain(r.value);
-    // Not vacuous: once it follows the new leader, the old leader answers reads, with the new value.
-    for (let round = 1; round <= rounds; round++) expect(oldLeaderReads.some((r) => r.round === round && r.value === r.newValue)).toBe(true);
-    expect(checkLinearizability(history).verdict).toBe('linearizable');
+    expectNoStaleRead(await pauseLeaderRounds(cluster));
   }, 180_000);
 
-  it('catches the unsafe build (RAFT_UNSAFE_LOCAL_READS): the resumed leader answers with its old value', async () => {
-    const cluster = await startCluster({ nodes: 3, env: { RAFT_UNSAFE_LOCAL_READS: '1' } });
-    const { history, oldLeaderReads } = await pauseLeaderRounds(cluster);
-    expect(oldLeaderReads.filter((r) => r.value === r.expectedNot).length).toBeGreaterThan(0);
-    expect(checkLinearizability(history).verdict).toBe('not_linearizable');
+  it('the same when it takes the reads queued for it before any message of the new leader', async () => {
+    const cluster = await startCluster({ nodes: 3, env: { RAFT_FAULT_INJECTION: '1' } });
+    expectNoStaleRead(await pauseLeaderRounds(cluster, true));
+  }, 180_000);
+
+  it('catches the unsafe build (RAFT_UNSAFE_LOCAL_READS): the resumed leader answers reads begun after the commit with its old value', async () => {
+    const cluster = await startCluster({ nodes: 3, env: { RAFT_UNSAFE_LOCAL_READS: '1', RAFT_FAULT_INJECTION: '1' } });
+    const observed = await pauseLeaderRounds(cluster, true);
+    expect(observed.oldLeaderReads.filter((r) => r.value === r.expectedNot).length).toBeGreaterThan(0);
+    expect(checkLinearizability(observed.history).verdict).toBe('not_linearizable');
   }, 180_000);
 });
