@@ -118,6 +118,9 @@ test('inspect a message in flight and drop it', async ({ page }) => {
   await openPlayground(page, { seed: 8, speed: 5 });
   await stableLeader(page);
   await page.getByTestId('play-pause').click();
+  // Count only once the page shows the paused engine (the button flips with that snapshot): a frame
+  // from before the pause can show a message the paused state no longer has (CI waited 90 s on one).
+  await expect(page.getByTestId('play-pause')).toHaveAccessibleName('Play');
   // Step until a message is on the wire (a heartbeat comes every 100 ms). Each step is waited for
   // on screen (the clock's step count) before counting, or a late frame could show the one before.
   const messages = page.locator('[data-testid^="message-"]');

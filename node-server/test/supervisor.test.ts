@@ -109,12 +109,22 @@ async function startSupervisor(nodes = 3): Promise<Running> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const r: Running = { child, base: `http://127.0.0.1:${portBase}`, output: () => output, exited, dataDir };
   running.push(r);
+  // What /api/cluster last said (or why it did not answer): a timeout then names the node that never ran.
+  let last = 'no answer yet';
+  const started = Date.now();
   await until('the supervisor to answer with three running nodes', async () => {
-    const c = await clusterOf(r).catch(() => null);
+    const c = await clusterOf(r).catch((err: unknown) => {
+      last = `no answer: ${(err as Error).message}`;
+      return null;
+    });
+    if (c) last = c.nodes.map((n) => `${n.id} ${n.state} pid ${n.pid}`).join(', ');
     for (const n of c?.nodes ?? []) if (n.pid !== null) startedPids.add(n.pid);
     return c !== null && c.nodes.every((n) => n.state === 'running');
   }, 30_000).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\n${output.slice(-3000)}`);
+    // A process killed by a signal has no exit code, only a signal code.
+    const ended = r.child.exitCode ?? r.child.signalCode;
+    const exit = ended === null ? 'still running' : `exited with ${ended}`;
+    throw new Error(`${(err as Error).message} after ${Date.now() - started} ms; supervisor ${exit}; /api/cluster: ${last}\n${output.slice(-3000)}`);
   });
   return r;
 }
