@@ -116,13 +116,25 @@ export const others = (all: readonly string[], ...exclude: string[]): string[] =
  * live mode has no such switch).
  */
 export async function client(page: Page, op: 'put' | 'get' | 'delete', target: string, key: string, value = '', retry = false): Promise<ClientAnswer> {
-  const retryBox = page.getByTestId('client-retry');
-  if ((await retryBox.count()) > 0) await retryBox.setChecked(retry);
-  await page.getByTestId('client-target').selectOption(target);
-  await page.getByTestId('client-key').fill(key);
-  if (op === 'put') await page.getByTestId('client-value').fill(value);
-  const result = page.getByTestId('client-result');
-  const before = (await result.getAttribute('data-request-id')) ?? '0';
+  // The form as it stands, read in one round trip: like a user, the test changes only what differs.
+  // Each action waits on the page's next frames; re-setting every field made a request cost 7-8
+  // actions instead of 3-4.
+  const form = await page.evaluate(() => {
+    const field = (id: string) => document.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-testid="${id}"]`);
+    const retryBox = field('client-retry') as HTMLInputElement | null;
+    return {
+      retry: retryBox ? retryBox.checked : null,
+      target: field('client-target')?.value,
+      key: field('client-key')?.value,
+      value: field('client-value')?.value,
+      requestId: document.querySelector<HTMLElement>('[data-testid="client-result"]')?.dataset.requestId ?? '0',
+    };
+  });
+  if (form.retry !== null && form.retry !== retry) await page.getByTestId('client-retry').setChecked(retry);
+  if (form.target !== target) await page.getByTestId('client-target').selectOption(target);
+  if (form.key !== key) await page.getByTestId('client-key').fill(key);
+  if (op === 'put' && form.value !== value) await page.getByTestId('client-value').fill(value);
+  const before = form.requestId;
   await page.getByTestId(`client-${op}`).click();
   const answer = await page.waitForFunction((before) => {
     const el = document.querySelector<HTMLElement>('[data-testid="client-result"]');
