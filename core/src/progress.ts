@@ -30,6 +30,9 @@ export class Progress {
   recentActive = false;
   /** Highest message sequence number the follower answered in the current term. */
   ackedSeq = 0;
+  /** The leader's message sequence number when match last advanced: an answer to any later message
+   *  was written after the follower had acknowledged match, however the network reordered. */
+  matchSeq = 0;
   /** Ticks since match last advanced (or since the state last changed). */
   stalledTicks = 0;
   readonly inflights: Inflights;
@@ -145,6 +148,17 @@ export class Progress {
     if (this.state === 'probe' && next === this.next) return false;
     this.resetToProbe(next);
     return true;
+  }
+
+  /**
+   * The follower lost the entries it had acknowledged (a wiped or replaced disk): forget the match
+   * and probe from `next` (by snapshot if the leader's log no longer reaches back there). Kept at match + 1, next would wait for the leader's next compaction to pass
+   * that point: seconds under load, and forever on an idle cluster.
+   */
+  forgetMatch(next: number): void {
+    assert(this.state !== 'snapshot', 'forgetMatch during a snapshot transfer');
+    this.match = 0;
+    this.resetToProbe(next);
   }
 
   /** Whether the leader should hold back AppendEntries with entries to this follower for now. */

@@ -153,7 +153,8 @@ describe('replication flow control', () => {
     };
     for (let i = 0; i < 5; i++) n1.raft.propose({ op: 'set', key: `k${i}`, value: 'v' });
     outbox(n1);
-    n1.raft.step({ ...reject, rejectedIndex: 1, conflictIndex: 1, lastLogIndex: 0 });
+    // An old answer, delayed: it echoes the seq of a message sent before n2 acknowledged index 1.
+    n1.raft.step({ ...reject, rejectedIndex: 1, conflictIndex: 1, lastLogIndex: 0, seq: 1 });
     // n2 is in replicate with match 1, so a rejection at 1 is stale and ignored.
     expect(n1.raft.status().progress!.n2!.next).toBe(7);
     n1.raft.step({ ...reject, rejectedIndex: 6, conflictIndex: 3, conflictTerm: 0, lastLogIndex: 2 });

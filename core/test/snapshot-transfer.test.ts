@@ -244,3 +244,37 @@ describe('chunked snapshots: the edges', () => {
     expect(restarted.kv.entries()).toEqual(n1.kv.entries());
   });
 });
+
+describe('a follower whose disk was wiped', () => {
+  /** n1 leads and every node holds 10 writes; then n3 restarts with an empty disk, and nothing more is written. */
+  function wipedN3(compact: boolean) {
+    const c = new TestCluster(voters);
+    c.campaign('n1');
+    const n1 = c.node('n1');
+    for (let i = 0; i < 10; i++) n1.raft.propose({ op: 'set', key: `k${i}`, value: `value-${i}` });
+    c.stabilize();
+    expect(n1.raft.matchIndexOf('n3')).toBe(n1.raft.lastIndex);
+    if (compact) n1.storage.createSnapshot(n1.raft.appliedIndex, n1.kv.snapshotChunks(30), configurationOf(voters), 0);
+    c.nodes.set('n3', newNode('n3', voters));
+    return { c, n1 };
+  }
+
+  // Its answers say its log ends before what it acknowledged: the leader forgets that match and
+  // sends it everything again. Held at match + 1, it waited for the leader's next compaction to
+  // pass that point, which on an idle cluster never came.
+  it('catches up on an idle cluster, by entries while the leader log reaches back', () => {
+    const { c, n1 } = wipedN3(false);
+    c.tickAll(20);
+    expect(c.node('n3').raft.lastIndex).toBe(n1.raft.lastIndex);
+    expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+    expect(n1.raft.matchIndexOf('n3')).toBe(n1.raft.lastIndex);
+  });
+
+  it('catches up on an idle cluster, by snapshot once the leader log is compacted', () => {
+    const { c, n1 } = wipedN3(true);
+    c.tickAll(20);
+    expect(chunksTo(c.delivered, 'n3').length).toBeGreaterThan(0);
+    expect(c.node('n3').storage.snapshot().index).toBe(n1.storage.snapshot().index);
+    expect(c.node('n3').kv.entries()).toEqual(n1.kv.entries());
+  });
+});
