@@ -152,8 +152,9 @@ export class Progress {
 
   /**
    * The follower lost the entries it had acknowledged (a wiped or replaced disk): forget the match
-   * and probe from `next` (by snapshot if the leader's log no longer reaches back there). Kept at match + 1, next would wait for the leader's next compaction to pass
-   * that point: seconds under load, and forever on an idle cluster.
+   * and probe from `next` (by snapshot if the leader's log no longer reaches back there). Kept at
+   * match + 1, next would wait for the leader's next compaction to pass that point: seconds under
+   * load, and forever on an idle cluster.
    */
   forgetMatch(next: number): void {
     assert(this.state !== 'snapshot', 'forgetMatch during a snapshot transfer');
