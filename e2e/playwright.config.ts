@@ -45,8 +45,8 @@ export default defineConfig({
   projects: [
     { name: 'sim', testDir: './sim' },
     // Measured alone, after the functional tests, so that their load does not skew the numbers: one
-    // spec at a time (two pages measured at once share two cores: about 25% more CPU in the longest task here),
-    // and without a trace, whose DOM snapshots watch every mutation on the very thread measured.
+    // spec at a time (two pages measured at once share two cores: about 25% more CPU in the longest
+    // task here), and without a trace, whose DOM snapshots watch every mutation on the thread measured.
     {
       name: 'perf',
       testDir: './perf',

@@ -151,15 +151,21 @@ export class Progress {
   }
 
   /**
-   * The follower lost the entries it had acknowledged (a wiped or replaced disk): forget the match
-   * and probe from `next` (by snapshot if the leader's log no longer reaches back there). Kept at
-   * match + 1, next would wait for the leader's next compaction to pass that point: seconds under
-   * load, and forever on an idle cluster.
+   * A rejection from a follower whose log ended at `followerLastIndex`, answering the message with
+   * sequence number `seq`. An empty log, in the answer to a message sent after match was
+   * acknowledged (so not an old answer the network delayed), means the follower lost every entry
+   * it acknowledged (a wiped or replaced disk): forget the match and probe from `next` (by snapshot
+   * if the leader's log no longer reaches back there). Kept at match + 1, next would wait for the
+   * leader's next compaction to pass that point: seconds under load, forever on an idle cluster.
+   * Only an empty log says this for sure: one that merely ends early may be a bug the bug zoo shows
+   * (snapshotDiscardsLog). A snapshot transfer under way ends with the follower holding it anyway.
+   * Returns whether the match was forgotten.
    */
-  forgetMatch(next: number): void {
-    assert(this.state !== 'snapshot', 'forgetMatch during a snapshot transfer');
+  maybeForgetMatch(followerLastIndex: number, seq: number, next: number): boolean {
+    if (this.state === 'snapshot' || this.match === 0 || followerLastIndex !== 0 || seq <= this.matchSeq) return false;
     this.match = 0;
     this.resetToProbe(next);
+    return true;
   }
 
   /** Whether the leader should hold back AppendEntries with entries to this follower for now. */

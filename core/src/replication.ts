@@ -210,25 +210,13 @@ function onAppendRejected(r: Raft, id: NodeId, pr: Progress, m: AppendEntriesRes
   if (m.rejectReason === 'stale_term' || m.rejectReason === 'conflicting_leader') return;
   const hint = nextIndexHint(r, m);
   const before = pr.next;
-  const lost = lostAcknowledgedEntries(pr, m);
-  if (lost) pr.forgetMatch(Math.min(m.rejectedIndex, hint));
+  // Only a rejection with hints (conflictIndex > 0) says where the follower's log ends.
+  const lost = m.conflictIndex > 0 && pr.maybeForgetMatch(m.lastLogIndex, m.seq, Math.min(m.rejectedIndex, hint));
   const moved = lost || pr.maybeDecreaseTo(m.rejectedIndex, hint);
   if (r.tracing) noteBackOff(r, id, m, before, moved ? pr.next : before, moved);
   if (!moved) return;
   r.emit({ type: 'followerBackedOff', follower: id, nextIndex: pr.next, matchIndex: pr.match, reason: m.rejectReason ?? 'rejected' });
   r.appendPending = true;
-}
-
-/**
- * Whether a rejection shows that the follower lost every entry it acknowledged (a wiped or replaced
- * disk): its log is empty, in its answer to a message sent after match was acknowledged (so not an
- * old answer the network delayed). Only an empty log says this for sure: a log that merely ends
- * early may be a bug the bug zoo shows (snapshotDiscardsLog), and a rejection without hints
- * (conflictIndex 0) says nothing. A snapshot transfer under way ends with the follower holding
- * the snapshot anyway.
- */
-function lostAcknowledgedEntries(pr: Progress, m: AppendEntriesResponse): boolean {
-  return pr.state !== 'snapshot' && pr.match > 0 && m.conflictIndex > 0 && m.lastLogIndex === 0 && m.seq > pr.matchSeq;
 }
 
 function noteBackOff(r: Raft, id: NodeId, m: AppendEntriesResponse, before: number, after: number, moved: boolean): void {

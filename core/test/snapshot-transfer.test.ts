@@ -259,9 +259,9 @@ describe('a follower whose disk was wiped', () => {
     return { c, n1 };
   }
 
-  // Its answers say its log ends before what it acknowledged: the leader forgets that match and
-  // sends it everything again. Held at match + 1, it waited for the leader's next compaction to
-  // pass that point, which on an idle cluster never came.
+  // Its answers say its log is empty after it acknowledged entries: the leader forgets that match
+  // and sends it everything again. Held at match + 1, it waited for the leader's next compaction
+  // to pass that point, which on an idle cluster never came.
   it('catches up on an idle cluster, by entries while the leader log reaches back', () => {
     const { c, n1 } = wipedN3(false);
     c.tickAll(20);
