@@ -1,39 +1,22 @@
 /**
  * The one load generator for every system the benchmarks measure: closed-loop clients over HTTP/1.1
- * keep-alive connections, each sending its next request as soon as the previous one is answered.
+ * keep-alive connections (http-client.ts), each sending its next request as soon as the previous one
+ * is answered.
  * A KvTarget says how one system spells a write and a linearizable read (our KV API, etcd's v3 JSON
  * gateway); everything else (connections, timing, percentiles) is shared, so the systems are
  * measured the same way.
  */
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { HttpAnswer } from './http-client';
+import { httpRequest as request } from './http-client';
 
-export interface HttpAnswer {
-  status: number;
-  body: string;
-  raw: Buffer;
-}
+export type { HttpAnswer } from './http-client';
 
-/** Enough sockets for the largest client count, so no request waits for a connection. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 const requestTimeoutMs = 10_000;
 
+/** One request to 127.0.0.1:port over a pooled keep-alive connection (http-client.ts). */
 export function httpRequest(port: number, method: string, pathAndQuery: string, body?: string, timeoutMs = requestTimeoutMs): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = http.request({ host: '127.0.0.1', port, method, path: pathAndQuery, agent, headers, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, body: raw.toString('utf8'), raw });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return request(port, method, pathAndQuery, body, timeoutMs);
 }
 
 /** The answer to one write or read, in terms both systems share. */
