@@ -13,7 +13,7 @@
  * compiled ahead of time, gets the same warm-up.
  *
  * Knobs (environment): BENCH_SECONDS (default 10 per row), BENCH_CLIENTS (default 1,16,64),
- * BENCH_WARMUP_SECONDS (default 3; 0 for none), BENCH_KEEP_DATA=1 keeps the data directories and
+ * BENCH_OPS (default write,read), BENCH_WARMUP_SECONDS (default 3; 0 for none), BENCH_KEEP_DATA=1 keeps the data directories and
  * logs. Results: results.md / results.json.
  */
 import os from 'node:os';
@@ -29,6 +29,8 @@ import { markdownTable, provenance, runHeader, saveSection } from './results';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const clientCounts = (process.env.BENCH_CLIENTS ?? '1,16,64').split(',').map(Number);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const ops = (process.env.BENCH_OPS ?? 'write,read').split(',') as Op[];
+if (!ops.every((op) => op === 'write' || op === 'read')) throw new Error(`BENCH_OPS must list write and/or read, not ${process.env.BENCH_OPS}`);
 const warmupClients = 16;
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -205,7 +207,7 @@ async function main(): Promise<void> {
       await warmUp(etcd, warmupSeconds);
     }
     const pairs: [Measurement, Measurement][] = [];
-    const workloads: [Op, number][] = [...clientCounts.map((n): [Op, number] => ['write', n]), ...clientCounts.map((n): [Op, number] => ['read', n])];
+    const workloads: [Op, number][] = ops.flatMap((op) => clientCounts.map((n): [Op, number] => [op, n]));
     for (const [op, clients] of workloads) {
       const saved = [...written];
       const o = await measure(ours, () => ourCounters(ours), op, clients);
