@@ -24,15 +24,15 @@ function took(mode: WalWriteMode, n: number, ms: number): void {
 describe('WalWriteMode', () => {
   it('writes on the loop while at most half of the latest writes were slow', () => {
     const mode = new WalWriteMode(2, 8, 100);
-    expect(mode.syncAt(0)).toBe(true);
+    expect(mode.syncAt(0, 1)).toBe(true);
     took(mode, 8, 0.2);
     took(mode, 4, 50); // a burst behind a snapshot's flush: half the window, not more
     expect(mode.diskSlow).toBe(false);
-    expect(mode.syncAt(1)).toBe(true);
+    expect(mode.syncAt(1, 1)).toBe(true);
     took(mode, 1, 2.5);
     expect(mode.diskSlow).toBe(true);
-    expect(mode.syncAt(2)).toBe(true); // the first probe
-    expect(mode.syncAt(3)).toBe(false);
+    expect(mode.syncAt(2, 1)).toBe(true); // the first probe
+    expect(mode.syncAt(3, 1)).toBe(false);
   });
 
   it('probes the disk on the loop at most once per interval, and comes back once the probes are fast', () => {
@@ -40,7 +40,7 @@ describe('WalWriteMode', () => {
     took(mode, 8, 10);
     const onLoop: number[] = [];
     for (let now = 0; now < 1000; now += 10) {
-      if (!mode.syncAt(now)) continue;
+      if (!mode.syncAt(now, 1)) continue;
       onLoop.push(now);
       mode.tookSync(0.2);
     }
@@ -50,12 +50,28 @@ describe('WalWriteMode', () => {
     expect(mode.diskSlow).toBe(false);
   });
 
+  it('sends a record of several entries to the pool once most writes took over a quarter of the bound, a single entry only past the bound', () => {
+    const mode = new WalWriteMode(2, 8, 100);
+    took(mode, 8, 0.5); // exactly a quarter: fast for both
+    expect([mode.syncAt(0, 1), mode.syncAt(0, 20)]).toEqual([true, true]);
+    took(mode, 5, 1.2); // a disk syncing in ~1 ms: 5 of 8 over 0.5 ms, none over 2
+    expect([mode.diskSlow, mode.diskSlowForBatches]).toEqual([false, true]);
+    expect(mode.syncAt(1, 1)).toBe(true);
+    expect(mode.syncAt(1, 0)).toBe(true); // a hard state alone
+    expect(mode.syncAt(2, 20)).toBe(true); // the first probe for batches
+    expect(mode.syncAt(3, 20)).toBe(false);
+    expect(mode.syncAt(3, 1)).toBe(true);
+    took(mode, 8, 0.3); // the disk got fast again: the window forgets the slow writes
+    expect(mode.syncAt(4, 20)).toBe(true);
+    expect(mode.diskSlowForBatches).toBe(false);
+  });
+
   it('counts a write exactly at the bound as fast, and never writes on the loop when set to 0', () => {
     const bounded = new WalWriteMode(2, 2, 100);
     took(bounded, 2, 2);
     expect(bounded.diskSlow).toBe(false);
     const never = new WalWriteMode(0);
-    expect(never.syncAt(0)).toBe(false);
+    expect([never.syncAt(0, 1), never.syncAt(0, 2)]).toEqual([false, false]);
     expect(() => new WalWriteMode(-1)).toThrow();
   });
 });

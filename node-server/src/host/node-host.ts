@@ -387,7 +387,7 @@ export class NodeHost {
     }
     // Only the WAL's own record may be written on the loop; snapshot chunks and installs take longer.
     const started = performance.now();
-    if (rd.snapshotChunks.length === 0 && rd.snapshot === null && this.walWriteMode.syncAt(started)) {
+    if (rd.snapshotChunks.length === 0 && rd.snapshot === null && this.walWriteMode.syncAt(started, rd.entries.length)) {
       try {
         storage.persist(rd);
       } catch (err) {

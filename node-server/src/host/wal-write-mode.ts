@@ -14,14 +14,25 @@
  * a snapshot's flush or waiting for a core, do not decide). Past that, writes go to the thread pool,
  * and at most once per `probeMs` one goes on the loop again to measure the disk, so a disk that got
  * fast again is noticed.
+ *
+ * A record of several entries is held to a bound four times tighter (`syncMsMax / 4`, 0.5 ms by
+ * default): several entries in one Ready mean clients are writing concurrently, and while the loop
+ * is blocked in a write it cannot take their next requests, which the following write would carry.
+ * Measured at 64 clients on a disk that synced in 1-2 ms, the pool gave 1.92-2.22x etcd's writes/s
+ * where the loop gave 1.51-1.81x in the same runs; on the 0.16 ms disk above, the loop won. A
+ * single entry (one client at a time) has nothing to overlap with: it stays on the loop up to
+ * `syncMsMax`, where it waits least.
  */
 import { assert } from '@raft-kv/core';
 
 export class WalWriteMode {
-  /** Whether each of the last writes on the loop was slow, oldest overwritten first. */
-  private readonly slow: boolean[];
+  /** How long each of the last writes on the loop took, oldest overwritten first. */
+  private readonly tookMs: Float64Array;
   private next = 0;
+  /** How many of those took over syncMsMax, and over batchMsMax. */
   private slowCount = 0;
+  private slowForBatchCount = 0;
+  private readonly batchMsMax: number;
   private lastProbeAt = Number.NEGATIVE_INFINITY;
 
   /**
@@ -33,13 +44,14 @@ export class WalWriteMode {
     assert(syncMsMax >= 0 && Number.isFinite(syncMsMax), `syncMsMax ${syncMsMax}`);
     assert(Number.isInteger(windowWrites) && windowWrites > 0, `windowWrites ${windowWrites}`);
     assert(probeMs > 0, `probeMs ${probeMs}`);
-    this.slow = new Array<boolean>(windowWrites).fill(false);
+    this.batchMsMax = syncMsMax / 4;
+    this.tookMs = new Float64Array(windowWrites);
   }
 
-  /** Whether the next write should go on the loop, at time `now` (ms). */
-  syncAt(now: number): boolean {
+  /** Whether the next write, of a record holding `entries` entries, should go on the loop, at time `now` (ms). */
+  syncAt(now: number, entries: number): boolean {
     if (this.syncMsMax === 0) return false;
-    if (!this.diskSlow) return true;
+    if (!(entries > 1 ? this.diskSlowForBatches : this.diskSlow)) return true;
     if (now - this.lastProbeAt < this.probeMs) return false;
     this.lastProbeAt = now;
     return true;
@@ -48,15 +60,21 @@ export class WalWriteMode {
   /** A write on the loop took `ms`. */
   tookSync(ms: number): void {
     assert(ms >= 0, `write took ${ms} ms`);
-    const slow = ms > this.syncMsMax;
-    this.slowCount += Number(slow) - Number(this.slow[this.next]);
-    this.slow[this.next] = slow;
-    this.next = (this.next + 1) % this.slow.length;
-    assert(this.slowCount >= 0 && this.slowCount <= this.slow.length, `slowCount ${this.slowCount}`);
+    const old = this.tookMs[this.next]!;
+    this.slowCount += Number(ms > this.syncMsMax) - Number(old > this.syncMsMax);
+    this.slowForBatchCount += Number(ms > this.batchMsMax) - Number(old > this.batchMsMax);
+    this.tookMs[this.next] = ms;
+    this.next = (this.next + 1) % this.tookMs.length;
+    assert(this.slowCount >= 0 && this.slowCount <= this.slowForBatchCount && this.slowForBatchCount <= this.tookMs.length, `slow counts ${this.slowCount}/${this.slowForBatchCount}`);
   }
 
-  /** True when over half of the latest writes on the loop were slow. */
+  /** True when over half of the latest writes on the loop took over syncMsMax. */
   get diskSlow(): boolean {
-    return this.slowCount * 2 > this.slow.length;
+    return this.slowCount * 2 > this.tookMs.length;
+  }
+
+  /** True when over half of them took over batchMsMax: a record of several entries goes to the pool. */
+  get diskSlowForBatches(): boolean {
+    return this.slowForBatchCount * 2 > this.tookMs.length;
   }
 }
