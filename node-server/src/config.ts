@@ -95,8 +95,8 @@ export interface NodeConfig {
   walSegmentBytesMax: number;
   /**
    * RAFT_WAL_SYNC_WRITE_MS: a WAL record is written on the event loop while at most half of the
-   * recent such writes took longer than this, in ms; otherwise in libuv's thread pool
-   * (host/wal-write-mode.ts). 0: always the pool.
+   * recent such writes took longer than this, in ms (a record of several entries: a quarter of
+   * this); otherwise in libuv's thread pool (host/wal-write-mode.ts). 0: always the pool.
    */
   walSyncWriteMsMax: number;
   /** V8's heap growing factor after a full collection once the heap is large, as a percentage above 1 (heap-growing.ts says why); 0 lets V8 choose. */
