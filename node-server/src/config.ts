@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { z } from 'zod';
+import { snapshotChunkBytesDefault } from '@raft-kv/core';
 
 export interface PeerConfig {
   id: string;
@@ -283,7 +284,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     snapshotLogBytes: read(env, 'RAFT_SNAPSHOT_LOG_BYTES', positiveInt, 16 * 1024 * 1024),
     snapshotLogRatio: read(env, 'RAFT_SNAPSHOT_LOG_RATIO', z.coerce.number().min(0).max(100), 0.1),
     snapshotRetainEntries: read(env, 'RAFT_SNAPSHOT_RETAIN_ENTRIES', z.coerce.number().int().min(0), 5000),
-    snapshotChunkBytes: read(env, 'RAFT_SNAPSHOT_CHUNK_BYTES', positiveInt.min(1024).max(64 * 1024 * 1024), 256 * 1024),
+    snapshotChunkBytes: read(env, 'RAFT_SNAPSHOT_CHUNK_BYTES', positiveInt.min(1024).max(64 * 1024 * 1024), snapshotChunkBytesDefault),
     fsync: read(env, 'RAFT_FSYNC', bool, true),
     clusterToken: read<string | null>(env, 'RAFT_CLUSTER_TOKEN', z.string().min(8, 'must be at least 8 characters'), null),
     tickMs,

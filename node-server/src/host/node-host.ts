@@ -59,6 +59,14 @@ interface WaitingClient {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * About this many bytes of a snapshot are in flight to one follower: enough to keep the link busy,
+ * few enough that a lost chunk costs little. As many chunks as that takes (4 of 256 KiB, 16 of the
+ * default 64 KiB), at most 64.
+ */
+const snapshotBytesInflight = 1024 * 1024;
+const snapshotChunksInflight = (chunkBytes: number): number => Math.max(1, Math.min(64, Math.ceil(snapshotBytesInflight / chunkBytes)));
+
 export class NodeHost {
   readonly replica: Replica;
   /** How to reach the other members: the configuration's addresses, then the environment's. */
@@ -116,6 +124,7 @@ export class NodeHost {
         uncommittedEntriesMax: config.uncommittedEntriesMax,
         appendRetransmitTicks: config.appendRetransmitTicks,
         snapshotRetransmitTicks: config.snapshotRetransmitTicks,
+        snapshotChunksInflightMax: snapshotChunksInflight(config.snapshotChunkBytes),
       },
       snapshot: {
         entries: config.snapshotEntries, logBytesMin: config.snapshotLogBytes, logToSnapshotRatio: config.snapshotLogRatio,
