@@ -19,7 +19,7 @@
  * default): several entries in one Ready mean clients are writing concurrently, and while the loop
  * is blocked in a write it cannot take their next requests, which the following write would carry.
  * Measured at 64 clients on a disk that synced in 1-2 ms, the pool gave 1.92-2.22x etcd's writes/s
- * where the loop gave 1.51-1.81x in the same runs; on the 0.16 ms disk above, the loop won. A
+ * where the loop gave 1.51-1.82x in the same runs; on the 0.16 ms disk above, the loop won. A
  * single entry (one client at a time) has nothing to overlap with: it stays on the loop up to
  * `syncMsMax`, where it waits least.
  */
