@@ -13,8 +13,8 @@
  * compiled ahead of time, gets the same warm-up.
  *
  * Knobs (environment): BENCH_SECONDS (default 10 per row), BENCH_CLIENTS (default 1,16,64),
- * BENCH_OPS (default write,read), BENCH_WARMUP_SECONDS (default 3; 0 for none), BENCH_KEEP_DATA=1 keeps the data directories and
- * logs. Results: results.md / results.json.
+ * BENCH_OPS (default write,read), BENCH_WARMUP_SECONDS (default 3; 0 for none), BENCH_KEEP_DATA=1
+ * keeps the data directories and logs. Results: results.md / results.json.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';

@@ -23,6 +23,7 @@ export class HttpClientError extends Error {
 }
 
 const headBytesMax = 64 * 1024;
+const requestTimeoutMs = 10_000;
 const deadlineCheckMs = 50;
 
 interface Pending {
@@ -54,10 +55,6 @@ class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => this.close(new HttpClientError(err.code ?? 'socket_error', err.message)));
     socket.on('close', () => this.onClose());
-  }
-
-  get busy(): boolean {
-    return this.pending !== null;
   }
 
   send(request: Buffer, pending: Pending): void {
@@ -236,7 +233,7 @@ function connectionTo(port: number): Connection {
 }
 
 /** One request to 127.0.0.1:port; resolves with any status, rejects on a transport error or timeout. */
-export function httpRequest(port: number, method: string, pathAndQuery: string, body: string | undefined, timeoutMs: number): Promise<HttpAnswer> {
+export function httpRequest(port: number, method: string, pathAndQuery: string, body?: string, timeoutMs = requestTimeoutMs): Promise<HttpAnswer> {
   const bodyBytes = body === undefined ? null : Buffer.from(body, 'utf8');
   const contentHeaders = bodyBytes ? `Content-Type: application/json\r\nContent-Length: ${bodyBytes.length}\r\n` : '';
   const head = `${method} ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${contentHeaders}\r\n`;

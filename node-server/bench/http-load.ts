@@ -7,17 +7,9 @@
  * measured the same way.
  */
 import { performance } from 'node:perf_hooks';
-import type { HttpAnswer } from './http-client';
-import { httpRequest as request } from './http-client';
 
 export type { HttpAnswer } from './http-client';
-
-const requestTimeoutMs = 10_000;
-
-/** One request to 127.0.0.1:port over a pooled keep-alive connection (http-client.ts). */
-export function httpRequest(port: number, method: string, pathAndQuery: string, body?: string, timeoutMs = requestTimeoutMs): Promise<HttpAnswer> {
-  return request(port, method, pathAndQuery, body, timeoutMs);
-}
+export { httpRequest } from './http-client';
 
 /** The answer to one write or read, in terms both systems share. */
 export interface Outcome {
