@@ -52,6 +52,8 @@ interface Measurement {
   cpuMsPerOp: { leader: number; followers: [number, number]; loadGenerator: number };
   /** Cores busy on average (all three members and the load generator). */
   coresBusy: number;
+  /** Cores the other system's members used meanwhile, idle beside this row (their leader heartbeats). */
+  idleNeighbourCores: number;
   /** Counter differences over the run, by `<member>.<name>`; member 0 is the leader here. */
   counters: Counters;
   /** etcd: where its leader's CPU went during the row (its own profiler). */
@@ -77,7 +79,7 @@ async function warmUp(cluster: Cluster & KvTarget, secs: number): Promise<void> 
 
 type Profiler = (leader: number, seconds: number) => Promise<ProfileShares>;
 
-async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Counters>, op: Op, clients: number, profiler?: Profiler): Promise<Measurement> {
+async function measure(cluster: Cluster & KvTarget, neighbour: Cluster, counters: () => Promise<Counters>, op: Op, clients: number, profiler?: Profiler): Promise<Measurement> {
   const leader = await cluster.waitForLeader(30_000);
   const order = [leader, ...[0, 1, 2].filter((i) => i !== leader)];
   const latencies = new Latencies();
@@ -85,6 +87,7 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
   const errorKinds: Record<string, number> = {};
   const counters0 = await counters();
   const cpu0 = memberCpu(cluster);
+  const idle0 = memberCpu(neighbour);
   const own0 = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -107,6 +110,7 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
   const elapsed = since(start) / 1000;
   const own = process.cpuUsage(own0);
   const cpu = memberCpu(cluster).map((v, i) => v - cpu0[i]!);
+  const idleCpu = memberCpu(neighbour).reduce((sum, v, i) => sum + (v - idle0[i]!), 0);
   const delta = diff(await counters(), counters0);
   // Renumber the counters so that member 0 is the leader, 1 and 2 the followers.
   const renumbered: Counters = {};
@@ -125,6 +129,7 @@ async function measure(cluster: Cluster & KvTarget, counters: () => Promise<Coun
       loadGenerator: (ownSeconds * 1000) / ok,
     },
     coresBusy: (cpu.reduce((a, b) => a + b, 0) + ownSeconds) / elapsed,
+    idleNeighbourCores: idleCpu / elapsed,
     counters: renumbered,
     profile: await profile,
   };
@@ -183,12 +188,12 @@ function limitsTable(all: Measurement[]): string {
     }
     return [
       m.system, m.op, String(m.clients), f(m.cpuMsPerOp.leader, 3), `${f(m.cpuMsPerOp.followers[0], 3)} / ${f(m.cpuMsPerOp.followers[1], 3)}`, f(m.cpuMsPerOp.loadGenerator, 3),
-      f(m.coresBusy, 2), durable, batching, stall,
+      f(m.coresBusy, 2), f(m.idleNeighbourCores, 3), durable, batching, stall,
     ];
   });
   return markdownTable(
-    ['system', 'workload', 'clients', 'CPU ms/op leader', 'followers', 'load gen', `cores busy (of ${os.cpus().length})`, 'durable writes (leader)', 'batching (leader)', 'ours: longest event-loop stall ms (L / F / F); etcd: its profile'],
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'r'], rows);
+    ['system', 'workload', 'clients', 'CPU ms/op leader', 'followers', 'load gen', `cores busy (of ${os.cpus().length})`, 'other system, idle meanwhile: cores', 'durable writes (leader)', 'batching (leader)', 'ours: longest event-loop stall ms (L / F / F); etcd: its profile'],
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l', 'r'], rows);
 }
 
 async function main(): Promise<void> {
@@ -210,11 +215,11 @@ async function main(): Promise<void> {
     const workloads: [Op, number][] = ops.flatMap((op) => clientCounts.map((n): [Op, number] => [op, n]));
     for (const [op, clients] of workloads) {
       const saved = [...written];
-      const o = await measure(ours, () => ourCounters(ours), op, clients);
+      const o = await measure(ours, etcd, () => ourCounters(ours), op, clients);
       // etcd writes the same keys (and reads the same ones) as ours did.
       const oursWrote = [...written];
       if (op === 'write') written.splice(0, written.length, ...saved);
-      const e = await measure(etcd, () => etcdCounters(etcd), op, clients, (leader, s) => profileEtcd(etcd.clientPort(leader), s));
+      const e = await measure(etcd, ours, () => etcdCounters(etcd), op, clients, (leader, s) => profileEtcd(etcd.clientPort(leader), s));
       // Reads then go over keys that both systems hold.
       if (op === 'write') written.forEach((n, c) => (written[c] = Math.min(n, oursWrote[c]!)));
       pairs.push([o, e]);
@@ -234,7 +239,7 @@ async function main(): Promise<void> {
       '',
       '### What limits each number',
       '',
-      'CPU ms/op: CPU time (user + system, from /proc/<pid>/stat) per successful operation, per process. "cores busy": all four processes together, in cores, averaged over the row; when it reaches the core count the row is CPU-bound. Durable writes: ours from the probe (each WAL write is one O_DSYNC write, i.e. a data sync), etcd from `etcd_disk_wal_fsync_duration_seconds`; entries per fsync: ours from /raft/status stats, etcd from proposals committed per WAL fsync. Stalls: the longest time our node\'s event loop could not run (perf_hooks histogram), in the row.',
+      'CPU ms/op: CPU time (user + system, from /proc/<pid>/stat) per successful operation, per process. "cores busy": all four processes together, in cores, averaged over the row; when it reaches the core count the row is CPU-bound. "Other system, idle meanwhile": the cores the other cluster\'s three members used during the row, idle beside it (both clusters stay up for the whole run); they are taken from the row\'s system. Durable writes: ours from the probe (each WAL write is one O_DSYNC write, i.e. a data sync), etcd from `etcd_disk_wal_fsync_duration_seconds`; entries per fsync: ours from /raft/status stats, etcd from proposals committed per WAL fsync. Stalls: the longest time our node\'s event loop could not run (perf_hooks histogram), in the row.',
       '',
       limits,
       '',

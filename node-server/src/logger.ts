@@ -21,7 +21,7 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
   const batch = new TurnBatch(destination);
   setInterval(() => {
     try {
-      destination.flush();
+      batch.flushIfWritten();
     } catch {
       // destroyed at exit
     }
@@ -48,6 +48,8 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
 export class TurnBatch {
   private lines: string[] = [];
   private scheduled = false;
+  /** Lines went to the stream since it was last flushed. */
+  private unflushed = false;
 
   constructor(private readonly sink: LineSink) {}
 
@@ -63,7 +65,19 @@ export class TurnBatch {
   /** Hands the batch to the stream, then flushes the stream (pino's logger.flush comes here too). */
   flush(cb?: (err?: Error) => void): void {
     this.push();
+    this.unflushed = false;
     this.sink.flush(cb);
+  }
+
+  /**
+   * Flushes the stream if lines went to it since the last flush (the timer's call). Flushing an
+   * empty sonic-boom still writes an empty string through the thread pool: 50 of them a second
+   * were a visible part of an idle node's CPU.
+   */
+  flushIfWritten(): void {
+    if (!this.unflushed) return;
+    this.unflushed = false;
+    this.sink.flush();
   }
 
   /** Hands the lines written so far to the stream. */
@@ -72,6 +86,7 @@ export class TurnBatch {
     if (this.lines.length === 0) return;
     const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
     this.lines = [];
+    this.unflushed = true;
     this.sink.write(text);
   }
 }

@@ -50,6 +50,26 @@ describe('the log line batch', () => {
     expect(sink.writes).toEqual(['a\n']);
   });
 
+  it('the timer flushes the stream only when lines went to it since the last flush', async () => {
+    const sink = recordingSink();
+    const batch = new TurnBatch(sink);
+    batch.flushIfWritten();
+    expect(sink.flushes).toBe(0);
+    batch.write('a\n');
+    batch.flushIfWritten();
+    expect(sink.flushes).toBe(0); // still in the turn's batch, not yet in the stream
+    await nextTurn();
+    batch.flushIfWritten();
+    expect(sink.flushes).toBe(1);
+    batch.flushIfWritten();
+    expect(sink.flushes).toBe(1);
+    batch.write('b\n');
+    batch.flush();
+    batch.flushIfWritten();
+    expect(sink.flushes).toBe(2);
+    expect(sink.writes).toEqual(['a\n', 'b\n']);
+  });
+
   it('keeps pino\'s own lines and the fast lines in the order they were logged, on the real stdout', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'support/logger-order.ts'), '3'], { encoding: 'utf8' });
     const messages = out.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string; node: string }));
