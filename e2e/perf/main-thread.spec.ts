@@ -44,6 +44,7 @@ test('no main-thread task over 50 ms at 5 nodes, steady client load, 10x', async
     mainThreadBusyShareCpu: Number(stats.busyShareCpu.toFixed(2)),
     mainThreadBusyShareWall: Number(stats.busyShare.toFixed(2)),
     tasks: stats.tasks,
+    longestTaskParts: stats.longestTaskParts,
     clientOpsCompletedDuringMeasurement: opsAfter - opsBefore,
   };
   console.log(`main thread at 5 nodes, 20 client ops/s (simulated), 10x: ${JSON.stringify(report)}`);

@@ -37,6 +37,7 @@ test('the pseudocode view open on a message keeps every main-thread task under 5
     longestTaskWallMs: Number(stats.longestTaskMs.toFixed(1)),
     mainThreadBusyShareCpu: Number(stats.busyShareCpu.toFixed(2)),
     tasks: stats.tasks,
+    longestTaskParts: stats.longestTaskParts,
   };
   console.log(`main thread with the pseudocode view open, 5 nodes, 20 client ops/s, 10x: ${JSON.stringify(report)}`);
   info.annotations.push({ type: 'main-thread', description: JSON.stringify(report) });

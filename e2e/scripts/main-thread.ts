@@ -26,6 +26,12 @@ export interface MainThreadStats {
   /** Like busyShare, counting CPU time only. */
   busyShareCpu: number;
   windowMs: number;
+  /**
+   * What the longest task (by CPU time) spent its time in: the wall milliseconds of the trace
+   * events nested in it, by name, the largest first (at most 8), e.g. MajorGC, FunctionCall,
+   * Layout. So that a task over the bound names its cause in the test's report.
+   */
+  longestTaskParts: Record<string, number>;
 }
 
 export function mainThreadStats(traceJson: string): MainThreadStats {
@@ -41,6 +47,7 @@ export function mainThreadStats(traceJson: string): MainThreadStats {
     const end = Math.max(...tasks.map((t) => t.ts + t.dur!));
     const durations = tasks.map((t) => t.dur! / 1000);
     const cpu = tasks.map((t) => (t.tdur ?? t.dur!) / 1000);
+    const longest = tasks[cpu.indexOf(Math.max(...cpu))]!;
     const stats: MainThreadStats = {
       tasks: tasks.length,
       longestTaskMs: Math.max(...durations),
@@ -50,9 +57,23 @@ export function mainThreadStats(traceJson: string): MainThreadStats {
       busyShare: durations.reduce((a, b) => a + b, 0) / ((end - start) / 1000),
       busyShareCpu: cpu.reduce((a, b) => a + b, 0) / ((end - start) / 1000),
       windowMs: (end - start) / 1000,
+      longestTaskParts: partsOf(longest, events),
     };
     if (!best || stats.tasks > best.tasks) best = stats;
   }
   if (!best) throw new Error('no renderer main thread tasks in the trace');
   return best;
+}
+
+/** The events nested in `task` on its thread, their wall time summed by name (ms), the 8 largest. */
+function partsOf(task: TraceEvent, events: readonly TraceEvent[]): Record<string, number> {
+  const end = task.ts + task.dur!;
+  const byName = new Map<string, number>();
+  for (const e of events) {
+    if (e === task || e.pid !== task.pid || e.tid !== task.tid || e.ph !== 'X' || e.dur === undefined) continue;
+    if (e.ts < task.ts || e.ts + e.dur > end) continue;
+    byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
+  }
+  const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  return Object.fromEntries(top.map(([name, ms]) => [name, Number(ms.toFixed(1))]));
 }
