@@ -21,7 +21,7 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
   const batch = new TurnBatch(destination);
   setInterval(() => {
     try {
-      batch.flushIfWritten();
+      batch.flushIfBuffered();
     } catch {
       // destroyed at exit
     }
@@ -48,10 +48,14 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
 export class TurnBatch {
   private lines: string[] = [];
   private scheduled = false;
-  /** Lines went to the stream since it was last flushed. */
-  private unflushed = false;
+  /** Bytes handed to the stream that it has not reported written yet (its 'write' events). */
+  private buffered = 0;
 
-  constructor(private readonly sink: LineSink) {}
+  constructor(private readonly sink: LineSink) {
+    sink.on?.('write', (bytes: number) => {
+      this.buffered -= bytes;
+    });
+  }
 
   write(line: string): boolean {
     this.lines.push(line);
@@ -65,19 +69,18 @@ export class TurnBatch {
   /** Hands the batch to the stream, then flushes the stream (pino's logger.flush comes here too). */
   flush(cb?: (err?: Error) => void): void {
     this.push();
-    this.unflushed = false;
     this.sink.flush(cb);
   }
 
   /**
-   * Flushes the stream if lines went to it since the last flush (the timer's call). Flushing an
+   * Flushes the stream while it holds bytes it has not written (the timer's call). Flushing an
    * empty sonic-boom still writes an empty string through the thread pool: 50 of them a second
-   * were a visible part of an idle node's CPU.
+   * were a visible part of an idle node's CPU. Whether lines went out since the last flush is not
+   * enough to know: a flush made while the stream is writing does nothing, and what it holds
+   * below its minimum length then stays until the next flush.
    */
-  flushIfWritten(): void {
-    if (!this.unflushed) return;
-    this.unflushed = false;
-    this.sink.flush();
+  flushIfBuffered(): void {
+    if (this.buffered > 0 || !this.sink.on) this.sink.flush();
   }
 
   /** Hands the lines written so far to the stream. */
@@ -86,7 +89,8 @@ export class TurnBatch {
     if (this.lines.length === 0) return;
     const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
     this.lines = [];
-    this.unflushed = true;
+    // The stream counts what it holds in UTF-8 bytes, and its 'write' events too.
+    if (this.sink.on) this.buffered += Buffer.byteLength(text);
     this.sink.write(text);
   }
 }
@@ -95,6 +99,8 @@ export class TurnBatch {
 export interface LineSink {
   write(text: string): unknown;
   flush(cb?: (err?: Error) => void): void;
+  /** sonic-boom reports each write it made, in bytes; a sink without it is flushed on every tick. */
+  on?(event: 'write', listener: (bytes: number) => void): unknown;
 }
 
 /** Every logger's batch, in front of its stream: flushLogs and the exit listener reach the streams through them. */

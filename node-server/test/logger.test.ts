@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TurnBatch } from '../src/logger';
 
@@ -50,24 +53,53 @@ describe('the log line batch', () => {
     expect(sink.writes).toEqual(['a\n']);
   });
 
-  it('the timer flushes the stream only when lines went to it since the last flush', async () => {
-    const sink = recordingSink();
+  it('the timer flushes the stream while it holds bytes it has not reported written, and not after', async () => {
+    const listeners: ((bytes: number) => void)[] = [];
+    const sink = { ...recordingSink(), on: (_event: 'write', listener: (bytes: number) => void) => listeners.push(listener) };
+    const wrote = (bytes: number) => listeners.forEach((l) => l(bytes));
     const batch = new TurnBatch(sink);
-    batch.flushIfWritten();
+    batch.flushIfBuffered();
     expect(sink.flushes).toBe(0);
     batch.write('a\n');
-    batch.flushIfWritten();
+    batch.flushIfBuffered();
     expect(sink.flushes).toBe(0); // still in the turn's batch, not yet in the stream
     await nextTurn();
-    batch.flushIfWritten();
-    expect(sink.flushes).toBe(1);
-    batch.flushIfWritten();
-    expect(sink.flushes).toBe(1);
-    batch.write('b\n');
-    batch.flush();
-    batch.flushIfWritten();
+    batch.flushIfBuffered();
+    batch.flushIfBuffered();
+    expect(sink.flushes).toBe(2); // the stream has not written it yet: flushed again
+    wrote(2);
+    batch.flushIfBuffered();
     expect(sink.flushes).toBe(2);
-    expect(sink.writes).toEqual(['a\n', 'b\n']);
+    batch.write('é\n');
+    batch.flush();
+    expect(sink.flushes).toBe(3);
+    wrote(3); // 'é' is two bytes in UTF-8
+    batch.flushIfBuffered();
+    expect(sink.flushes).toBe(3);
+    expect(sink.writes).toEqual(['a\n', 'é\n']);
+  });
+
+  it('a line logged while the stream writes reaches the file at a later tick (a flush during a write does nothing)', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'logger-')), 'out.log');
+    const stream = pino.destination({ dest: file, sync: false, minLength: 4096 });
+    await new Promise((resolve) => stream.once('ready', resolve));
+    try {
+      const batch = new TurnBatch(stream);
+      batch.write(`${'x'.repeat(5000)}\n`);
+      batch.push(); // over the minimum length: the stream starts writing it
+      batch.write('tail\n');
+      batch.push(); // held: the stream is writing
+      batch.flushIfBuffered(); // does nothing while the stream writes
+      const deadline = Date.now() + 5000;
+      while (!fs.readFileSync(file, 'utf8').endsWith('tail\n') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        batch.flushIfBuffered(); // what the logger's timer does
+      }
+      expect(fs.readFileSync(file, 'utf8')).toBe(`${'x'.repeat(5000)}\ntail\n`);
+    } finally {
+      stream.destroy();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   });
 
   it('keeps pino\'s own lines and the fast lines in the order they were logged, on the real stdout', () => {
