@@ -3,7 +3,8 @@
  * names (candidateId, leaderId, leaderAddr, voteGranted, success, ...) plus this project's fields
  * (preVote, seq, conflict hints, matchIndex). Every body is validated with zod at the edge, so
  * nothing malformed ever reaches the core; `from` comes from the body of a request and from the
- * peer we asked for a response.
+ * peer we asked for a response. The common AppendEntries takes a hand-written shortcut to the
+ * same answer (wire-fast.ts).
  */
 import type {
   AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, ReadIndex,
@@ -11,6 +12,7 @@ import type {
 } from '@raft-kv/core';
 import { isKvSnapshotChunk } from '@raft-kv/core';
 import { z } from 'zod';
+import { fastAppendEntries } from './wire-fast';
 
 const index = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const nodeId = z.string().min(1).max(64);
@@ -138,14 +140,8 @@ export function parseRequest(route: RpcRoute, body: unknown, self: string): Pars
       return { ok: true, value: { type: 'RequestVote', from: b.candidateId, to: self, term: b.term, lastLogIndex: b.lastLogIndex, lastLogTerm: b.lastLogTerm, preVote: b.preVote, transfer: b.transfer } };
     }
     case 'appendentries': {
-      const p = appendEntriesBody.safeParse(body);
-      if (!p.success) return { ok: false, error: issues(p.error) };
-      const b = p.data;
-      const entries = b.entries.map((e) => Object.freeze({ term: e.term, index: e.index, command: Object.freeze(e.command) }));
-      return {
-        ok: true,
-        value: { type: 'AppendEntries', from: b.leaderId, to: self, term: b.term, prevLogIndex: b.prevLogIndex, prevLogTerm: b.prevLogTerm, entries, leaderCommit: b.leaderCommit, seq: b.seq },
-      };
+      const fast = fastAppendEntries(body, self);
+      return fast ? { ok: true, value: fast } : appendEntriesBySchema(body, self);
     }
     case 'installsnapshot': {
       const p = installSnapshotBody.safeParse(body);
@@ -165,6 +161,18 @@ export function parseRequest(route: RpcRoute, body: unknown, self: string): Pars
       return { ok: true, value: { type: 'TimeoutNow', from: p.data.leaderId, to: self, term: p.data.term } };
     }
   }
+}
+
+/** An AppendEntries checked against the schema alone (what the shortcut of wire-fast.ts must agree with). */
+export function appendEntriesBySchema(body: unknown, self: string): ParseResult<AppendEntries> {
+  const p = appendEntriesBody.safeParse(body);
+  if (!p.success) return { ok: false, error: issues(p.error) };
+  const b = p.data;
+  const entries = b.entries.map((e) => Object.freeze({ term: e.term, index: e.index, command: Object.freeze(e.command) }));
+  return {
+    ok: true,
+    value: { type: 'AppendEntries', from: b.leaderId, to: self, term: b.term, prevLogIndex: b.prevLogIndex, prevLogTerm: b.prevLogTerm, entries, leaderCommit: b.leaderCommit, seq: b.seq },
+  };
 }
 
 /** The leader's address travels with its AppendEntries and InstallSnapshot (as the reference's leaderAddr). */
