@@ -3,6 +3,7 @@
  * readable one-line format on a terminal or with LOG_FORMAT=pretty. Either way every message text
  * is on one line, so `[apply] index=N` and `[raft] ... became leader` can be parsed from stdout.
  */
+import fs from 'node:fs';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import type { NodeConfig } from './config';
@@ -15,9 +16,8 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
     const stream = pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,node' });
     return pino(options, stream);
   }
-  // Asynchronous, buffered stdout writes keep logging off the hot path: lines go out in 4 KiB
-  // batches or within flushIntervalMs, whichever comes first, and synchronously at exit.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // Lines go out in 4 KiB batches or within flushIntervalMs, whichever comes first (and at exit).
+  const destination = pino.destination({ dest: 1, sync: stdoutIsFile(), minLength: 4096 });
   const batch = new TurnBatch(destination);
   setInterval(() => {
     try {
@@ -36,6 +36,27 @@ export function createLogger(config: Pick<NodeConfig, 'nodeId' | 'logLevel' | 'l
     if (logger.isLevelEnabled('info')) batch.write(`${head}${Date.now()}${node}${JSON.stringify(msg)}}\n`);
   });
   return logger;
+}
+
+/**
+ * Whether stdout is a regular file: then the logger writes it synchronously, on the event loop.
+ *
+ * Why: a write to a file lands in the page cache and never waits for a reader, and an
+ * asynchronous write goes through libuv's thread pool, a hand-off to a worker thread and back
+ * for every batch. On the project's 2-core VM that cost about 3 µs of CPU per 360-byte `[apply]`
+ * line (1.3-1.6 µs user, 1.8-2.2 µs system), against 0.2-0.3 µs written synchronously, measured
+ * alone; with four such lines per write (an `[apply]` line on each node and the leader's `[http]`
+ * line) it was a few percent of the cluster's CPU. A pipe, a terminal or a socket is written
+ * asynchronously as before: its reader may be slow, and a synchronous write into a full pipe
+ * would stop the node's event loop (its timers, heartbeats and elections) until the reader
+ * catches up.
+ */
+export function stdoutIsFile(): boolean {
+  try {
+    return fs.fstatSync(1).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -102,10 +102,27 @@ describe('the log line batch', () => {
     }
   });
 
-  it('keeps pino\'s own lines and the fast lines in the order they were logged, on the real stdout', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'support/logger-order.ts'), '3'], { encoding: 'utf8' });
+  // A pipe is written asynchronously (through the thread pool), a file synchronously (stdoutIsFile).
+  it.each(['pipe', 'file'] as const)('keeps pino\'s own lines and the fast lines in the order they were logged, on the real stdout (a %s)', (kind) => {
+    const args = ['--import', 'tsx', path.join(here, 'support/logger-order.ts'), '3'];
+    let out: string;
+    if (kind === 'pipe') {
+      out = execFileSync(process.execPath, args, { encoding: 'utf8' });
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logger-order-'));
+      const file = path.join(dir, 'stdout');
+      const fd = fs.openSync(file, 'w');
+      try {
+        execFileSync(process.execPath, args, { stdio: ['ignore', fd, 'inherit'] });
+        out = fs.readFileSync(file, 'utf8');
+      } finally {
+        fs.closeSync(fd);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
     const messages = out.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string; node: string }));
     expect(messages.map((m) => m.msg)).toEqual([
+      `[mode] stdout is a file: ${kind === 'file'}`,
       '[apply] index=1 op=set key=k value="a b"', '[raft] round 0', '[apply] index=2 op=noop',
       '[apply] index=3 op=set key=k value="a b"', '[raft] round 1', '[apply] index=4 op=noop',
       '[apply] index=5 op=set key=k value="a b"', '[raft] round 2', '[apply] index=6 op=noop',
