@@ -51,17 +51,14 @@ function commandOf(c: unknown): Command | undefined {
   if (op === 'noop') return Object.freeze({ op: 'noop' });
   if (op !== 'set' && op !== 'delete') return undefined;
   if (typeof key !== 'string' || key.length < 1) return undefined;
-  if (c.session === undefined && c.at === undefined) {
-    if (op === 'delete') return Object.freeze({ op, key });
-    return typeof c.value === 'string' ? Object.freeze({ op, key, value: c.value }) : undefined;
-  }
+  const write: Extract<Command, { op: 'set' | 'delete' }> | undefined =
+    op === 'delete' ? { op, key } : typeof c.value === 'string' ? { op, key, value: c.value } : undefined;
+  if (write === undefined) return undefined;
+  if (c.session === undefined && c.at === undefined) return Object.freeze(write);
   // A session's write carries the session and the leader's clock (`at`), both or neither.
-  const session = c.session;
-  const at = c.at;
+  const { session, at } = c;
   if (!isPlainObject(session) || !isIndex(at)) return undefined;
   const { client, seq, ack } = session;
   if (!isPositive(client) || !isPositive(seq) || !isPositive(ack) || ack > seq) return undefined;
-  const tag = { client, seq, ack };
-  if (op === 'delete') return Object.freeze({ op, key, session: tag, at });
-  return typeof c.value === 'string' ? Object.freeze({ op, key, value: c.value, session: tag, at }) : undefined;
+  return Object.freeze({ ...write, session: { client, seq, ack }, at });
 }
