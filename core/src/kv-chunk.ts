@@ -68,3 +68,89 @@ export function decodeChunk(chunk: string, keys: string[], values: string[], pre
   }
   return null;
 }
+
+/**
+ * A chunk of a delta run: the keys changed since the snapshot at index `from`, in key order, each
+ * with its value at the run's index, or null where the key was deleted. Text form `kd1`, then
+ * `from`, then for each key an op (`=` a value, `-` deleted), the key and the value (empty when
+ * deleted), all separated by NUL. A key or value holding a NUL falls back to JSON,
+ * `{"kd":from,"c":[[key,value or null],...]}`.
+ */
+const deltaMarker = 'kd1';
+
+export function encodeDeltaChunk(from: number, keys: readonly string[], values: readonly (string | null)[]): string {
+  let plain = true;
+  for (let i = 0; i < keys.length && plain; i++) plain = !keys[i]!.includes(separator) && !(values[i]?.includes(separator) ?? false);
+  if (!plain) return JSON.stringify({ kd: from, c: keys.map((k, i) => [k, values[i]!]) });
+  const parts: string[] = new Array(2 + 3 * keys.length);
+  parts[0] = deltaMarker;
+  parts[1] = String(from);
+  for (let i = 0; i < keys.length; i++) {
+    const value = values[i]!;
+    parts[2 + 3 * i] = value === null ? '-' : '=';
+    parts[3 + 3 * i] = keys[i]!;
+    parts[4 + 3 * i] = value ?? '';
+  }
+  return parts.join(separator);
+}
+
+function isDeltaTextChunk(chunk: string): boolean {
+  return chunk.startsWith(deltaMarker + separator);
+}
+
+/** Whether `chunk` is a delta chunk: kd1 text, or the JSON form, which encodeDeltaChunk starts with its `kd` field. */
+export function isDeltaChunk(chunk: string): boolean {
+  return isDeltaTextChunk(chunk) || chunk.startsWith('{"kd":');
+}
+
+/**
+ * The changes of a delta chunk appended to `keys` and `values` (null: deleted), checked like
+ * decodeChunk's pairs. Returns the run's `from`, or an error message.
+ */
+export function decodeDeltaChunk(chunk: string, keys: string[], values: (string | null)[], previousKey: string | null): { from: number } | string {
+  const start = keys.length;
+  let from: unknown;
+  if (isDeltaTextChunk(chunk)) {
+    const parts = chunk.split(separator);
+    if (parts.length % 3 !== 2) return 'a delta change cut short';
+    from = Number(parts[1]);
+    for (let i = 2; i < parts.length; i += 3) {
+      const op = parts[i];
+      if (op !== '=' && op !== '-') return `unknown delta op ${JSON.stringify(op)}`;
+      keys.push(parts[i + 1]!);
+      values.push(op === '=' ? parts[i + 2]! : null);
+    }
+  } else {
+    let parsed: { kd?: unknown; c?: unknown };
+    try {
+      parsed = JSON.parse(chunk) as { kd?: unknown; c?: unknown };
+    } catch {
+      return 'neither kd1 text nor JSON';
+    }
+    from = parsed.kd;
+    if (!Array.isArray(parsed.c)) return 'no delta changes';
+    for (const change of parsed.c as unknown[]) {
+      if (!Array.isArray(change) || change.length !== 2 || typeof change[0] !== 'string' || (typeof change[1] !== 'string' && change[1] !== null)) {
+        return 'a change is not a key and a value or null';
+      }
+      keys.push(ownedString(change[0]));
+      values.push(change[1] === null ? null : ownedString(change[1]));
+    }
+  }
+  if (!Number.isSafeInteger(from) || (from as number) < 0) {
+    keys.length = start;
+    values.length = start;
+    return 'a delta run without a valid from index';
+  }
+  let previous = previousKey;
+  for (let i = start; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (previous !== null && !(key > previous)) {
+      keys.length = start;
+      values.length = start;
+      return `keys out of order at ${JSON.stringify(key)}`;
+    }
+    previous = key;
+  }
+  return { from: from as number };
+}

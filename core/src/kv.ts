@@ -9,9 +9,14 @@
  * next pairs in key order, kv-chunk.ts) while applies go on; the session table follows
  * in chunks of its own ({"clock", "sessions"}). A snapshot is rebuilt the same way, chunk by chunk
  * (KvRestorer), and swapped in at once when the last chunk is in.
+ *
+ * A snapshot need not rewrite the whole state: the machine notes which keys each apply changed,
+ * and a delta run (KvDeltaReader) holds only the keys changed since the snapshot the storage
+ * last made durable, with their values at the new index. A snapshot is then a base run followed
+ * by delta runs, applied in order; the storage decides when to write a whole base again.
  */
 import { fail } from './assert';
-import { decodeChunk, encodeChunk, isTextChunk } from './kv-chunk';
+import { decodeChunk, decodeDeltaChunk, encodeChunk, encodeDeltaChunk, isDeltaChunk, isTextChunk } from './kv-chunk';
 import type { SessionRejection, SessionsChunk } from './sessions';
 import { SessionRestorer, SessionTable, sessionChunks, sessionsChunkProblem } from './sessions';
 import type { SortedMap } from './sorted-map';
@@ -59,16 +64,36 @@ export const snapshotChunkBytesDefault = 64 * 1024;
  */
 const sessionChunkBytesMin = 4 * 1024;
 
+/** Keys changed up to `index` (a sorted map used as a set: the values are empty). */
+interface ChangedKeys {
+  index: number;
+  keys: SortedMap;
+}
+
+/** The readers of one snapshot, both over the same frozen view: the whole state, or only what changed. */
+export interface SnapshotReaders {
+  full: KvSnapshotReader;
+  delta: KvDeltaReader;
+}
+
 export class KvStateMachine {
   private data: SortedMap;
   /** Index of the last entry applied (or restored from a snapshot). */
   appliedIndex: number;
   readonly sessions: SessionTable;
+  /** The index of the last snapshot known durable: a delta run holds the changes since it. */
+  private durableIndex: number;
+  /** Keys changed since the last snapshot was started. */
+  private changed: SortedMap = emptySortedMap();
+  /** Keys changed up to snapshots started but not yet durable (one, unless a snapshot was given up). */
+  private sealed: ChangedKeys[] = [];
 
   constructor(data: SortedMap = emptySortedMap(), appliedIndex = 0, sessions = new SessionTable()) {
     this.data = data;
     this.appliedIndex = appliedIndex;
     this.sessions = sessions;
+    // A machine starts from the snapshot at appliedIndex (or from nothing, at 0).
+    this.durableIndex = appliedIndex;
   }
 
   get(key: string): string | undefined {
@@ -127,24 +152,62 @@ export class KvStateMachine {
   private applyWrite(command: Extract<Command, { op: 'set' | 'delete' | 'cas' }>): Extract<ApplyResult, { op: 'set' | 'delete' | 'cas' }> {
     switch (command.op) {
       case 'set':
-        this.data.set(ownedString(command.key), ownedString(command.value));
+        this.put(command.key, command.value);
         return { op: 'set', key: command.key };
-      case 'delete':
+      case 'delete': {
         // Deleting a missing key is a committed no-op: the apply loop must never wedge on it.
-        return { op: 'delete', key: command.key, existed: this.data.delete(command.key) };
+        const existed = this.data.delete(command.key);
+        if (existed) this.changed.set(ownedString(command.key), '');
+        return { op: 'delete', key: command.key, existed };
+      }
       case 'cas': {
         const current = this.data.get(command.key) ?? null;
         if (current !== command.expected) return { op: 'cas', key: command.key, swapped: false, value: current };
-        this.data.set(ownedString(command.key), ownedString(command.value));
+        this.put(command.key, command.value);
         return { op: 'cas', key: command.key, swapped: true, value: command.value };
       }
     }
+  }
+
+  private put(key: string, value: string): void {
+    const owned = ownedString(key);
+    this.data.set(owned, ownedString(value));
+    this.changed.set(owned, '');
   }
 
   /** A frozen view of the state as applied now, read in chunks; later applies do not change it. */
   snapshotReader(chunkBytes = snapshotChunkBytesDefault): KvSnapshotReader {
     const sessions = sessionChunks(this.sessions, Math.max(chunkBytes, sessionChunkBytesMin));
     return new KvSnapshotReader(this.data.clone(), this.appliedIndex, chunkBytes, sessions);
+  }
+
+  /**
+   * Starts a snapshot at the applied index: the whole state, or a delta run of the keys changed
+   * since the last durable snapshot, both read from one frozen view. The host writes one of them
+   * and reports it with snapshotDurable(); until then the changes stay noted for the next delta.
+   */
+  snapshotReaders(chunkBytes = snapshotChunkBytesDefault): SnapshotReaders {
+    const sessions = sessionChunks(this.sessions, Math.max(chunkBytes, sessionChunkBytesMin));
+    const view = this.data.clone();
+    this.sealed.push({ index: this.appliedIndex, keys: this.changed });
+    this.changed = emptySortedMap();
+    const keys = this.sealed.map((s) => s.keys.keys());
+    return {
+      full: new KvSnapshotReader(view, this.appliedIndex, chunkBytes, sessions),
+      delta: new KvDeltaReader(view, this.appliedIndex, this.durableIndex, mergeSortedKeys(keys), chunkBytes, sessions),
+    };
+  }
+
+  /** The storage holds a snapshot at `index`: the changes up to it need no delta any more. */
+  snapshotDurable(index: number): void {
+    if (index <= this.durableIndex) return;
+    this.durableIndex = index;
+    this.sealed = this.sealed.filter((s) => s.index > index);
+  }
+
+  /** Keys noted as changed and not yet in a durable snapshot (tests). */
+  get pendingChanges(): number {
+    return this.changed.size + this.sealed.reduce((n, s) => n + s.keys.size, 0);
   }
 
   /** The whole state as snapshot chunks, at once (the simulator and tests; hosts use a reader). */
@@ -163,7 +226,11 @@ export class KvStateMachine {
 
   /** Simulator checkpoints: an O(1) copy that shares the tree until either side writes. */
   cloneForCheckpoint(): KvStateMachine {
-    return new KvStateMachine(this.data.clone(), this.appliedIndex, this.sessions.clone());
+    const copy = new KvStateMachine(this.data.clone(), this.appliedIndex, this.sessions.clone());
+    copy.durableIndex = this.durableIndex;
+    copy.changed = this.changed.clone();
+    copy.sealed = this.sealed.map((s) => ({ index: s.index, keys: s.keys.clone() }));
+    return copy;
   }
 }
 
@@ -172,7 +239,7 @@ export class KvStateMachine {
  * sessions chunk is a JSON object with a `sessions` field; a kv chunk is kv1 text or {"kv": ...}.
  */
 function sessionsChunkOf(chunk: string): Record<string, unknown> | null {
-  if (isTextChunk(chunk)) return null;
+  if (isTextChunk(chunk) || isDeltaChunk(chunk)) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(chunk);
@@ -188,6 +255,7 @@ function sessionsChunkOf(chunk: string): Record<string, unknown> | null {
  * order (kv-chunk.ts), or {"clock", "sessions"} (sessions.ts).
  */
 export function isKvSnapshotChunk(data: string): boolean {
+  if (isDeltaChunk(data)) return typeof decodeDeltaChunk(data, [], [], null) !== 'string';
   const sessions = sessionsChunkOf(data);
   if (sessions !== null) return sessionsChunkProblem(sessions) === null;
   return decodeChunk(data, [], [], null) === null;
@@ -246,35 +314,131 @@ export class KvSnapshotReader {
 }
 
 /**
- * Rebuilds a state machine from snapshot chunks, given in order: kv chunks, then session chunks.
- * Each kv chunk is appended to the map as it comes (appendSorted), so no single step builds a
- * tree of the whole state: at a million pairs that one step took about 50 ms, on the event loop of
- * a follower that must keep answering heartbeats. Anything malformed or out of order is an error:
- * a snapshot is never half understood.
+ * Serializes the keys changed since the snapshot at `from`, in key order, each with its value in a
+ * frozen view (or null: deleted), then the session table's chunks: a delta run. Like
+ * KvSnapshotReader, it always yields at least one kv chunk, so the run is marked even when empty.
+ */
+export class KvDeltaReader {
+  private started = false;
+  private done = false;
+  private sessionChunk = 0;
+
+  constructor(
+    private readonly view: SortedMap, readonly index: number, readonly from: number, private readonly keys: Iterator<string>,
+    private readonly chunkBytes: number, private readonly sessions: readonly SessionsChunk[] = [],
+  ) {
+    if (!(chunkBytes >= 1)) fail(`chunkBytes must be positive, got ${chunkBytes}`);
+    if (!(from < index)) fail(`a delta run from ${from} to ${index}`);
+  }
+
+  next(): string | null {
+    if (this.done) return this.sessionChunk < this.sessions.length ? JSON.stringify(this.sessions[this.sessionChunk++]) : null;
+    const keys: string[] = [];
+    const values: (string | null)[] = [];
+    let bytes = 0;
+    while (bytes < this.chunkBytes) {
+      const step = this.keys.next();
+      if (step.done) {
+        this.done = true;
+        break;
+      }
+      const value = this.view.get(step.value) ?? null;
+      keys.push(step.value);
+      values.push(value);
+      bytes += step.value.length + (value?.length ?? 0) + 3;
+    }
+    if (keys.length === 0 && this.started) return this.next();
+    this.started = true;
+    return encodeDeltaChunk(this.from, keys, values);
+  }
+}
+
+/** The keys of several ascending iterators, ascending and each once. */
+export function* mergeSortedKeys(iterators: readonly Iterator<string>[]): Generator<string> {
+  if (iterators.length === 1) {
+    for (let step = iterators[0]!.next(); !step.done; step = iterators[0]!.next()) yield step.value;
+    return;
+  }
+  const heads = iterators.map((it) => it.next());
+  for (;;) {
+    let least: string | null = null;
+    for (const head of heads) if (!head.done && (least === null || head.value < least)) least = head.value;
+    if (least === null) return;
+    yield least;
+    for (let i = 0; i < heads.length; i++) if (!heads[i]!.done && heads[i]!.value === least) heads[i] = iterators[i]!.next();
+  }
+}
+
+/**
+ * Rebuilds a state machine from snapshot chunks, given in order: a base run (kv chunks, then
+ * session chunks), then any delta runs (each its changes, then the session table as of its index,
+ * which replaces the one before). Each kv chunk is appended to the map as it comes (appendSorted),
+ * so no single step builds a tree of the whole state: at a million pairs that one step took about
+ * 50 ms, on the event loop of a follower that must keep answering heartbeats. A delta chunk's
+ * changes are applied one by one, or appended the same way when they all add keys past the last.
+ * Anything malformed or out of order is an error: a snapshot is never half understood.
  */
 export class KvRestorer {
   private map: SortedMap = emptySortedMap();
   private lastKey: string | null = null;
-  private readonly sessions = new SessionRestorer();
+  private sessions = new SessionRestorer();
   private inSessions = false;
+  /** The `from` of the delta run being read, or null while in the base run. */
+  private runFrom: number | null = null;
   chunks = 0;
 
   add(chunk: string): void {
-    const sessions = sessionsChunkOf(chunk);
-    if (sessions !== null) {
-      if (this.chunks === 0) fail('snapshot chunk 0 is a sessions chunk; the kv pairs come first');
-      this.inSessions = true;
-      this.sessions.add(sessions as unknown as SessionsChunk);
-    } else {
-      if (this.inSessions) fail(`snapshot chunk ${this.chunks}: kv pairs after the sessions`);
-      const keys: string[] = [];
-      const values: string[] = [];
-      const error = decodeChunk(chunk, keys, values, this.lastKey);
-      if (error !== null) fail(`snapshot chunk ${this.chunks}: ${error}`);
-      if (keys.length > 0) this.lastKey = keys[keys.length - 1]!;
-      this.map = appendSorted(this.map, keys, values);
+    if (isDeltaChunk(chunk)) this.addDelta(chunk);
+    else {
+      const sessions = sessionsChunkOf(chunk);
+      if (sessions !== null) {
+        if (this.chunks === 0) fail('snapshot chunk 0 is a sessions chunk; the kv pairs come first');
+        this.inSessions = true;
+        this.sessions.add(sessions as unknown as SessionsChunk);
+      } else {
+        if (this.inSessions || this.runFrom !== null) fail(`snapshot chunk ${this.chunks}: base pairs after the sessions or a delta run`);
+        const keys: string[] = [];
+        const values: string[] = [];
+        const error = decodeChunk(chunk, keys, values, this.lastKey);
+        if (error !== null) fail(`snapshot chunk ${this.chunks}: ${error}`);
+        if (keys.length > 0) this.lastKey = keys[keys.length - 1]!;
+        this.map = appendSorted(this.map, keys, values);
+      }
     }
     this.chunks++;
+  }
+
+  private addDelta(chunk: string): void {
+    if (this.chunks === 0) fail('snapshot chunk 0 is a delta chunk; the base run comes first');
+    const keys: string[] = [];
+    const values: (string | null)[] = [];
+    const decoded = decodeDeltaChunk(chunk, keys, values, null);
+    if (typeof decoded === 'string') fail(`snapshot chunk ${this.chunks}: ${decoded}`);
+    // A chunk after the sessions, or of another `from`, starts a run: its keys start over.
+    if (this.runFrom === null || this.inSessions || decoded.from !== this.runFrom) {
+      if (this.runFrom !== null && !(decoded.from > this.runFrom)) fail(`snapshot chunk ${this.chunks}: a delta run from ${decoded.from} after one from ${this.runFrom}`);
+      this.runFrom = decoded.from;
+      this.lastKey = null;
+      this.inSessions = false;
+      this.sessions = new SessionRestorer();
+    } else if (keys.length > 0 && this.lastKey !== null && !(keys[0]! > this.lastKey)) {
+      fail(`snapshot chunk ${this.chunks}: keys out of order at ${JSON.stringify(keys[0])}`);
+    }
+    if (keys.length > 0) this.lastKey = keys[keys.length - 1]!;
+    this.applyChanges(keys, values);
+  }
+
+  private applyChanges(keys: string[], values: (string | null)[]): void {
+    const last = this.map.maxKey();
+    if (keys.length > 0 && (last === undefined || keys[0]! > last) && values.every((v) => v !== null)) {
+      this.map = appendSorted(this.map, keys, values as string[]);
+      return;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i]!;
+      if (value === null) this.map.delete(keys[i]!);
+      else this.map.set(keys[i]!, value);
+    }
   }
 
   finish(index: number): KvStateMachine {

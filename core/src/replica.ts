@@ -20,7 +20,7 @@ import { assert, fail } from './assert';
 import type { ReadQuery, Ticket } from './client-requests';
 import { ClientRequests, readContext } from './client-requests';
 import type { RaftConfigInput } from './config';
-import type { Applied, ApplyResult, KvSnapshotReader } from './kv';
+import type { Applied, ApplyResult, KvDeltaReader, KvSnapshotReader } from './kv';
 import { KvRestorer, KvStateMachine, changedState } from './kv';
 import type { Message } from './messages';
 import type { DurableState, NodeState } from './node-state';
@@ -35,12 +35,18 @@ export interface ReplicaStorage extends Storage {
   durable(): Readonly<DurableState>;
 }
 
-/** A snapshot to write: where it is in the log, and the state machine's data as a frozen view read in chunks. */
+/**
+ * A snapshot to write: where it is in the log, and the state machine's data as a frozen view read
+ * in chunks, whole (`reader`) or as a delta run on top of the snapshot at `delta.from` (a storage
+ * that keeps runs may write that instead, when it holds the snapshot at exactly that index).
+ */
 export interface SnapshotSource {
   readonly index: number;
   readonly term: number;
   readonly config: Configuration;
   readonly reader: KvSnapshotReader;
+  /** Absent: only the whole state is offered. */
+  readonly delta?: KvDeltaReader;
   /** Entries before `index` to keep in the log when compacting, for followers slightly behind. */
   readonly retainEntries: number;
 }
@@ -387,8 +393,9 @@ export class Replica {
     assert(term !== undefined, `the applied entry ${index} has no term`);
     this.snapshotting = true;
     this.bytesSinceSnapshot = 0;
+    const readers = this.state.snapshotReaders(policy.chunkBytes);
     const source: SnapshotSource = {
-      index, term, config: this.raft.configurationAt(index), reader: this.state.snapshotReader(policy.chunkBytes), retainEntries: policy.retainEntries,
+      index, term, config: this.raft.configurationAt(index), reader: readers.full, delta: readers.delta, retainEntries: policy.retainEntries,
     };
     if (io.writeSnapshot(source)) this.snapshotWritten(io);
   }
@@ -399,6 +406,7 @@ export class Replica {
     this.snapshotting = false;
     if (!written) return;
     const snapshot = this.storage.snapshot();
+    this.state.snapshotDurable(snapshot.index);
     this.changes.trimBefore(this.raft.firstIndex);
     this.raft.reportSnapshotTaken(snapshot.index, snapshot.term, this.raft.firstIndex - 1);
     io.snapshotTaken?.(snapshot);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { snapshotChunkBytesDefault } from '@raft-kv/core';
+import { deltaRatioDefault } from './storage/disk-storage';
 
 export interface PeerConfig {
   id: string;
@@ -64,6 +65,8 @@ export interface NodeConfig {
   snapshotRetainEntries: number;
   /** About how large each snapshot chunk (on disk, and in one InstallSnapshot) is. */
   snapshotChunkBytes: number;
+  /** Snapshots go to disk as delta runs while those add up to less than this times the whole state's file (0: never). */
+  snapshotDeltaRatio: number;
   fsync: boolean;
   clusterToken: string | null;
   tickMs: number;
@@ -285,6 +288,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     snapshotLogRatio: read(env, 'RAFT_SNAPSHOT_LOG_RATIO', z.coerce.number().min(0).max(100), 0.1),
     snapshotRetainEntries: read(env, 'RAFT_SNAPSHOT_RETAIN_ENTRIES', z.coerce.number().int().min(0), 5000),
     snapshotChunkBytes: read(env, 'RAFT_SNAPSHOT_CHUNK_BYTES', positiveInt.min(1024).max(64 * 1024 * 1024), snapshotChunkBytesDefault),
+    snapshotDeltaRatio: read(env, 'RAFT_SNAPSHOT_DELTA_RATIO', z.coerce.number().min(0).max(100), deltaRatioDefault),
     fsync: read(env, 'RAFT_FSYNC', bool, true),
     clusterToken: read<string | null>(env, 'RAFT_CLUSTER_TOKEN', z.string().min(8, 'must be at least 8 characters'), null),
     tickMs,

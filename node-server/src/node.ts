@@ -49,7 +49,7 @@ function closeServer(server: http.Server): Promise<void> {
 
 export async function startNode(config: Readonly<NodeConfig>, logger: Logger, onFatal: (error: unknown) => void): Promise<RunningNode> {
   const steps = new LongestSteps();
-  const storage = DiskStorage.open(config.dataDir, initialVoters(config), { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, logger, steps });
+  const storage = DiskStorage.open(config.dataDir, initialVoters(config), { fsync: config.fsync, segmentBytesMax: config.walSegmentBytesMax, deltaRatio: config.snapshotDeltaRatio, logger, steps });
   const host = new NodeHost({ config, storage, logger, onFatal, steps });
   const faults = new PeerFaults(config.nodeId, (id) => host.directory.knows(id));
   // The host gives the transport its peers when attached: the members of its configuration.

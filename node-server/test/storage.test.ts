@@ -486,7 +486,7 @@ describe('DiskStorage', () => {
     const s = openStorage();
     expect(s.snapshot()).toMatchObject({ index: 7, term: 2, chunkCount: 1 });
     expect(KvStateMachine.fromChunks([s.snapshotChunk(0)], 7).entries()).toEqual([['a', '1'], ['b', '2']]);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8')).format).toBe(2);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, snapshotFileName), 'utf8')).format).toBe(3);
   });
 
   it('rejects a snapshot.json that is not one', () => {

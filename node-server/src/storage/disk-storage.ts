@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type {
-  Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
+  Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, KvDeltaReader, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
 } from '@raft-kv/core';
 import { MemoryStorage, configurationOf, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
 import { LongestSteps } from '../host/longest-steps';
@@ -24,7 +24,7 @@ import type { WalRecord } from './record';
 import { batchRecord, hardStateRecord } from './record';
 import type { SnapshotManifest } from './snapshot-file';
 import {
-  SnapshotData, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, readChunkFrame,
+  SnapshotData, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, manifestFiles, readChunkFrame,
   readManifest, removeStaleDataFiles, scanChunkFrames, staleDataFiles, writeFileAtomically, writeManifest, writeManifestAsync,
 } from './snapshot-file';
 import { Wal } from './wal';
@@ -38,7 +38,16 @@ export interface DiskStorageOptions {
   logger: Logger;
   /** Where the synchronous snapshot steps are timed (the node shares one with its host). */
   steps?: LongestSteps;
+  /**
+   * Write a snapshot as a delta run (only the keys changed since the last one) while the delta
+   * runs already on disk add up to less than this many times the whole state's file; otherwise
+   * write the whole state again. 0: always the whole state. Default deltaRatioDefault.
+   */
+  deltaRatio?: number;
 }
+
+/** RAFT_SNAPSHOT_DELTA_RATIO's default (docs/storage.md says why). */
+export const deltaRatioDefault = 2;
 
 /** What one Ready asks to persist (core's Ready has these fields). */
 export interface PersistBatch {
@@ -60,8 +69,8 @@ interface Incoming {
 
 type Done = (err: Error | null) => void;
 
-/** Where a snapshot of our own state goes in the log. */
-type SnapshotTarget = Pick<SnapshotSource, 'index' | 'term' | 'config' | 'retainEntries'>;
+/** Where a snapshot of our own state goes in the log, and, for a delta run, the snapshot it is added to. */
+type SnapshotTarget = Pick<SnapshotSource, 'index' | 'term' | 'config' | 'retainEntries'> & { deltaFrom?: number };
 
 export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
@@ -72,6 +81,8 @@ export class DiskStorage implements ReplicaStorage {
   private durableState: DurableState;
   /** The current snapshot's data (null for the empty snapshot). */
   private data: SnapshotData | null;
+  /** The current manifest (the runs a delta is added to). */
+  private manifest: SnapshotManifest;
   private incoming: Incoming | null;
   private closed = false;
   private readonly steps: LongestSteps;
@@ -93,7 +104,8 @@ export class DiskStorage implements ReplicaStorage {
     this.memory = MemoryStorage.restore(manifest.meta, null, manifest.logBase, state.log, state.hardState);
     this.walFrom = manifest.walFrom;
     this.walHardState = state.hardState;
-    this.data = manifest.dataFile === null ? null : new SnapshotData(path.join(dir, manifest.dataFile), manifest.chunkOffsets);
+    this.manifest = manifest;
+    this.data = manifest.dataFile === null ? null : new SnapshotData(dir, manifest);
     this.incoming = state.incoming;
     this.durableState = this.staged();
     this.steps = options.steps ?? new LongestSteps();
@@ -102,7 +114,7 @@ export class DiskStorage implements ReplicaStorage {
   static open(dir: string, voters: string[], options: DiskStorageOptions): DiskStorage {
     fs.mkdirSync(dir, { recursive: true });
     const manifest = openManifest(dir, voters, options);
-    removeStaleDataFiles(dir, manifest.dataFile);
+    removeStaleDataFiles(dir, manifestFiles(manifest));
     // One remover for the directory: old data files and covered segments are deleted in one queue.
     const remover = new FileRemover(options.logger);
     const { wal, replay } = Wal.open(dir, manifest.walFrom, manifest.logBase.index, { ...options, preallocate: options.preallocate ?? options.fsync, remover });
@@ -110,7 +122,8 @@ export class DiskStorage implements ReplicaStorage {
     const storage = new DiskStorage(dir, wal, remover, options, { manifest, hardState: replay.hardState, log: replay.entries, incoming });
     const snap = manifest.meta;
     options.logger.info(
-      `[storage] opened ${dir}: snapshot index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes), ` +
+      `[storage] opened ${dir}: snapshot index=${snap.index} term=${snap.term} (${snap.chunkCount} chunks, ${snap.bytes} bytes` +
+        `${manifest.deltas.length > 0 ? `, ${manifest.deltas.length} delta runs` : ''}), ` +
         `entries ${storage.firstIndex()}..${storage.lastIndex()}, term=${replay.hardState.term} vote=${replay.hardState.vote ?? '-'} ` +
         `commit=${replay.hardState.commit}${incoming ? `; resuming the snapshot at ${incoming.meta.index} from a leader (${incoming.offsets.length} of ${incoming.meta.chunkCount} chunks)` : ''}`,
     );
@@ -312,7 +325,7 @@ export class DiskStorage implements ReplicaStorage {
     fs.renameSync(path.join(this.dir, incomingDataFileName), path.join(this.dir, dataFile));
     const walFrom = this.wal.rotate();
     const logBase = { index: meta.index, term: meta.term };
-    this.commitManifest({ meta, walFrom, logBase, dataFile, chunkOffsets: incoming.offsets });
+    this.commitManifest({ meta, walFrom, logBase, dataFile, chunkOffsets: incoming.offsets, deltas: [] });
     fs.rmSync(path.join(this.dir, incomingMetaFileName), { force: true });
     this.wal.dropSegmentsBefore(walFrom);
     this.memory.replaceWithSnapshot(meta, null);
@@ -325,11 +338,27 @@ export class DiskStorage implements ReplicaStorage {
     this.useManifest(manifest);
   }
 
-  /** The manifest is durable: chunks are read from its data file, and the other data files go. */
+  /** The manifest is durable: chunks are read from its data files, and the other data files go. */
   private useManifest(manifest: SnapshotManifest): void {
     this.data?.close();
-    this.data = manifest.dataFile === null ? null : new SnapshotData(path.join(this.dir, manifest.dataFile), manifest.chunkOffsets);
-    this.remover.remove(staleDataFiles(this.dir, manifest.dataFile));
+    this.manifest = manifest;
+    this.data = manifest.dataFile === null ? null : new SnapshotData(this.dir, manifest);
+    this.remover.remove(staleDataFiles(this.dir, manifestFiles(manifest)));
+  }
+
+  /**
+   * Whether a snapshot at `source` goes to disk as a delta run: the source offers one on top of
+   * exactly the snapshot we hold, and the runs so far add up to less than deltaRatio times the
+   * whole state's file. Each byte of log then costs about one byte of delta, plus 1/deltaRatio of
+   * the next whole state, instead of the whole state each time (docs/storage.md).
+   */
+  private deltaFor(source: SnapshotSource): KvDeltaReader | null {
+    const delta = source.delta;
+    const m = this.manifest;
+    if (!delta || m.dataFile === null || delta.from !== m.meta.index) return null;
+    const deltaBytes = m.deltas.reduce((n, d) => n + d.bytes, 0);
+    const ratio = this.options.deltaRatio ?? deltaRatioDefault;
+    return deltaBytes < ratio * (m.meta.bytes - deltaBytes) ? delta : null;
   }
 
   /**
@@ -339,6 +368,9 @@ export class DiskStorage implements ReplicaStorage {
    * false when the snapshot was given up (the storage closed, or a newer one arrived meanwhile).
    */
   writeSnapshot(source: SnapshotSource, done: (err: Error | null, written: boolean) => void): void {
+    const delta = this.deltaFor(source);
+    const reader = delta ?? source.reader;
+    const target: SnapshotTarget = { ...source, ...(delta ? { deltaFrom: delta.from } : {}) };
     const name = dataFileName(source);
     const file = path.join(this.dir, name);
     const tmp = `${file}.tmp`;
@@ -360,7 +392,7 @@ export class DiskStorage implements ReplicaStorage {
       let frame: Buffer | null;
       try {
         frame = this.steps.time('snapshotChunk', () => {
-          const chunk = source.reader.next();
+          const chunk = reader.next();
           return chunk === null ? null : encodeChunkFrame(chunk);
         });
       } catch (err) {
@@ -381,7 +413,7 @@ export class DiskStorage implements ReplicaStorage {
         if (syncErr) return giveUp(syncErr);
         fs.close(fd, (closeErr) => {
           if (closeErr) return done(closeErr, false);
-          this.commitWrittenSnapshot(source, name, tmp, offsets, size, done);
+          this.commitWrittenSnapshot(target, name, tmp, offsets, size, done);
         });
       };
       if (this.options.fsync) fs.fdatasync(fd, closeAndCommit);
@@ -451,15 +483,22 @@ export class DiskStorage implements ReplicaStorage {
    * while this one was written.
    */
   private manifestForWritten(source: SnapshotTarget, name: string, tmp: string, offsets: number[], bytes: number): SnapshotManifest | null {
-    const current = this.memory.snapshot();
-    if (this.closed || source.index <= current.index || this.memory.term(source.index) !== source.term) {
+    const current = this.manifest;
+    // A delta run counts only on top of the snapshot it was read against.
+    const baseMoved = source.deltaFrom !== undefined && source.deltaFrom !== current.meta.index;
+    if (this.closed || baseMoved || source.index <= current.meta.index || this.memory.term(source.index) !== source.term) {
       fs.rmSync(tmp, { force: true });
       return null;
     }
-    const meta: SnapshotMeta = { index: source.index, term: source.term, config: source.config, chunkCount: offsets.length, bytes };
     const logBaseIndex = Math.max(this.memory.firstIndex() - 1, source.index - source.retainEntries);
     const logBase = { index: logBaseIndex, term: this.memory.term(logBaseIndex)! };
-    return { meta, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets };
+    const position = { index: source.index, term: source.term, config: source.config };
+    if (source.deltaFrom === undefined) {
+      return { meta: { ...position, chunkCount: offsets.length, bytes }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
+    }
+    const run = { file: name, chunkOffsets: offsets, bytes, from: source.deltaFrom, index: source.index };
+    const meta: SnapshotMeta = { ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes };
+    return { ...current, meta, walFrom: this.walFrom, logBase, deltas: [...current.deltas, run] };
   }
 
   /** After its manifest is durable: read chunks from the new data file, delete the old ones, compact the log. */
@@ -524,7 +563,7 @@ export class DiskStorage implements ReplicaStorage {
 function openManifest(dir: string, voters: string[], options: DiskStorageOptions): SnapshotManifest {
   const found = readManifest(dir);
   if (found === null) {
-    const fresh: SnapshotManifest = { meta: emptySnapshotMeta(configurationOf(voters)), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [] };
+    const fresh: SnapshotManifest = { meta: emptySnapshotMeta(configurationOf(voters)), walFrom: 1, logBase: { index: 0, term: 0 }, dataFile: null, chunkOffsets: [], deltas: [] };
     writeManifest(dir, fresh, options.fsync);
     return fresh;
   }
@@ -543,7 +582,7 @@ function openManifest(dir: string, voters: string[], options: DiskStorageOptions
   }
   fs.writeFileSync(path.join(dir, dataFile), Buffer.concat(frames));
   if (options.fsync) fsyncFile(path.join(dir, dataFile));
-  const manifest: SnapshotManifest = { meta, walFrom: found.walFrom, logBase: { index: meta.index, term: meta.term }, dataFile, chunkOffsets };
+  const manifest: SnapshotManifest = { meta, walFrom: found.walFrom, logBase: { index: meta.index, term: meta.term }, dataFile, chunkOffsets, deltas: [] };
   writeManifest(dir, manifest, options.fsync);
   options.logger.info(`[storage] converted ${dir}/snapshot.json from format 1 (one JSON string) to chunks (${chunks.length})`);
   return manifest;

@@ -7,6 +7,8 @@
  *   the old snapshot or the new one, never a mix.
  * - `snapshot-<index>-<term>.chunks`, the data: the state machine's chunks, each framed as
  *   [length u32 LE][crc32 u32 LE][UTF-8 bytes]. It is written and fsynced before the manifest names it.
+ *   The manifest names one such file with the whole state, then any delta runs, files of the same
+ *   kind that hold only the keys changed since the snapshot before them.
  * - `snapshot-incoming.json` and `snapshot-incoming.chunks`: a snapshot being received from a leader
  *   (its meta, and the chunks received so far), so that a restart resumes the transfer.
  * Data files the manifest does not name are leftovers of a crash and are deleted at open.
@@ -23,8 +25,8 @@ export const incomingMetaFileName = 'snapshot-incoming.json';
 export const incomingDataFileName = 'snapshot-incoming.chunks';
 const dataFilePattern = /^snapshot-\d{10}-\d{10}\.chunks(\.tmp)?$/;
 const frameHeaderBytes = 8;
-/** The manifest's format; 1 was a single JSON file with the data inline. */
-const manifestFormat = 2;
+/** The manifest's format; 1 was a single JSON file with the data inline, 2 had no delta runs. */
+const manifestFormat = 3;
 
 export const dataFileName = (meta: Pick<SnapshotMeta, 'index' | 'term'>): string =>
   `snapshot-${String(meta.index).padStart(10, '0')}-${String(meta.term).padStart(10, '0')}.chunks`;
@@ -38,6 +40,21 @@ export interface SnapshotManifest {
   dataFile: string | null;
   /** Byte offset of each chunk's frame in the data file. */
   chunkOffsets: number[];
+  /**
+   * Delta runs after the data file's chunks, oldest first: each holds the keys changed since the
+   * snapshot before it (at `from`), up to its `index`. The snapshot's chunks are the data file's,
+   * then each run's, in this order.
+   */
+  deltas: DeltaRun[];
+}
+
+export interface DeltaRun {
+  file: string;
+  chunkOffsets: number[];
+  /** The run's file size. */
+  bytes: number;
+  from: number;
+  index: number;
 }
 
 export class SnapshotFileError extends Error {
@@ -74,15 +91,32 @@ export function readManifest(dir: string): SnapshotManifest | LegacySnapshot | n
   const offsets = p.chunkOffsets;
   // The manifest at index 0 holds the membership the node started with (none when it joins).
   const config = meta?.index === 0 ? initialConfiguration : configuration;
-  const valid = position && p.format === manifestFormat && config.safeParse(meta!.config).success &&
+  // Format 2 is format 3 without delta runs.
+  const deltas = p.format === 2 && p.deltas === undefined ? [] : p.deltas;
+  const valid = position && (p.format === 2 || p.format === manifestFormat) && config.safeParse(meta!.config).success &&
     Number.isSafeInteger(meta!.chunkCount) && Number.isSafeInteger(meta!.bytes) &&
     logBase && Number.isSafeInteger(logBase.index) && Number.isSafeInteger(logBase.term) &&
     (p.dataFile === null || (typeof p.dataFile === 'string' && dataFilePattern.test(p.dataFile))) &&
-    Array.isArray(offsets) && offsets.length === meta!.chunkCount && offsets.every((o) => Number.isSafeInteger(o) && o >= 0);
+    isOffsets(offsets) && Array.isArray(deltas) && deltas.every(isDeltaRun) && (p.dataFile !== null || deltas.length === 0) &&
+    offsets.length + (deltas as DeltaRun[]).reduce((n, d) => n + d.chunkOffsets.length, 0) === meta!.chunkCount;
   if (!valid) {
-    throw new SnapshotFileError(`${file}: not a snapshot manifest (expected format ${manifestFormat} with meta (index, term, config, chunkCount, bytes), walFrom, logBase, dataFile, chunkOffsets)`);
+    throw new SnapshotFileError(`${file}: not a snapshot manifest (expected format ${manifestFormat} with meta (index, term, config, chunkCount, bytes), walFrom, logBase, dataFile, chunkOffsets, deltas)`);
   }
-  return p as unknown as SnapshotManifest;
+  return { meta: p.meta, walFrom: p.walFrom, logBase: p.logBase, dataFile: p.dataFile, chunkOffsets: offsets, deltas } as SnapshotManifest;
+}
+
+const isOffsets = (v: unknown): v is number[] => Array.isArray(v) && v.every((o) => Number.isSafeInteger(o) && o >= 0);
+
+function isDeltaRun(v: unknown): v is DeltaRun {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Record<string, unknown>;
+  return typeof d.file === 'string' && dataFilePattern.test(d.file) && isOffsets(d.chunkOffsets) &&
+    Number.isSafeInteger(d.bytes) && Number.isSafeInteger(d.from) && Number.isSafeInteger(d.index) && (d.from as number) < (d.index as number);
+}
+
+/** The data files a manifest names: the whole state's, then its delta runs'. */
+export function manifestFiles(manifest: SnapshotManifest): string[] {
+  return [...(manifest.dataFile === null ? [] : [manifest.dataFile]), ...manifest.deltas.map((d) => d.file)];
 }
 
 export function isLegacy(m: SnapshotManifest | LegacySnapshot): m is LegacySnapshot {
@@ -147,13 +181,13 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** The snapshot data files in `dir` other than `keep` (leftovers of a crash or of older snapshots). */
-export function staleDataFiles(dir: string, keep: string | null): string[] {
-  return fs.readdirSync(dir).filter((name) => dataFilePattern.test(name) && name !== keep).map((name) => path.join(dir, name));
+/** The snapshot data files in `dir` other than those in `keep` (leftovers of a crash or of older snapshots). */
+export function staleDataFiles(dir: string, keep: readonly string[]): string[] {
+  return fs.readdirSync(dir).filter((name) => dataFilePattern.test(name) && !keep.includes(name)).map((name) => path.join(dir, name));
 }
 
 /** Deletes them at once (at open; a running node hands them to a FileRemover). */
-export function removeStaleDataFiles(dir: string, keep: string | null): void {
+export function removeStaleDataFiles(dir: string, keep: readonly string[]): void {
   for (const file of staleDataFiles(dir, keep)) fs.rmSync(file, { force: true });
 }
 
@@ -196,21 +230,34 @@ export function scanChunkFrames(file: string): { offsets: number[]; end: number 
   return { offsets, end: offset };
 }
 
-/** The current snapshot's data file, open for reading chunks (a leader sends them to followers). */
+/** The current snapshot's data files (the whole state's, then the delta runs'), open for reading chunks in order. */
 export class SnapshotData {
-  private readonly fd: number;
+  private readonly runs: { file: string; fd: number; offsets: readonly number[] }[] = [];
 
-  constructor(readonly file: string, private readonly offsets: readonly number[]) {
-    this.fd = fs.openSync(file, 'r');
+  constructor(dir: string, manifest: Pick<SnapshotManifest, 'dataFile' | 'chunkOffsets' | 'deltas'>) {
+    try {
+      if (manifest.dataFile !== null) this.open(path.join(dir, manifest.dataFile), manifest.chunkOffsets);
+      for (const d of manifest.deltas) this.open(path.join(dir, d.file), d.chunkOffsets);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  private open(file: string, offsets: readonly number[]): void {
+    this.runs.push({ file, fd: fs.openSync(file, 'r'), offsets });
   }
 
   chunk(i: number): string {
-    const offset = this.offsets[i];
-    if (offset === undefined) throw new SnapshotFileError(`${this.file}: no chunk ${i} (${this.offsets.length} chunks)`);
-    return readChunkFrame(this.fd, this.file, offset);
+    let at = i;
+    for (const run of this.runs) {
+      if (at < run.offsets.length) return readChunkFrame(run.fd, run.file, run.offsets[at]!);
+      at -= run.offsets.length;
+    }
+    throw new SnapshotFileError(`no chunk ${i} in the snapshot (${i - at} chunks in ${this.runs.length} files)`);
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    for (const run of this.runs.splice(0)) fs.closeSync(run.fd);
   }
 }
