@@ -73,7 +73,8 @@ interface ChangedKeys {
 /** The readers of one snapshot, both over the same frozen view: the whole state, or only what changed. */
 export interface SnapshotReaders {
   full: KvSnapshotReader;
-  delta: KvDeltaReader;
+  /** Null when nothing was applied since the durable snapshot (a newer one arrived meanwhile). */
+  delta: KvDeltaReader | null;
 }
 
 export class KvStateMachine {
@@ -192,10 +193,9 @@ export class KvStateMachine {
     this.sealed.push({ index: this.appliedIndex, keys: this.changed });
     this.changed = emptySortedMap();
     const keys = this.sealed.map((s) => s.keys.keys());
-    return {
-      full: new KvSnapshotReader(view, this.appliedIndex, chunkBytes, sessions),
-      delta: new KvDeltaReader(view, this.appliedIndex, this.durableIndex, mergeSortedKeys(keys), chunkBytes, sessions),
-    };
+    const delta = this.durableIndex < this.appliedIndex ?
+      new KvDeltaReader(view, this.appliedIndex, this.durableIndex, mergeSortedKeys(keys), chunkBytes, sessions) : null;
+    return { full: new KvSnapshotReader(view, this.appliedIndex, chunkBytes, sessions), delta };
   }
 
   /** The storage holds a snapshot at `index`: the changes up to it need no delta any more. */

@@ -395,7 +395,8 @@ export class Replica {
     this.bytesSinceSnapshot = 0;
     const readers = this.state.snapshotReaders(policy.chunkBytes);
     const source: SnapshotSource = {
-      index, term, config: this.raft.configurationAt(index), reader: readers.full, delta: readers.delta, retainEntries: policy.retainEntries,
+      index, term, config: this.raft.configurationAt(index), reader: readers.full, retainEntries: policy.retainEntries,
+      ...(readers.delta ? { delta: readers.delta } : {}),
     };
     if (io.writeSnapshot(source)) this.snapshotWritten(io);
   }

@@ -47,8 +47,8 @@ describe('delta runs', () => {
         if (o.as === 'given-up') continue;
         if (o.as === 'full' || disk === null) disk = readAll(readers.full);
         else {
-          expect(readers.delta.from).toBe(diskIndex);
-          disk = [...disk, ...readAll(readers.delta)];
+          expect(readers.delta!.from).toBe(diskIndex);
+          disk = [...disk, ...readAll(readers.delta!)];
         }
         diskIndex = index;
         kv.snapshotDurable(index);
@@ -71,17 +71,26 @@ describe('delta runs', () => {
     kv.apply({ index: ++index, term: 1, command: { op: 'set', key: 'k0500', value: 'new' } });
     kv.apply({ index: ++index, term: 1, command: { op: 'delete', key: 'k0001' } });
     kv.apply({ index: ++index, term: 1, command: { op: 'delete', key: 'absent' } });
-    const delta = readAll(kv.snapshotReaders().delta);
+    const delta = readAll(kv.snapshotReaders().delta!);
     expect(delta).toEqual([encodeDeltaChunk(1000, ['k0001', 'k0500'], [null, 'new'])]);
     expect(delta.join('').length).toBeLessThan(base.join('').length / 100);
     // Given up: the next delta still holds those keys, and the new ones.
     kv.apply({ index: ++index, term: 1, command: { op: 'set', key: 'k0999', value: 'later' } });
-    const again = readAll(kv.snapshotReaders().delta);
+    const again = readAll(kv.snapshotReaders().delta!);
     expect(again).toEqual([encodeDeltaChunk(1000, ['k0001', 'k0500', 'k0999'], [null, 'new', 'later'])]);
     kv.snapshotDurable(index);
     expect(kv.pendingChanges).toBe(0);
     const restored = KvStateMachine.fromChunks([...base, ...again], index);
     expect(restored.entries()).toEqual(kv.entries());
+  });
+
+  it('offers no delta when nothing was applied since the durable snapshot', () => {
+    const kv = new KvStateMachine();
+    kv.apply({ index: 1, term: 1, command: { op: 'set', key: 'a', value: '1' } });
+    kv.snapshotDurable(1);
+    expect(kv.snapshotReaders().delta).toBeNull();
+    kv.apply({ index: 2, term: 1, command: { op: 'set', key: 'b', value: '1' } });
+    expect(kv.snapshotReaders().delta?.from).toBe(1);
   });
 
   it('an empty delta run is still one chunk, and a run after the sessions replaces them', () => {
@@ -91,11 +100,11 @@ describe('delta runs', () => {
     const base = readAll(kv.snapshotReaders().full);
     kv.snapshotDurable(2);
     kv.apply({ index: 3, term: 1, command: { op: 'noop' } });
-    const empty = readAll(kv.snapshotReaders().delta);
+    const empty = readAll(kv.snapshotReaders().delta!);
     expect(empty[0]).toBe(encodeDeltaChunk(2, [], []));
     kv.snapshotDurable(3);
     kv.apply({ index: 4, term: 1, command: { op: 'set', key: 'b', value: '2', session: { client: 1, seq: 2, ack: 1 }, at: 1002 } });
-    const delta = readAll(kv.snapshotReaders().delta);
+    const delta = readAll(kv.snapshotReaders().delta!);
     const restored = KvStateMachine.fromChunks([...base, ...empty, ...delta], 4);
     expect(restored.entries()).toEqual([['a', '1'], ['b', '2']]);
     expect(restored.sessions.clone()).toEqual(kv.sessions.clone());

@@ -54,7 +54,7 @@ class Node {
 
   source(): SnapshotSource {
     const readers = this.kv.snapshotReaders(256);
-    return { index: this.index, term: 1, config: three, reader: readers.full, delta: readers.delta, retainEntries: 0 };
+    return { index: this.index, term: 1, config: three, reader: readers.full, delta: readers.delta!, retainEntries: 0 };
   }
 
   snapshot(source = this.source()): Promise<boolean> {
