@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       kvPort: 8080, raftPort: 9080, nodeId: 'node-8080', bindHost: '127.0.0.1', kvUrl: 'http://127.0.0.1:8080',
-      raftUrl: 'http://127.0.0.1:9080', peers: [], snapshotEntries: null, snapshotLogBytes: 16 * 1024 * 1024, snapshotLogRatio: 0.1, snapshotRetainEntries: 5000, snapshotChunkBytes: 64 * 1024, fsync: true, clusterToken: null,
+      raftUrl: 'http://127.0.0.1:9080', peers: [], snapshotEntries: null, snapshotLogBytes: 8 * 1024 * 1024, snapshotLogRatio: 0.03, snapshotRetainEntries: 5000, snapshotChunkBytes: 64 * 1024, snapshotDeltaRatio: 2, fsync: true, clusterToken: null,
       tickMs: 10, heartbeatTicks: 10, electionTimeoutTicksMin: 60, electionTimeoutTicksMax: 120, rpcTimeoutMs: 500,
       writeTimeoutMs: 2000, entriesPerMessageMax: 256, inflightMessagesMax: 64,
     });
