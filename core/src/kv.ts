@@ -353,6 +353,22 @@ export class KvDeltaReader {
   }
 }
 
+/**
+ * The bytes of a snapshot's chunks in its base run and in its delta runs (each run's sessions
+ * counted with it): what a storage weighs to decide between a delta run and the whole state.
+ */
+export function snapshotRunBytes(chunks: readonly string[]): { base: number; deltas: number } {
+  let base = 0;
+  let deltas = 0;
+  let inDeltas = false;
+  for (const chunk of chunks) {
+    inDeltas ||= isDeltaChunk(chunk);
+    if (inDeltas) deltas += chunk.length;
+    else base += chunk.length;
+  }
+  return { base, deltas };
+}
+
 /** The keys of several ascending iterators, ascending and each once. */
 export function* mergeSortedKeys(iterators: readonly Iterator<string>[]): Generator<string> {
   if (iterators.length === 1) {

@@ -109,7 +109,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['safety', 'progress'],
     mixNote: 'a snapshot every 3 entries and followers paused often: a paused follower wakes up to the appends and then the snapshot its leader sent meanwhile, and answers the appends first',
     fuzz: { nodes: 3, cluster: { snapshotThreshold: 3 }, faultWeights: { pause: 8 } },
-    seeds: [1, 5],
+    seeds: [5, 14],
   },
   voteBeforePersist: {
     rule: 'the term and vote are on stable storage before a vote is answered (Figure 2, persistent state)',
@@ -141,7 +141,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
     caughtAs: ['progress'],
     mixNote: 'five leader crashes after healing instead of one: each is an election in a calm network, which must give a stable leader',
     fuzz: { nodes: 3, failovers: 5 },
-    seeds: [1, 3],
+    seeds: [25, 34],
   },
   configChangeBeforeOwnTermCommit: {
     rule: 'a leader starts a membership change only once it has committed an entry of its own term (Ongaro, 2015)',

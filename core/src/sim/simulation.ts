@@ -30,6 +30,7 @@ import { InvariantChecker } from './invariants';
 import type { DropReason, InFlightMessage } from './network';
 import { Network } from './network';
 import { SimNode } from './sim-node';
+import { snapshotChunksToStore } from './snapshot-runs';
 import { StateHasher, hashNode } from './state-hash';
 
 export type SimAction =
@@ -525,9 +526,9 @@ export class Simulation {
       persist: (rd) => this.startPersist(this.node(id), rd),
       // A snapshot is taken at once: reading the whole frozen view is cheap at simulated sizes.
       writeSnapshot: (source) => {
-        const chunks: string[] = [];
-        for (let chunk = source.reader.next(); chunk !== null; chunk = source.reader.next()) chunks.push(chunk);
-        this.node(id).storage.createSnapshot(source.index, chunks, source.config, source.retainEntries);
+        const storage = this.node(id).storage;
+        const chunks = snapshotChunksToStore(source, storage);
+        storage.createSnapshot(source.index, chunks, source.config, source.retainEntries);
         return true;
       },
       answer: (ticket, response) => this.reply(this.w.requests.get(ticket)!, response),
