@@ -56,6 +56,14 @@ export function decodeChunk(chunk: string, keys: string[], values: string[], pre
       values.push(ownedString(pair[1]));
     }
   }
+  return orderProblem(keys, values, start, previousKey);
+}
+
+/**
+ * Whether the keys appended from `start` on ascend strictly, also after `previousKey`; if not, they
+ * (and their values) are taken off again and the problem is returned.
+ */
+function orderProblem(keys: string[], values: unknown[], start: number, previousKey: string | null): string | null {
   let previous = previousKey;
   for (let i = start; i < keys.length; i++) {
     const key = keys[i]!;
@@ -142,15 +150,6 @@ export function decodeDeltaChunk(chunk: string, keys: string[], values: (string 
     values.length = start;
     return 'a delta run without a valid from index';
   }
-  let previous = previousKey;
-  for (let i = start; i < keys.length; i++) {
-    const key = keys[i]!;
-    if (previous !== null && !(key > previous)) {
-      keys.length = start;
-      values.length = start;
-      return `keys out of order at ${JSON.stringify(key)}`;
-    }
-    previous = key;
-  }
-  return { from: from as number };
+  const problem = orderProblem(keys, values, start, previousKey);
+  return problem ?? { from: from as number };
 }
