@@ -178,8 +178,13 @@ export class KvStateMachine {
 
   /** A frozen view of the state as applied now, read in chunks; later applies do not change it. */
   snapshotReader(chunkBytes = snapshotChunkBytesDefault): KvSnapshotReader {
-    const sessions = sessionChunks(this.sessions, Math.max(chunkBytes, sessionChunkBytesMin));
-    return new KvSnapshotReader(this.data.clone(), this.appliedIndex, chunkBytes, sessions);
+    const { view, sessions } = this.frozen(chunkBytes);
+    return new KvSnapshotReader(view, this.appliedIndex, chunkBytes, sessions);
+  }
+
+  /** An O(1) copy-on-write view of the map and the session table's chunks, as applied now. */
+  private frozen(chunkBytes: number): { view: SortedMap; sessions: SessionsChunk[] } {
+    return { view: this.data.clone(), sessions: sessionChunks(this.sessions, Math.max(chunkBytes, sessionChunkBytesMin)) };
   }
 
   /**
@@ -188,8 +193,7 @@ export class KvStateMachine {
    * and reports it with snapshotDurable(); until then the changes stay noted for the next delta.
    */
   snapshotReaders(chunkBytes = snapshotChunkBytesDefault): SnapshotReaders {
-    const sessions = sessionChunks(this.sessions, Math.max(chunkBytes, sessionChunkBytesMin));
-    const view = this.data.clone();
+    const { view, sessions } = this.frozen(chunkBytes);
     this.sealed.push({ index: this.appliedIndex, keys: this.changed });
     this.changed = emptySortedMap();
     const keys = this.sealed.map((s) => s.keys.keys());
@@ -212,10 +216,7 @@ export class KvStateMachine {
 
   /** The whole state as snapshot chunks, at once (the simulator and tests; hosts use a reader). */
   snapshotChunks(chunkBytes = snapshotChunkBytesDefault): string[] {
-    const reader = this.snapshotReader(chunkBytes);
-    const chunks: string[] = [];
-    for (let chunk = reader.next(); chunk !== null; chunk = reader.next()) chunks.push(chunk);
-    return chunks;
+    return readAllChunks(this.snapshotReader(chunkBytes));
   }
 
   static fromChunks(chunks: readonly string[], index: number): KvStateMachine {
@@ -274,81 +275,87 @@ export function legacySnapshotChunks(data: string, chunkBytes = snapshotChunkByt
 }
 
 /**
- * Serializes a frozen view of the map in chunks of about `chunkBytes`, in key order, then the
- * session table's chunks (copied when the view was taken). Every chunk stands alone, so a reader
- * can parse and apply one at a time. A state with no pairs still has one (empty) kv
- * chunk first, so every snapshot has at least one.
+ * A run's chunks: pairs in key order, about `chunkBytes` of them per chunk, then the session
+ * table's chunks. A run with no pairs still has one (empty) kv chunk first, so every snapshot,
+ * and every delta run in one, has at least one. Every chunk stands alone, so a reader can parse
+ * and apply one at a time.
  */
-export class KvSnapshotReader {
-  private readonly iterator: IterableIterator<[string, string]>;
-  private started = false;
-  private done = false;
-  private sessionChunk = 0;
-
-  constructor(view: SortedMap, readonly index: number, private readonly chunkBytes: number, private readonly sessions: readonly SessionsChunk[] = []) {
-    if (!(chunkBytes >= 1)) fail(`chunkBytes must be positive, got ${chunkBytes}`);
-    this.iterator = view.entries();
-  }
-
-  /** The next chunk, or null when the whole view was read. */
-  next(): string | null {
-    if (this.done) return this.sessionChunk < this.sessions.length ? JSON.stringify(this.sessions[this.sessionChunk++]) : null;
-    const keys: string[] = [];
-    const values: string[] = [];
-    let bytes = 0;
-    while (bytes < this.chunkBytes) {
-      const step = this.iterator.next();
-      if (step.done) {
-        this.done = true;
-        break;
-      }
-      const [key, value] = step.value;
-      keys.push(key);
-      values.push(value);
-      bytes += key.length + value.length + 2;
-    }
-    if (keys.length === 0 && this.started) return this.next();
-    this.started = true;
-    return encodeChunk(keys, values);
-  }
-}
-
-/**
- * Serializes the keys changed since the snapshot at `from`, in key order, each with its value in a
- * frozen view (or null: deleted), then the session table's chunks: a delta run. Like
- * KvSnapshotReader, it always yields at least one kv chunk, so the run is marked even when empty.
- */
-export class KvDeltaReader {
+abstract class RunReader<V extends string | null> {
   private started = false;
   private done = false;
   private sessionChunk = 0;
 
   constructor(
-    private readonly view: SortedMap, readonly index: number, readonly from: number, private readonly keys: Iterator<string>,
-    private readonly chunkBytes: number, private readonly sessions: readonly SessionsChunk[] = [],
+    readonly index: number, private readonly chunkBytes: number, private readonly sessions: readonly SessionsChunk[],
+    /** The separators a pair adds to a chunk's text, besides its key and value. */
+    private readonly pairOverhead: number,
   ) {
     if (!(chunkBytes >= 1)) fail(`chunkBytes must be positive, got ${chunkBytes}`);
-    if (!(from < index)) fail(`a delta run from ${from} to ${index}`);
   }
 
+  protected abstract nextPair(): [string, V] | null;
+  protected abstract encode(keys: string[], values: V[]): string;
+
+  /** The next chunk, or null when the whole run was read. */
   next(): string | null {
     if (this.done) return this.sessionChunk < this.sessions.length ? JSON.stringify(this.sessions[this.sessionChunk++]) : null;
     const keys: string[] = [];
-    const values: (string | null)[] = [];
+    const values: V[] = [];
     let bytes = 0;
     while (bytes < this.chunkBytes) {
-      const step = this.keys.next();
-      if (step.done) {
+      const pair = this.nextPair();
+      if (pair === null) {
         this.done = true;
         break;
       }
-      const value = this.view.get(step.value) ?? null;
-      keys.push(step.value);
-      values.push(value);
-      bytes += step.value.length + (value?.length ?? 0) + 3;
+      keys.push(pair[0]);
+      values.push(pair[1]);
+      bytes += pair[0].length + (pair[1]?.length ?? 0) + this.pairOverhead;
     }
     if (keys.length === 0 && this.started) return this.next();
     this.started = true;
+    return this.encode(keys, values);
+  }
+}
+
+/** The whole state: a frozen view of the map, then the session table (copied when the view was taken). */
+export class KvSnapshotReader extends RunReader<string> {
+  private readonly iterator: IterableIterator<[string, string]>;
+
+  constructor(view: SortedMap, index: number, chunkBytes: number, sessions: readonly SessionsChunk[] = []) {
+    super(index, chunkBytes, sessions, 2);
+    this.iterator = view.entries();
+  }
+
+  protected nextPair(): [string, string] | null {
+    const step = this.iterator.next();
+    return step.done ? null : step.value;
+  }
+
+  protected encode(keys: string[], values: string[]): string {
+    return encodeChunk(keys, values);
+  }
+}
+
+/**
+ * A delta run: the keys changed since the snapshot at `from`, in key order, each with its value in
+ * a frozen view (or null: deleted), then the session table.
+ */
+export class KvDeltaReader extends RunReader<string | null> {
+  constructor(
+    private readonly view: SortedMap, index: number, readonly from: number, private readonly keys: Iterator<string>,
+    chunkBytes: number, sessions: readonly SessionsChunk[] = [],
+  ) {
+    super(index, chunkBytes, sessions, 3);
+    if (!(from < index)) fail(`a delta run from ${from} to ${index}`);
+  }
+
+  protected nextPair(): [string, string | null] | null {
+    const step = this.keys.next();
+    return step.done ? null : [step.value, this.view.get(step.value) ?? null];
+  }
+
+  protected encode(keys: string[], values: (string | null)[]): string {
     return encodeDeltaChunk(this.from, keys, values);
   }
 }
@@ -369,8 +376,28 @@ export function snapshotRunBytes(chunks: readonly string[]): { base: number; del
   return { base, deltas };
 }
 
+/** Every chunk a reader gives, at once (the simulator and tests; hosts write them one by one). */
+export function readAllChunks(reader: { next(): string | null }): string[] {
+  const chunks: string[] = [];
+  for (let chunk = reader.next(); chunk !== null; chunk = reader.next()) chunks.push(chunk);
+  return chunks;
+}
+
+/** RAFT_SNAPSHOT_DELTA_RATIO's default (docs/storage.md, "Delta runs", says why). */
+export const snapshotDeltaRatioDefault = 2;
+
+/**
+ * Whether a storage holding a snapshot of these sizes adds a delta run to it rather than write the
+ * whole state again: while its runs add up to less than `ratio` times the whole state. A byte of
+ * log then costs about one byte of run plus 1/ratio of the next whole state. Never on top of an
+ * empty state (ratio 0: never at all).
+ */
+export function deltaRunFits(sizes: { base: number; deltas: number }, ratio: number): boolean {
+  return sizes.deltas < ratio * sizes.base;
+}
+
 /** The keys of several ascending iterators, ascending and each once. */
-export function* mergeSortedKeys(iterators: readonly Iterator<string>[]): Generator<string> {
+function* mergeSortedKeys(iterators: readonly Iterator<string>[]): Generator<string> {
   if (iterators.length === 1) {
     for (let step = iterators[0]!.next(); !step.done; step = iterators[0]!.next()) yield step.value;
     return;

@@ -6,14 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Entry } from '../src/index';
-import { KvRestorer, KvStateMachine, isKvSnapshotChunk } from '../src/index';
+import { KvRestorer, KvStateMachine, isKvSnapshotChunk, readAllChunks as readAll } from '../src/index';
 import { decodeDeltaChunk, encodeChunk, encodeDeltaChunk } from '../src/kv-chunk';
 
-const readAll = (reader: { next(): string | null }): string[] => {
-  const chunks: string[] = [];
-  for (let c = reader.next(); c !== null; c = reader.next()) chunks.push(c);
-  return chunks;
-};
 
 type Op = { kind: 'set' | 'delete' | 'cas'; key: number; value: number } | { kind: 'snapshot'; as: 'full' | 'delta' | 'given-up' };
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InstallSnapshot, InstallSnapshotResponse, Message, SnapshotMeta } from '../src/index';
-import { MemoryStorage, RaftNode, configurationOf } from '../src/index';
+import { MemoryStorage, RaftNode, configurationOf, readAllChunks } from '../src/index';
 import { Simulation } from '../src/sim';
 import { TestCluster, handleReady, newNode } from './harness';
 
@@ -33,20 +33,15 @@ describe('InstallSnapshot in chunks', () => {
     c.campaign('n1');
     c.isolate('n3');
     const n1 = c.node('n1');
-    const readAll = (reader: { next(): string | null }) => {
-      const out: string[] = [];
-      for (let chunk = reader.next(); chunk !== null; chunk = reader.next()) out.push(chunk);
-      return out;
-    };
     for (let i = 0; i < 30; i++) n1.raft.propose({ op: 'set', key: `k${String(i).padStart(2, '0')}`, value: `value-${i}` });
     c.stabilize();
-    const base = readAll(n1.kv.snapshotReaders(40).full);
+    const base = readAllChunks(n1.kv.snapshotReaders(40).full);
     n1.storage.createSnapshot(n1.raft.appliedIndex, base, configurationOf(voters), 0);
     n1.kv.snapshotDurable(n1.raft.appliedIndex);
     for (let i = 0; i < 30; i += 4) n1.raft.propose({ op: 'delete', key: `k${String(i).padStart(2, '0')}` });
     for (let i = 1; i < 40; i += 3) n1.raft.propose({ op: 'set', key: `k${String(i).padStart(2, '0')}`, value: `again-${i}` });
     c.stabilize();
-    const delta = readAll(n1.kv.snapshotReaders(40).delta!);
+    const delta = readAllChunks(n1.kv.snapshotReaders(40).delta!);
     expect(delta.length).toBeGreaterThan(1);
     n1.storage.createSnapshot(n1.raft.appliedIndex, [...base, ...delta], configurationOf(voters), 0);
     c.heal();

@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { z } from 'zod';
-import { snapshotChunkBytesDefault } from '@raft-kv/core';
-import { deltaRatioDefault } from './storage/disk-storage';
+import { snapshotChunkBytesDefault, snapshotDeltaRatioDefault } from '@raft-kv/core';
 
 export interface PeerConfig {
   id: string;
@@ -288,7 +287,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     snapshotLogRatio: read(env, 'RAFT_SNAPSHOT_LOG_RATIO', z.coerce.number().min(0).max(100), 0.03),
     snapshotRetainEntries: read(env, 'RAFT_SNAPSHOT_RETAIN_ENTRIES', z.coerce.number().int().min(0), 5000),
     snapshotChunkBytes: read(env, 'RAFT_SNAPSHOT_CHUNK_BYTES', positiveInt.min(1024).max(64 * 1024 * 1024), snapshotChunkBytesDefault),
-    snapshotDeltaRatio: read(env, 'RAFT_SNAPSHOT_DELTA_RATIO', z.coerce.number().min(0).max(100), deltaRatioDefault),
+    snapshotDeltaRatio: read(env, 'RAFT_SNAPSHOT_DELTA_RATIO', z.coerce.number().min(0).max(100), snapshotDeltaRatioDefault),
     fsync: read(env, 'RAFT_FSYNC', bool, true),
     clusterToken: read<string | null>(env, 'RAFT_CLUSTER_TOKEN', z.string().min(8, 'must be at least 8 characters'), null),
     tickMs,

@@ -4,24 +4,15 @@
  * less than twice the whole state, else the whole state again. So transfers, restarts and the
  * fuzzer meet snapshots made of runs, as a real cluster's followers do.
  */
-import { snapshotRunBytes } from '../kv';
+import { deltaRunFits, readAllChunks, snapshotDeltaRatioDefault, snapshotRunBytes } from '../kv';
 import type { SnapshotSource } from '../replica';
 import type { MemoryStorage } from '../storage';
 
-/** RAFT_SNAPSHOT_DELTA_RATIO's default, which the simulated disk follows. */
-const deltaRatio = 2;
-
-function readAll(reader: { next(): string | null }): string[] {
-  const chunks: string[] = [];
-  for (let chunk = reader.next(); chunk !== null; chunk = reader.next()) chunks.push(chunk);
-  return chunks;
-}
-
 export function snapshotChunksToStore(source: SnapshotSource, storage: MemoryStorage): string[] {
   const held = storage.snapshot();
-  if (source.delta === undefined || source.delta.from !== held.index || held.chunkCount === 0) return readAll(source.reader);
+  if (source.delta === undefined || source.delta.from !== held.index) return readAllChunks(source.reader);
   const heldChunks = Array.from({ length: held.chunkCount }, (_, i) => storage.snapshotChunk(i));
-  const { base, deltas } = snapshotRunBytes(heldChunks);
-  if (deltas >= deltaRatio * base) return readAll(source.reader);
-  return [...heldChunks, ...readAll(source.delta)];
+  // An empty snapshot (no chunks) has no base to add to: deltaRunFits says no.
+  if (!deltaRunFits(snapshotRunBytes(heldChunks), snapshotDeltaRatioDefault)) return readAllChunks(source.reader);
+  return [...heldChunks, ...readAllChunks(source.delta)];
 }

@@ -16,7 +16,9 @@ import path from 'node:path';
 import type {
   Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, KvDeltaReader, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
 } from '@raft-kv/core';
-import { MemoryStorage, configurationOf, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks } from '@raft-kv/core';
+import {
+  MemoryStorage, configurationOf, deltaRunFits, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks, snapshotDeltaRatioDefault,
+} from '@raft-kv/core';
 import { LongestSteps } from '../host/longest-steps';
 import type { Logger } from '../logger';
 import { FileRemover } from './file-remover';
@@ -41,13 +43,11 @@ export interface DiskStorageOptions {
   /**
    * Write a snapshot as a delta run (only the keys changed since the last one) while the delta
    * runs already on disk add up to less than this many times the whole state's file; otherwise
-   * write the whole state again. 0: always the whole state. Default deltaRatioDefault.
+   * write the whole state again (core's deltaRunFits). 0: always the whole state. Default
+   * snapshotDeltaRatioDefault.
    */
   deltaRatio?: number;
 }
-
-/** RAFT_SNAPSHOT_DELTA_RATIO's default (docs/storage.md says why). */
-export const deltaRatioDefault = 2;
 
 /** What one Ready asks to persist (core's Ready has these fields). */
 export interface PersistBatch {
@@ -348,17 +348,15 @@ export class DiskStorage implements ReplicaStorage {
 
   /**
    * Whether a snapshot at `source` goes to disk as a delta run: the source offers one on top of
-   * exactly the snapshot we hold, and the runs so far add up to less than deltaRatio times the
-   * whole state's file. Each byte of log then costs about one byte of delta, plus 1/deltaRatio of
-   * the next whole state, instead of the whole state each time (docs/storage.md).
+   * exactly the snapshot we hold, and the runs so far leave room for it (deltaRunFits).
    */
   private deltaFor(source: SnapshotSource): KvDeltaReader | null {
     const delta = source.delta;
     const m = this.manifest;
-    if (!delta || m.dataFile === null || delta.from !== m.meta.index) return null;
-    const deltaBytes = m.deltas.reduce((n, d) => n + d.bytes, 0);
-    const ratio = this.options.deltaRatio ?? deltaRatioDefault;
-    return deltaBytes < ratio * (m.meta.bytes - deltaBytes) ? delta : null;
+    // No data file (the empty snapshot at index 0) means no bytes of base: deltaRunFits says no.
+    if (!delta || delta.from !== m.meta.index) return null;
+    const deltas = m.deltas.reduce((n, d) => n + d.bytes, 0);
+    return deltaRunFits({ base: m.meta.bytes - deltas, deltas }, this.options.deltaRatio ?? snapshotDeltaRatioDefault) ? delta : null;
   }
 
   /**
