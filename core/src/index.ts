@@ -1,4 +1,5 @@
 export * from './types';
+export * from './snapshot-digest';
 export * from './messages';
 export * from './events';
 export * from './config';

@@ -9,6 +9,7 @@ import { fail } from './assert';
 import type { DurableState } from './node-state';
 import type { Configuration, Entry, HardState, NodeId, SnapshotChunk, SnapshotMeta } from './types';
 import { configurationOf, emptyHardState, emptySnapshotMeta, isSameSnapshot } from './types';
+import { textChunksDigest } from './snapshot-digest';
 
 /** A snapshot this node has started to receive from a leader: which one, and how many chunks it holds. */
 export interface IncomingSnapshot {
@@ -175,6 +176,7 @@ export class MemoryStorage implements Storage {
     const incoming = this.incoming;
     if (!incoming || !isSameSnapshot(incoming.meta, meta)) fail(`installIncoming: the snapshot at ${meta.index} was not received`);
     if (incoming.chunks.length !== meta.chunkCount) fail(`installIncoming: ${incoming.chunks.length} of ${meta.chunkCount} chunks received`);
+    if (textChunksDigest(incoming.chunks) !== meta.digest) fail(`installIncoming: the chunks of the snapshot at ${meta.index} do not match its digest`);
     this.replaceWithSnapshot(meta, incoming.chunks);
     this.incoming = null;
   }
@@ -197,7 +199,7 @@ export class MemoryStorage implements Storage {
     if (term === undefined) fail(`createSnapshot: no entry at ${index}`);
     if (index <= this.snap.index) fail(`createSnapshot: ${index} is not newer than the snapshot at ${this.snap.index}`);
     if (chunks.length === 0) fail('createSnapshot: a snapshot has at least one chunk');
-    const meta: SnapshotMeta = { index, term, config, chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0) };
+    const meta: SnapshotMeta = { index, term, config, chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0), digest: textChunksDigest(chunks) };
     this.adoptSnapshot(meta, chunks, Math.max(this.base.index, index - retainEntries));
     return meta;
   }

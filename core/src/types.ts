@@ -1,4 +1,5 @@
 /** Shared data types of the Raft core. All of them are plain, JSON-serializable data. */
+import { emptySnapshotDigest } from './snapshot-digest';
 
 export type NodeId = string;
 
@@ -83,6 +84,8 @@ export interface SnapshotMeta {
   /** How many chunks the data is in (0 only for the empty snapshot at index 0), and their total size. */
   chunkCount: number;
   bytes: number;
+  /** A checksum of the chunks in order (snapshot-digest.ts): snapshots at one index may be laid out differently. */
+  digest: number;
 }
 
 /** One chunk of a snapshot on its way from a leader, to be made durable by the receiver. */
@@ -94,7 +97,7 @@ export interface SnapshotChunk {
 }
 
 export const emptyHardState = (): HardState => ({ term: 0, vote: null, commit: 0 });
-export const emptySnapshotMeta = (config: Configuration = configurationOf([])): SnapshotMeta => ({ index: 0, term: 0, config, chunkCount: 0, bytes: 0 });
+export const emptySnapshotMeta = (config: Configuration = configurationOf([])): SnapshotMeta => ({ index: 0, term: 0, config, chunkCount: 0, bytes: 0, digest: emptySnapshotDigest });
 
 /** A configuration of these voters and no learners. */
 export const configurationOf = (voters: readonly NodeId[], learners: readonly NodeId[] = []): Configuration =>
@@ -102,7 +105,7 @@ export const configurationOf = (voters: readonly NodeId[], learners: readonly No
 
 /** Two descriptions of the same snapshot (a receiver resumes a transfer only for the same one). */
 export const isSameSnapshot = (a: SnapshotMeta, b: SnapshotMeta): boolean =>
-  a.index === b.index && a.term === b.term && a.chunkCount === b.chunkCount && a.bytes === b.bytes;
+  a.index === b.index && a.term === b.term && a.chunkCount === b.chunkCount && a.bytes === b.bytes && a.digest === b.digest;
 
 /**
  * The one shared empty array, frozen: output queues that are empty are handed out as this instead

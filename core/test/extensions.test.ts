@@ -1,7 +1,7 @@
 /** Beyond Figure 2: PreVote, CheckQuorum, ReadIndex, fast backtracking, batching, pipelining, snapshots, limits. */
 import { describe, expect, it } from 'vitest';
 import type { AppendEntriesResponse, Message } from '../src/index';
-import { MemoryStorage, configurationOf } from '../src/index';
+import { MemoryStorage, configurationOf, textChunksDigest } from '../src/index';
 import { TestCluster, handleReady, newNode, outbox } from './harness';
 
 const voters = ['n1', 'n2', 'n3'];
@@ -240,7 +240,7 @@ describe('snapshots (Figure 13)', () => {
     storage.append([1, 2, 3].map((index) => ({ index, term: 1, command: { op: 'noop' as const } })));
     storage.setHardState({ term: 1, vote: null, commit: 0 });
     const n2 = newNode('n2', voters, {}, storage);
-    n2.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, seq: 1, meta: { index: 2, term: 1, config: configurationOf(voters), chunkCount: 1, bytes: 8 }, chunk: 0, data: '{"kv":[]}' });
+    n2.raft.step({ type: 'InstallSnapshot', from: 'n1', to: 'n2', term: 1, seq: 1, meta: { index: 2, term: 1, config: configurationOf(voters), chunkCount: 1, bytes: 8, digest: textChunksDigest(['{"kv":[]}']) }, chunk: 0, data: '{"kv":[]}' });
     const rd = handleReady(n2);
     expect(rd.snapshot).toBeNull();
     expect(n2.raft.commitIndex).toBe(2);

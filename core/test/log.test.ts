@@ -1,6 +1,6 @@
 /** The log, its unstable tail, storage and the pipelining window refuse invalid input loudly. */
 import { describe, expect, it } from 'vitest';
-import { AssertionError, MemoryStorage, configurationOf } from '../src/index';
+import { AssertionError, MemoryStorage, configurationOf, textChunksDigest } from '../src/index';
 import type { Entry } from '../src/index';
 import { Inflights } from '../src/inflights';
 import { RaftLog } from '../src/raft-log';
@@ -42,7 +42,7 @@ describe('MemoryStorage', () => {
     expect(() => s.createSnapshot(5, ['{"kv":[]}'], configurationOf(['n1']), 0)).toThrow(/no entry at 5/);
     s.createSnapshot(2, ['{"kv":[]}'], configurationOf(['n1']), 0);
     expect(() => s.createSnapshot(2, ['{"kv":[]}'], configurationOf(['n1']), 0)).toThrow(/not newer/);
-    const older = { index: 1, term: 1, config: configurationOf(['n1']), chunkCount: 1, bytes: 9 };
+    const older = { index: 1, term: 1, config: configurationOf(['n1']), chunkCount: 1, bytes: 9, digest: textChunksDigest(['{"kv":[]}']) };
     s.receiveChunk({ meta: older, chunk: 0, data: '{"kv":[]}' });
     expect(() => s.installIncoming(older)).toThrow(/not newer/);
     expect(() => s.receiveChunk({ meta: older, chunk: 2, data: '' })).toThrow(/chunk 2 after 1/);

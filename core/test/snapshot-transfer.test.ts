@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InstallSnapshot, InstallSnapshotResponse, Message, SnapshotMeta } from '../src/index';
-import { MemoryStorage, RaftNode, configurationOf, readAllChunks } from '../src/index';
+import { MemoryStorage, RaftNode, configurationOf, readAllChunks, textChunksDigest } from '../src/index';
 import { Simulation } from '../src/sim';
 import { TestCluster, handleReady, newNode } from './harness';
 
@@ -182,7 +182,7 @@ describe('a snapshot received in full, then chunks of a newer one, before the ho
     // chunk of one snapshot and the first of the leader's next one before it takes a Ready.
     const storage = new MemoryStorage(voters);
     const node = new RaftNode({ id: 'n3', voters }, storage);
-    const meta = (index: number, chunkCount: number): SnapshotMeta => ({ index, term: 1, config: configurationOf(voters), chunkCount, bytes: 10 * chunkCount });
+    const meta = (index: number, chunkCount: number): SnapshotMeta => ({ index, term: 1, config: configurationOf(voters), chunkCount, bytes: 10 * chunkCount, digest: textChunksDigest(Array<string>(chunkCount).fill('{"kv":[]}')) });
     let seq = 0;
     const chunk = (m: SnapshotMeta, c: number): InstallSnapshot => ({ type: 'InstallSnapshot', from: 'n1', to: 'n3', term: 1, meta: m, chunk: c, data: `{"kv":[]}`, seq: ++seq });
     node.step(chunk(meta(10, 1), 0));
@@ -204,6 +204,46 @@ describe('a snapshot received in full, then chunks of a newer one, before the ho
     storage.installIncoming(next.snapshot!);
     node.advance(next);
     expect(storage.snapshot().index).toBe(20);
+  });
+});
+
+describe('two snapshots at one index, laid out differently', () => {
+  it('a new leader\'s chunks never continue the old leader\'s: the transfer starts over, and what is installed is one snapshot whole', () => {
+    // Two nodes' snapshots at one index hold the same state in different chunks when they took
+    // their delta runs at different points; index, term, chunk count and bytes can all agree.
+    const storage = new MemoryStorage(voters);
+    const node = new RaftNode({ id: 'n3', voters }, storage);
+    const layout = (chunks: string[]): SnapshotMeta =>
+      ({ index: 20, term: 1, config: configurationOf(voters), chunkCount: chunks.length, bytes: 20, digest: textChunksDigest(chunks) });
+    const fromN1 = ['aaaaaaaaaa', 'bbbbbbbbbb'];
+    const fromN2 = ['cccccccccc', 'dddddddddd'];
+    const [metaN1, metaN2] = [layout(fromN1), layout(fromN2)];
+    const chunk = (from: string, term: number, meta: SnapshotMeta, data: string[], c: number): InstallSnapshot =>
+      ({ type: 'InstallSnapshot', from, to: 'n3', term, meta, chunk: c, data: data[c]!, seq: c + 1 });
+    const take = (): InstallSnapshotResponse[] => {
+      const rd = node.ready();
+      for (const c of rd.snapshotChunks) storage.receiveChunk(c);
+      if (rd.snapshot) storage.installIncoming(rd.snapshot);
+      node.advance(rd);
+      return rd.messages.map((o) => o.message).filter((m): m is InstallSnapshotResponse => m.type === 'InstallSnapshotResponse');
+    };
+    node.step(chunk('n1', 1, metaN1, fromN1, 0));
+    expect(take().map((a) => a.nextChunk)).toEqual([1]);
+    // n1 is gone; n2 leads in term 2 and sends its own snapshot at the same index from chunk 1 on.
+    node.step(chunk('n2', 2, metaN2, fromN2, 1));
+    expect(take().map((a) => a.nextChunk)).toEqual([0]);
+    node.step(chunk('n2', 2, metaN2, fromN2, 0));
+    node.step(chunk('n2', 2, metaN2, fromN2, 1));
+    expect(take().map((a) => a.nextChunk)).toEqual([1, 2]);
+    expect(storage.snapshot()).toEqual(metaN2);
+    expect([storage.snapshotChunk(0), storage.snapshotChunk(1)]).toEqual(fromN2);
+  });
+
+  it('the storage refuses to install chunks that do not match the digest', () => {
+    const storage = new MemoryStorage(voters);
+    const meta: SnapshotMeta = { index: 20, term: 1, config: configurationOf(voters), chunkCount: 1, bytes: 9, digest: textChunksDigest(['{"kv":[]}']) };
+    storage.receiveChunk({ meta, chunk: 0, data: '{"kv":[1]' });
+    expect(() => storage.installIncoming(meta)).toThrow(/do not match its digest/);
   });
 });
 

@@ -10,7 +10,7 @@ import type {
   AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, ReadIndex,
   ReadIndexResponse, RequestVote, RequestVoteResponse, TimeoutNow, TimeoutNowResponse,
 } from '@raft-kv/core';
-import { isKvSnapshotChunk } from '@raft-kv/core';
+import { emptySnapshotDigest, isKvSnapshotChunk } from '@raft-kv/core';
 import { z } from 'zod';
 import { fastAppendEntries } from './wire-fast';
 
@@ -83,6 +83,8 @@ export const installSnapshotBody = z.object({
   leaderAddr: z.string().max(512).optional(),
   meta: z.object({
     index: index.min(1), term: index.min(1), config: configuration, chunkCount: index.min(1), bytes: index,
+    // Absent from a peer older than the digest: that peer's chunks are all it can be compared with.
+    digest: z.number().int().min(0).max(0xffffffff).default(emptySnapshotDigest),
   }),
   chunk: index,
   data: z.string().refine(isKvSnapshotChunk, 'data must be a chunk of a KV snapshot'),

@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Entry, SnapshotSource } from '@raft-kv/core';
-import { KvStateMachine, configurationOf } from '@raft-kv/core';
+import { KvStateMachine, configurationOf, emptySnapshotDigest, foldChunkChecksum } from '@raft-kv/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskStorage } from '../src/storage/disk-storage';
 import { readManifest, snapshotFileName } from '../src/storage/snapshot-file';
@@ -117,6 +118,38 @@ describe('delta runs on disk', () => {
     const dataFiles = fs.readdirSync(dir).filter((f) => f.endsWith('.chunks'));
     expect(dataFiles).toEqual([whole.dataFile]);
     expect(restored(node.storage)).toEqual(node.kv.entries());
+  });
+
+  it('gives a snapshot a digest of its chunks in order: a run goes on from the base\'s, and a manifest without one gets it from the frames', async () => {
+    const first = openStorage();
+    const node = new Node(first);
+    const digestOfChunks = (st: DiskStorage): number => Array.from({ length: st.snapshot().chunkCount }, (_, i) => crc32(Buffer.from(st.snapshotChunk(i), 'utf8')))
+      .reduce(foldChunkChecksum, emptySnapshotDigest);
+    node.write(sets(0, 100));
+    await node.snapshot();
+    const whole = manifest().meta.digest;
+    expect(whole).toBe(digestOfChunks(first));
+    node.write(sets(50, 60, 'changed'));
+    await node.snapshot();
+    expect(manifest().deltas).toHaveLength(1);
+    const withRun = manifest().meta.digest;
+    expect(withRun).not.toBe(whole);
+    expect(withRun).toBe(digestOfChunks(first));
+    expect(first.snapshot().digest).toBe(withRun);
+    first.close();
+    await first.settled();
+    // A manifest written before snapshots had digests.
+    const file = path.join(dir, snapshotFileName);
+    const text = JSON.parse(fs.readFileSync(file, 'utf8')) as { meta: Record<string, unknown> };
+    delete text.meta.digest;
+    fs.writeFileSync(file, JSON.stringify(text));
+    const again = openStorage();
+    expect(again.snapshot().digest).toBe(withRun);
+    again.close();
+    await again.settled();
+    text.meta.digest = 'abc';
+    fs.writeFileSync(file, JSON.stringify(text));
+    expect(() => openStorage()).toThrow(/meta.digest is not a 32-bit checksum/);
   });
 
   it('opens a manifest with runs after a restart, and the state restores from its chunks and the log', async () => {

@@ -237,7 +237,7 @@ describe('DiskStorage', () => {
     const before = segments().length;
     expect(before).toBeGreaterThan(2);
     const snap = s.createSnapshot(50, [chunk(['a', '1']), chunk(['b', '2'])], three, 0);
-    expect(snap).toEqual({ index: 50, term: 1, config: three, chunkCount: 2, bytes: expect.any(Number) });
+    expect(snap).toEqual({ index: 50, term: 1, config: three, chunkCount: 2, bytes: expect.any(Number), digest: expect.any(Number) });
     expect([s.firstIndex(), s.lastIndex(), s.term(50), s.term(49)]).toEqual([51, 60, 1, undefined]);
     // Nothing is deleted within the turn that committed the snapshot: what a crash right after it leaves.
     expect(segments().length).toBe(before);
@@ -332,7 +332,7 @@ describe('DiskStorage', () => {
       // The event loop is free while the commit's disk work waits, and nothing is compacted yet.
       expect([taken, s.snapshot().index, s.firstIndex()]).toEqual([null, 0, 1]);
       // A leader's snapshot arrives now: its chunks are written, then it waits for the manifest.
-      const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10 };
+      const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10, digest: 0x1234 };
       const received = persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk(['b', '2']) }], snapshot: meta, hardState: hs(2, null, 40), entries: [], mustSync: true });
       await expect.poll(() => fs.existsSync(path.join(dir, 'snapshot-incoming.chunks')) && fs.statSync(path.join(dir, 'snapshot-incoming.chunks')).size > 0).toBe(true);
       release();
@@ -397,7 +397,7 @@ describe('DiskStorage', () => {
     const receivedSteps = new LongestSteps();
     const again = DiskStorage.open(dir, ['n1', 'n2', 'n3'], { fsync: true, segmentBytesMax: 4096, preallocate: false, logger: log.logger, steps: receivedSteps });
     open.push(again);
-    const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10 };
+    const meta = { index: 40, term: 2, config: three, chunkCount: 1, bytes: 10, digest: 0x1234 };
     await persistAsync(again, { snapshotChunks: [{ meta, chunk: 0, data: chunk(['a', '1']) }], snapshot: meta, hardState: hs(2, null, 40), entries: [], mustSync: true });
     expect(again.snapshot()).toEqual(meta);
     expect(receivedSteps.view()).toMatchObject({ snapshotChunk: 0, core: 0 });
@@ -420,7 +420,7 @@ describe('DiskStorage', () => {
   });
 
   it('receives a snapshot in chunks, resumes after a crash that tore the last chunk, and installs it', async () => {
-    const meta = { index: 20, term: 3, config: three, chunkCount: 3, bytes: 30 };
+    const meta = { index: 20, term: 3, config: three, chunkCount: 3, bytes: 30, digest: 0x1234 };
     const data = [chunk(['a', '1']), chunk(['b', '2']), chunk(['c', '3'])];
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
@@ -445,8 +445,8 @@ describe('DiskStorage', () => {
   it('a write holding two snapshots received one after the other keeps the later one (the earlier was replaced)', async () => {
     // A follower whose disk is slow can receive a whole one-chunk snapshot, and then the leader's
     // next one, before its write goes out: the Ready carries both snapshots' chunks and installs the second.
-    const first = { index: 20, term: 3, config: three, chunkCount: 1, bytes: 10 };
-    const second = { index: 40, term: 3, config: three, chunkCount: 2, bytes: 20 };
+    const first = { index: 20, term: 3, config: three, chunkCount: 1, bytes: 10, digest: 0x1234 };
+    const second = { index: 40, term: 3, config: three, chunkCount: 2, bytes: 20, digest: 0x1234 };
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: hs(1, null, 0), entries: entries(1, 5, 1), mustSync: true });
     const chunks = [{ meta: first, chunk: 0, data: chunk(['a', '1']) }, { meta: second, chunk: 0, data: chunk(['a', '2']) }, { meta: second, chunk: 1, data: chunk(['b', '2']) }];
@@ -472,7 +472,7 @@ describe('DiskStorage', () => {
     const s = openStorage();
     s.persist({ snapshotChunks: [], snapshot: null, hardState: null, entries: entries(1, 5, 1), mustSync: true });
     const old = segments().map((f) => [f, fs.readFileSync(path.join(dir, f))] as const);
-    const meta = { index: 20, term: 3, config: three, chunkCount: 1, bytes: 9 };
+    const meta = { index: 20, term: 3, config: three, chunkCount: 1, bytes: 9, digest: 0x1234 };
     await persistAsync(s, { snapshotChunks: [{ meta, chunk: 0, data: chunk() }], snapshot: meta, hardState: hs(3, null, 20), entries: [], mustSync: true });
     crash(s);
     for (const [f, data] of old) fs.writeFileSync(path.join(dir, f), data);

@@ -17,7 +17,8 @@ import type {
   Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, KvDeltaReader, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
 } from '@raft-kv/core';
 import {
-  MemoryStorage, configurationOf, deltaRunFits, emptySnapshotMeta, fail, isHardStateEqual, isSameSnapshot, legacySnapshotChunks, snapshotDeltaRatioDefault,
+  MemoryStorage, configurationOf, deltaRunFits, emptySnapshotDigest, emptySnapshotMeta, fail, foldChunkChecksum, isHardStateEqual, isSameSnapshot,
+  legacySnapshotChunks, snapshotDeltaRatioDefault,
 } from '@raft-kv/core';
 import { LongestSteps } from '../host/longest-steps';
 import type { Logger } from '../logger';
@@ -26,7 +27,7 @@ import type { WalRecord } from './record';
 import { batchRecord, hardStateRecord } from './record';
 import type { SnapshotManifest } from './snapshot-file';
 import {
-  SnapshotData, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, manifestFiles, readChunkFrame,
+  SnapshotData, chunkFrameChecksum, dataFileName, encodeChunkFrame, incomingDataFileName, incomingMetaFileName, isLegacy, manifestFiles, readChunkFrame,
   readManifest, removeStaleDataFiles, scanChunkFrames, staleDataFiles, writeFileAtomically, writeManifest, writeManifestAsync,
 } from './snapshot-file';
 import { Wal } from './wal';
@@ -71,6 +72,20 @@ type Done = (err: Error | null) => void;
 
 /** Where a snapshot of our own state goes in the log, and, for a delta run, the snapshot it is added to. */
 type SnapshotTarget = Pick<SnapshotSource, 'index' | 'term' | 'config' | 'retainEntries'> & { deltaFrom?: number };
+
+/** What a snapshot file (a base or a delta run) holds once written: where each frame starts, the file's size, each chunk's CRC-32. */
+interface WrittenChunks {
+  offsets: number[];
+  bytes: number;
+  checksums: number[];
+}
+
+/** One more frame was written at the end of the file. */
+function noteFrame(written: WrittenChunks, frame: Buffer): void {
+  written.offsets.push(written.bytes);
+  written.bytes += frame.length;
+  written.checksums.push(chunkFrameChecksum(frame));
+}
 
 export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
@@ -378,8 +393,7 @@ export class DiskStorage implements ReplicaStorage {
     } catch (err) {
       return done(err as Error, false);
     }
-    const offsets: number[] = [];
-    let size = 0;
+    const written: WrittenChunks = { offsets: [], bytes: 0, checksums: [] };
     // Flushed as it goes, so the WAL's synced appends never queue behind the whole file.
     const flushed = this.options.fsync ? writeBack(fd) : null;
     const giveUp = (err: Error | null): void => {
@@ -397,13 +411,12 @@ export class DiskStorage implements ReplicaStorage {
         return giveUp(err as Error);
       }
       if (frame === null) return finish();
-      const written = frame;
-      writeAll(fd, written, size, (err) => {
+      const framed = frame;
+      writeAll(fd, framed, written.bytes, (err) => {
         if (err) return giveUp(err);
-        offsets.push(size);
-        size += written.length;
+        noteFrame(written, framed);
         if (!flushed) return next();
-        flushed(written.length, (syncErr) => (syncErr ? giveUp(syncErr) : next()));
+        flushed(framed.length, (syncErr) => (syncErr ? giveUp(syncErr) : next()));
       });
     };
     const finish = (): void => {
@@ -411,7 +424,7 @@ export class DiskStorage implements ReplicaStorage {
         if (syncErr) return giveUp(syncErr);
         fs.close(fd, (closeErr) => {
           if (closeErr) return done(closeErr, false);
-          this.commitWrittenSnapshot(target, name, tmp, offsets, size, done);
+          this.commitWrittenSnapshot(target, name, tmp, written, done);
         });
       };
       if (this.options.fsync) fs.fdatasync(fd, closeAndCommit);
@@ -424,8 +437,8 @@ export class DiskStorage implements ReplicaStorage {
    * The data file is durable: name it in the manifest and compact. False when it is no longer
    * wanted. Synchronous, for createSnapshot; the node's own snapshots go through commitWrittenSnapshot.
    */
-  private adoptWrittenSnapshot(source: SnapshotTarget, name: string, tmp: string, offsets: number[], bytes: number): boolean {
-    const manifest = this.manifestForWritten(source, name, tmp, offsets, bytes);
+  private adoptWrittenSnapshot(source: SnapshotTarget, name: string, tmp: string, written: WrittenChunks): boolean {
+    const manifest = this.manifestForWritten(source, name, tmp, written);
     if (!manifest) return false;
     fs.renameSync(tmp, path.join(this.dir, name));
     writeManifest(this.dir, manifest, this.options.fsync);
@@ -440,10 +453,10 @@ export class DiskStorage implements ReplicaStorage {
    * the compaction, after the manifest is durable, run on the event loop (the snapshotCommit step).
    * A crash in between leaves the previous manifest, which still names every file it needs.
    */
-  private commitWrittenSnapshot(source: SnapshotTarget, name: string, tmp: string, offsets: number[], bytes: number, done: (err: Error | null, written: boolean) => void): void {
+  private commitWrittenSnapshot(source: SnapshotTarget, name: string, tmp: string, written: WrittenChunks, done: (err: Error | null, written: boolean) => void): void {
     let manifest: SnapshotManifest | null;
     try {
-      manifest = this.manifestForWritten(source, name, tmp, offsets, bytes);
+      manifest = this.manifestForWritten(source, name, tmp, written);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       return done(err as Error, false);
@@ -480,7 +493,7 @@ export class DiskStorage implements ReplicaStorage {
    * no longer wanted: the storage closed, or a snapshot received from a leader replaced the log
    * while this one was written.
    */
-  private manifestForWritten(source: SnapshotTarget, name: string, tmp: string, offsets: number[], bytes: number): SnapshotManifest | null {
+  private manifestForWritten(source: SnapshotTarget, name: string, tmp: string, written: WrittenChunks): SnapshotManifest | null {
     const current = this.manifest;
     // A delta run counts only on top of the snapshot it was read against.
     const baseMoved = source.deltaFrom !== undefined && source.deltaFrom !== current.meta.index;
@@ -491,11 +504,15 @@ export class DiskStorage implements ReplicaStorage {
     const logBaseIndex = Math.max(this.memory.firstIndex() - 1, source.index - source.retainEntries);
     const logBase = { index: logBaseIndex, term: this.memory.term(logBaseIndex)! };
     const position = { index: source.index, term: source.term, config: source.config };
+    const { offsets, bytes } = written;
     if (source.deltaFrom === undefined) {
-      return { meta: { ...position, chunkCount: offsets.length, bytes }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
+      const digest = written.checksums.reduce(foldChunkChecksum, emptySnapshotDigest);
+      return { meta: { ...position, chunkCount: offsets.length, bytes, digest }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
     }
     const run = { file: name, chunkOffsets: offsets, bytes, from: source.deltaFrom, index: source.index };
-    const meta: SnapshotMeta = { ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes };
+    // The run's chunks follow the base's and earlier runs': the digest goes on from theirs.
+    const digest = written.checksums.reduce(foldChunkChecksum, current.meta.digest);
+    const meta: SnapshotMeta = { ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes, digest };
     return { ...current, meta, walFrom: this.walFrom, logBase, deltas: [...current.deltas, run] };
   }
 
@@ -518,15 +535,11 @@ export class DiskStorage implements ReplicaStorage {
     const name = dataFileName({ index, term });
     const tmp = path.join(this.dir, `${name}.tmp`);
     const frames = chunks.map(encodeChunkFrame);
-    const offsets: number[] = [];
-    let size = 0;
-    for (const frame of frames) {
-      offsets.push(size);
-      size += frame.length;
-    }
+    const written: WrittenChunks = { offsets: [], bytes: 0, checksums: [] };
+    for (const frame of frames) noteFrame(written, frame);
     fs.writeFileSync(tmp, Buffer.concat(frames));
     if (this.options.fsync) fsyncFile(tmp);
-    if (!this.adoptWrittenSnapshot({ index, term, config, retainEntries }, name, tmp, offsets, size)) fail(`createSnapshot: the snapshot at ${index} was not taken`);
+    if (!this.adoptWrittenSnapshot({ index, term, config, retainEntries }, name, tmp, written)) fail(`createSnapshot: the snapshot at ${index} was not taken`);
     return this.memory.snapshot();
   }
 
@@ -567,20 +580,17 @@ function openManifest(dir: string, voters: string[], options: DiskStorageOptions
   }
   if (!isLegacy(found)) return found;
   const chunks = legacySnapshotChunks(found.data);
+  const frames = chunks.map(encodeChunkFrame);
+  const written: WrittenChunks = { offsets: [], bytes: 0, checksums: [] };
+  for (const frame of frames) noteFrame(written, frame);
   const meta: SnapshotMeta = {
     index: found.meta.index, term: found.meta.term, config: configurationOf(found.meta.voters), chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0),
+    digest: written.checksums.reduce(foldChunkChecksum, emptySnapshotDigest),
   };
   const dataFile = dataFileName(meta);
-  const frames = chunks.map(encodeChunkFrame);
-  const chunkOffsets: number[] = [];
-  let size = 0;
-  for (const frame of frames) {
-    chunkOffsets.push(size);
-    size += frame.length;
-  }
   fs.writeFileSync(path.join(dir, dataFile), Buffer.concat(frames));
   if (options.fsync) fsyncFile(path.join(dir, dataFile));
-  const manifest: SnapshotManifest = { meta, walFrom: found.walFrom, logBase: { index: meta.index, term: meta.term }, dataFile, chunkOffsets, deltas: [] };
+  const manifest: SnapshotManifest = { meta, walFrom: found.walFrom, logBase: { index: meta.index, term: meta.term }, dataFile, chunkOffsets: written.offsets, deltas: [] };
   writeManifest(dir, manifest, options.fsync);
   options.logger.info(`[storage] converted ${dir}/snapshot.json from format 1 (one JSON string) to chunks (${chunks.length})`);
   return manifest;

@@ -18,6 +18,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SnapshotMeta } from '@raft-kv/core';
+import { emptySnapshotDigest, foldChunkChecksum } from '@raft-kv/core';
 import { configuration, initialConfiguration } from '../wire';
 
 export const snapshotFileName = 'snapshot.json';
@@ -102,9 +103,27 @@ export function readManifest(dir: string): SnapshotManifest | LegacySnapshot | n
   if (!valid) {
     throw new SnapshotFileError(`${file}: not a snapshot manifest (expected format ${manifestFormat} with meta (index, term, config, chunkCount, bytes), walFrom, logBase, dataFile, chunkOffsets, deltas)`);
   }
-  return { meta: p.meta, walFrom: p.walFrom, logBase: p.logBase, dataFile: p.dataFile, chunkOffsets: offsets, deltas } as SnapshotManifest;
+  const manifest = { meta: p.meta, walFrom: p.walFrom, logBase: p.logBase, dataFile: p.dataFile, chunkOffsets: offsets, deltas } as SnapshotManifest;
+  const digest = (meta as { digest?: unknown }).digest;
+  if (digest === undefined) manifest.meta = { ...manifest.meta, digest: framesDigest(path.dirname(file), manifest) };
+  else if (!(Number.isInteger(digest) && (digest as number) >= 0 && (digest as number) <= 0xffffffff)) throw new SnapshotFileError(`${file}: meta.digest is not a 32-bit checksum`);
+  return manifest;
 }
 
+/**
+ * The digest of a snapshot's chunks from their frames' checksums, for a manifest written before
+ * snapshots had digests (reads 8 bytes a chunk).
+ */
+function framesDigest(dir: string, manifest: SnapshotManifest): number {
+  const data = new SnapshotData(dir, manifest);
+  try {
+    let digest = emptySnapshotDigest;
+    for (let i = 0; i < manifest.meta.chunkCount; i++) digest = foldChunkChecksum(digest, data.checksum(i));
+    return digest;
+  } finally {
+    data.close();
+  }
+}
 const isOffsets = (v: unknown): v is number[] => Array.isArray(v) && v.every((o) => Number.isSafeInteger(o) && o >= 0);
 
 function isDeltaRun(v: unknown): v is DeltaRun {
@@ -200,6 +219,9 @@ export function encodeChunkFrame(data: string): Buffer {
   return frame;
 }
 
+/** The CRC-32 of a frame's chunk, as its header holds it. */
+export const chunkFrameChecksum = (frame: Buffer): number => frame.readUInt32LE(4);
+
 /** Reads the chunk whose frame starts at `offset` of an open file; throws on a damaged frame. */
 export function readChunkFrame(fd: number, file: string, offset: number): string {
   const header = Buffer.alloc(frameHeaderBytes);
@@ -249,9 +271,22 @@ export class SnapshotData {
   }
 
   chunk(i: number): string {
+    const { run, offset } = this.frameAt(i);
+    return readChunkFrame(run.fd, run.file, offset);
+  }
+
+  /** The CRC-32 of chunk i, from its frame's header alone. */
+  checksum(i: number): number {
+    const { run, offset } = this.frameAt(i);
+    const header = Buffer.alloc(frameHeaderBytes);
+    if (fs.readSync(run.fd, header, 0, frameHeaderBytes, offset) !== frameHeaderBytes) throw new SnapshotFileError(`${run.file}: no chunk at offset ${offset}`);
+    return chunkFrameChecksum(header);
+  }
+
+  private frameAt(i: number): { run: { file: string; fd: number }; offset: number } {
     let at = i;
     for (const run of this.runs) {
-      if (at < run.offsets.length) return readChunkFrame(run.fd, run.file, run.offsets[at]!);
+      if (at < run.offsets.length) return { run, offset: run.offsets[at]! };
       at -= run.offsets.length;
     }
     throw new SnapshotFileError(`no chunk ${i} in the snapshot (${i - at} chunks in ${this.runs.length} files)`);
