@@ -297,9 +297,12 @@ export class Replica {
       io.flush?.();
       if (!io.persist(rd)) {
         this.persisting = rd;
+        // Committed entries are durable on a majority already: while this node's own write is
+        // under way, they are applied and their clients answered, not after it.
+        this.applyCommitted(io, rd);
         return false;
       }
-      this.finish(io, rd);
+      this.finish(io, rd, false);
       if (io.yieldNow?.()) break;
     }
     return this.hasWork();
@@ -310,16 +313,16 @@ export class Replica {
     const rd = this.persisting;
     assert(rd !== null, 'persisted() without a write under way');
     this.persisting = null;
-    this.finish(io, rd);
+    this.finish(io, rd, true);
   }
 
   /** The rest of a Ready once it is durable: send, apply, answer reads, advance. */
-  private finish(io: ReplicaIo, rd: Ready): void {
+  private finish(io: ReplicaIo, rd: Ready, early: boolean): void {
     for (const out of rd.messages) if (out.waitForPersist) io.send(out.message);
     io.flush?.();
     for (const chunk of rd.snapshotChunks) this.receiveChunk(chunk);
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    for (const entry of rd.committedEntries) this.apply(io, entry);
+    if (!early) this.applyCommitted(io, rd);
     for (const read of rd.readStates) this.requests.confirmRead(read.context, read.index);
     for (const dropped of rd.droppedReads) this.readUnreachable(io, dropped.context, `read not confirmed: ${dropped.reason}`);
     this.raft.advance(rd);
@@ -328,6 +331,10 @@ export class Replica {
     for (const read of this.requests.takeServableReads(servableTo)) io.answer(read.ticket, this.readLocal(read.query, false));
     this.settleTransfers(io);
     this.maybeSnapshot(io);
+  }
+
+  private applyCommitted(io: ReplicaIo, rd: Ready): void {
+    for (const entry of rd.committedEntries) this.apply(io, entry);
   }
 
   /** A transfer succeeded once this node follows the target; it failed once the leader gave it up or another node leads. */

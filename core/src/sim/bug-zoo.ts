@@ -49,7 +49,7 @@ const zoo: { [K in BugName]-?: Omit<ZooBug, 'name'> } = {
       failovers: 0,
       faultWeights: { isolateNewLeader: 8, crashLeader: 4, loss: 3, restart: 6, heal: 6, pause: 6, reconfigureOnElection: 0 },
     },
-    seeds: [148, 157],
+    seeds: [531, 540],
   },
   skipVoteLogCheck: {
     rule: 'a vote goes only to a candidate whose log is at least as up-to-date (5.4.1)',
