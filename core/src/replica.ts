@@ -316,13 +316,16 @@ export class Replica {
     this.finish(io, rd, true);
   }
 
-  /** The rest of a Ready once it is durable: send, apply, answer reads, advance. */
-  private finish(io: ReplicaIo, rd: Ready, early: boolean): void {
+  /**
+   * The rest of a Ready once it is durable: send, apply (unless its committed entries were applied
+   * while the write was under way), answer reads, advance.
+   */
+  private finish(io: ReplicaIo, rd: Ready, committedApplied: boolean): void {
     for (const out of rd.messages) if (out.waitForPersist) io.send(out.message);
     io.flush?.();
     for (const chunk of rd.snapshotChunks) this.receiveChunk(chunk);
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    if (!early) this.applyCommitted(io, rd);
+    if (!committedApplied) this.applyCommitted(io, rd);
     for (const read of rd.readStates) this.requests.confirmRead(read.context, read.index);
     for (const dropped of rd.droppedReads) this.readUnreachable(io, dropped.context, `read not confirmed: ${dropped.reason}`);
     this.raft.advance(rd);

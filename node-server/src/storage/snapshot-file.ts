@@ -124,6 +124,7 @@ function framesDigest(dir: string, manifest: SnapshotManifest): number {
     data.close();
   }
 }
+
 const isOffsets = (v: unknown): v is number[] => Array.isArray(v) && v.every((o) => Number.isSafeInteger(o) && o >= 0);
 
 function isDeltaRun(v: unknown): v is DeltaRun {
