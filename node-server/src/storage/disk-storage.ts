@@ -87,6 +87,16 @@ function noteFrame(written: WrittenChunks, frame: Buffer): void {
   written.checksums.push(chunkFrameChecksum(frame));
 }
 
+/** A file of these frames, back to back. */
+function framesWritten(frames: readonly Buffer[]): WrittenChunks {
+  const written: WrittenChunks = { offsets: [], bytes: 0, checksums: [] };
+  for (const frame of frames) noteFrame(written, frame);
+  return written;
+}
+
+/** The digest once these chunks follow those whose digest is `from` (snapshot-digest.ts in core). */
+const digestAfter = (written: WrittenChunks, from = emptySnapshotDigest): number => written.checksums.reduce(foldChunkChecksum, from);
+
 export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
   private readonly memory: MemoryStorage;
@@ -506,13 +516,13 @@ export class DiskStorage implements ReplicaStorage {
     const position = { index: source.index, term: source.term, config: source.config };
     const { offsets, bytes } = written;
     if (source.deltaFrom === undefined) {
-      const digest = written.checksums.reduce(foldChunkChecksum, emptySnapshotDigest);
-      return { meta: { ...position, chunkCount: offsets.length, bytes, digest }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
+      return { meta: { ...position, chunkCount: offsets.length, bytes, digest: digestAfter(written) }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
     }
     const run = { file: name, chunkOffsets: offsets, bytes, from: source.deltaFrom, index: source.index };
     // The run's chunks follow the base's and earlier runs': the digest goes on from theirs.
-    const digest = written.checksums.reduce(foldChunkChecksum, current.meta.digest);
-    const meta: SnapshotMeta = { ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes, digest };
+    const meta: SnapshotMeta = {
+      ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes, digest: digestAfter(written, current.meta.digest),
+    };
     return { ...current, meta, walFrom: this.walFrom, logBase, deltas: [...current.deltas, run] };
   }
 
@@ -535,8 +545,7 @@ export class DiskStorage implements ReplicaStorage {
     const name = dataFileName({ index, term });
     const tmp = path.join(this.dir, `${name}.tmp`);
     const frames = chunks.map(encodeChunkFrame);
-    const written: WrittenChunks = { offsets: [], bytes: 0, checksums: [] };
-    for (const frame of frames) noteFrame(written, frame);
+    const written = framesWritten(frames);
     fs.writeFileSync(tmp, Buffer.concat(frames));
     if (this.options.fsync) fsyncFile(tmp);
     if (!this.adoptWrittenSnapshot({ index, term, config, retainEntries }, name, tmp, written)) fail(`createSnapshot: the snapshot at ${index} was not taken`);
@@ -581,11 +590,10 @@ function openManifest(dir: string, voters: string[], options: DiskStorageOptions
   if (!isLegacy(found)) return found;
   const chunks = legacySnapshotChunks(found.data);
   const frames = chunks.map(encodeChunkFrame);
-  const written: WrittenChunks = { offsets: [], bytes: 0, checksums: [] };
-  for (const frame of frames) noteFrame(written, frame);
+  const written = framesWritten(frames);
   const meta: SnapshotMeta = {
     index: found.meta.index, term: found.meta.term, config: configurationOf(found.meta.voters), chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0),
-    digest: written.checksums.reduce(foldChunkChecksum, emptySnapshotDigest),
+    digest: digestAfter(written),
   };
   const dataFile = dataFileName(meta);
   fs.writeFileSync(path.join(dir, dataFile), Buffer.concat(frames));
