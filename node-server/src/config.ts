@@ -108,6 +108,11 @@ export interface NodeConfig {
   logFormat: 'json' | 'pretty';
   /** Log one line per KV request (docs/api.md, Conventions); off only for measurements. */
   accessLog: boolean;
+  /**
+   * KV_DIRECT_HTTP: the KV port reads the simplest requests for its hot routes itself, without
+   * node:http's streams (http/direct-http.ts); off sends every request through node:http. Not used with KV TLS.
+   */
+  kvDirectHttp: boolean;
   /** Browser origins allowed on the KV and Raft ports (CORS, and the socket.io handshake). */
   corsOrigins: readonly string[];
   /** GET/POST /admin/faults on the Raft port (loopback callers only; the cluster token when set). */
@@ -317,6 +322,7 @@ export function loadConfig(env: Env = process.env): Readonly<NodeConfig> {
     logLevel: read(env, 'LOG_LEVEL', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
     logFormat: read(env, 'LOG_FORMAT', z.enum(['json', 'pretty']), process.stdout.isTTY ? 'pretty' : 'json'),
     accessLog: read(env, 'KV_ACCESS_LOG', bool, true),
+    kvDirectHttp: read(env, 'KV_DIRECT_HTTP', bool, true),
     corsOrigins: readOrigins(env),
     faultInjection: read(env, 'RAFT_FAULT_INJECTION', bool, false),
     supervised: read(env, 'RAFT_SUPERVISED', bool, false),

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { NodeConfig } from './config';
 import { LongestSteps } from './host/longest-steps';
 import { NodeHost, initialVoters } from './host/node-host';
-import { kvRequestListener } from './http/kv-app';
+import { putDirectDoor } from './http/direct-http';
+import { kvRoutes } from './http/kv-app';
 import { raftRequestListener } from './http/raft-app';
 import { createKvServer, createRaftServer } from './http/servers';
 import type { Logger } from './logger';
@@ -59,7 +60,9 @@ export async function startNode(config: Readonly<NodeConfig>, logger: Logger, on
   }, logger, faults);
   host.attach(transport);
 
-  const kvServer = createKvServer(config, kvRequestListener({ config, host, logger }));
+  const kv = kvRoutes({ config, host, logger });
+  const kvServer = createKvServer(config, kv.listener());
+  if (config.kvDirectHttp && !config.kvTls) putDirectDoor(kvServer, kv.direct(), config.kvBodyBytesMax);
   const raftServer = createRaftServer(config, raftRequestListener({ config, host, faults, logger }), logger);
   const reader = new LiveStatusReader({ config, host, faults });
   const observer = new LiveObserver(raftServer, { host, reader, origins: config.corsOrigins, logger });

@@ -71,14 +71,14 @@ describe('loadConfig', () => {
       KV_WRITE_TIMEOUT_MS: '3000', KV_READ_TIMEOUT_MS: '1500', KV_KEY_BYTES_MAX: '10', KV_VALUE_BYTES_MAX: '20', KV_BODY_BYTES_MAX: '30',
       RAFT_ENTRIES_PER_MESSAGE_MAX: '64', RAFT_INFLIGHT_MESSAGES_MAX: '8', RAFT_UNCOMMITTED_ENTRIES_MAX: '100', RAFT_PEER_QUEUE_MAX: '16',
       RAFT_BODY_BYTES_MAX: '1000000', RAFT_WAL_SEGMENT_BYTES_MAX: '65536', LOG_LEVEL: 'warn', LOG_FORMAT: 'pretty', KV_ACCESS_LOG: 'false',
-      RAFT_HEAP_GROWING_PERCENT: '0',
+      RAFT_HEAP_GROWING_PERCENT: '0', KV_DIRECT_HTTP: 'off',
     });
     expect(c).toMatchObject({
       writeTimeoutMs: 3000, readTimeoutMs: 1500, keyBytesMax: 10, valueBytesMax: 20, kvBodyBytesMax: 30, entriesPerMessageMax: 64,
       inflightMessagesMax: 8, uncommittedEntriesMax: 100, peerQueueMax: 16, raftBodyBytesMax: 1000000, walSegmentBytesMax: 65536,
-      logLevel: 'warn', logFormat: 'pretty', accessLog: false, heapGrowingPercent: 0,
+      logLevel: 'warn', logFormat: 'pretty', accessLog: false, heapGrowingPercent: 0, kvDirectHttp: false,
     });
-    expect(loadConfig({}).heapGrowingPercent).toBe(20);
+    expect(loadConfig({})).toMatchObject({ heapGrowingPercent: 20, kvDirectHttp: true });
   });
 
   const invalid: [string, Record<string, string>, RegExp][] = [

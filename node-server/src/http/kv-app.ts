@@ -35,6 +35,11 @@ function queryKey(req: Request): unknown {
 
 /** The KV port's request listener: an Express app whose write and read routes are also hot routes (routes.ts). */
 export function kvRequestListener(deps: KvAppDeps): RequestListener {
+  return kvRoutes(deps).listener();
+}
+
+/** The KV port's routes: the Express app, and its hot routes for the two faster doors (routes.ts, direct-http.ts). */
+export function kvRoutes(deps: KvAppDeps): HotRoutes {
   const { config, host, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -110,5 +115,5 @@ export function kvRequestListener(deps: KvAppDeps): RequestListener {
 
   app.use(notFound);
   app.use(errorHandler(logger));
-  return routes.listener();
+  return routes;
 }

@@ -11,10 +11,15 @@
  * (query, path, originalUrl, res.locals). Anything else goes to Express: other spellings of a path
  * (Express matches /SET and /set/ too), HEAD, and every request with an Origin header (a browser,
  * so CORS applies). One handler per route either way, so both doors answer alike (tested).
+ *
+ * On the KV port a third door comes first: direct-http.ts reads the simplest requests for these
+ * routes without node:http's streams, and runs the same chains through direct() below.
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import querystring from 'node:querystring';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { DirectAnswer, DirectRequest, DirectRoutes } from './direct-http';
 
 export type HotMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
@@ -51,6 +56,27 @@ export class HotRoutes {
   }
 
   /**
+   * The same chains for the direct door (direct-http.ts), which parsed the request itself: the
+   * handlers get a request and a response with the fields and methods they use.
+   */
+  direct(): DirectRoutes {
+    return {
+      has: (method, path) => this.chains.has(`${method} ${path}`),
+      serve: (request, answer, destroy) => {
+        const q = request.url.indexOf('?');
+        const path = q < 0 ? request.url : request.url.slice(0, q);
+        const chain = this.chains.get(`${request.method} ${path}`);
+        if (!chain) throw new Error(`no hot route ${request.method} ${path}`);
+        const req = new DirectIncoming(request, path, q < 0 ? '' : request.url.slice(q + 1));
+        this.run(chain, 0, req as unknown as Request, new DirectResponse(answer, destroy) as unknown as Response);
+        // The handlers that read a body (jsonBody) are listening by now, as they would be for node:http's stream.
+        if (request.body.length > 0) req.emit('data', request.body);
+        req.emit('end');
+      },
+    };
+  }
+
+  /**
    * Express's calling convention: next() runs the next handler, next(err) the error handler; a
    * rejected promise is next(err). A hot route has no later route to fall through to, so its last
    * handler must answer, and next('route') is not supported: either is answered as an error.
@@ -81,4 +107,62 @@ function asExpressRequest(req: IncomingMessage, path: string, search: string): R
   request.path = path;
   request.originalUrl = req.url ?? path;
   return req as unknown as Request;
+}
+
+/** A request read by the direct door, with the fields of node:http's and Express's that the hot handlers read. */
+class DirectIncoming extends EventEmitter {
+  readonly method: string;
+  readonly url: string;
+  readonly originalUrl: string;
+  readonly headers: Record<string, string>;
+  readonly query: unknown;
+  body: unknown;
+
+  constructor(request: DirectRequest, readonly path: string, search: string) {
+    super();
+    this.method = request.method;
+    this.url = request.url;
+    this.originalUrl = request.url;
+    this.headers = request.headers;
+    this.query = querystring.parse(search);
+  }
+
+  /** The body was read whole before the handlers ran: nothing is left to drain. */
+  resume(): this {
+    return this;
+  }
+}
+
+/** A response for the direct door, with the fields and methods of node:http's that the hot handlers use. */
+class DirectResponse extends EventEmitter {
+  statusCode = 200;
+  locals: Record<string, unknown> = {};
+  headersSent = false;
+  private readonly headers = new Map<string, readonly [string, string]>();
+
+  constructor(private readonly answer: DirectAnswer, private readonly destroySocket: () => void) {
+    super();
+  }
+
+  setHeader(name: string, value: string | number): this {
+    this.headers.set(name.toLowerCase(), [name, String(value)]);
+    return this;
+  }
+
+  getHeader(name: string): string | undefined {
+    return this.headers.get(name.toLowerCase())?.[1];
+  }
+
+  end(body: string = ''): this {
+    if (this.headersSent) return this;
+    this.headersSent = true;
+    this.answer(this.statusCode, [...this.headers.values()], body);
+    this.emit('finish');
+    return this;
+  }
+
+  destroy(): this {
+    this.destroySocket();
+    return this;
+  }
 }
