@@ -42,9 +42,11 @@ export interface DirectRoutes {
 /** node:http's default limit on a request's head. */
 const headBytesMax = 16 * 1024;
 const requestLine = /^(GET|PUT|POST|DELETE) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
-const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A header value: visible ASCII, spaces and tabs (node:http refuses control characters; anything past ASCII goes to it). */
-const headerValue = /^[\x20-\x7e\t]*$/;
+/**
+ * A header line: a token, a colon, and a value of visible ASCII, spaces and tabs (node:http refuses
+ * control characters; a value past ASCII, or a folded line, goes to it).
+ */
+const headerLine = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\x20-\x7e\t]*$/;
 const decimal = /^[0-9]{1,10}$/;
 /** Bytes of later requests held while one is served; past this the connection is not read until it is answered. */
 const pipelinedBytesMax = 1024 * 1024;
@@ -58,23 +60,24 @@ export function parseDirect(buf: Buffer, routes: Pick<DirectRoutes, 'has'>, body
   const headEnd = buf.indexOf('\r\n\r\n');
   if (headEnd < 0) return buf.length >= headBytesMax ? { kind: 'handOff' } : { kind: 'incomplete' };
   if (headEnd + 4 > headBytesMax) return { kind: 'handOff' };
-  const lines = buf.toString('latin1', 0, headEnd).split('\r\n');
-  const first = requestLine.exec(lines[0]!);
+  const head = buf.toString('latin1', 0, headEnd);
+  let lineEnd = head.indexOf('\r\n');
+  const first = requestLine.exec(lineEnd < 0 ? head : head.slice(0, lineEnd));
   if (!first) return { kind: 'handOff' };
   const [, method, url] = first as unknown as [string, string, string];
   const q = url.indexOf('?');
   if (!routes.has(method, q < 0 ? url : url.slice(0, q))) return { kind: 'handOff' };
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
+  // No prototype: a header named like an Object property (__proto__, constructor) is a header.
+  const headers = Object.create(null) as Record<string, string>;
+  while (lineEnd >= 0) {
+    const start = lineEnd + 2;
+    lineEnd = head.indexOf('\r\n', start);
+    const line = lineEnd < 0 ? head.slice(start) : head.slice(start, lineEnd);
+    if (!headerLine.test(line)) return { kind: 'handOff' };
     const colon = line.indexOf(':');
-    if (colon <= 0) return { kind: 'handOff' };
-    const name = line.slice(0, colon);
-    const value = line.slice(colon + 1).trim();
-    if (!headerName.test(name) || !headerValue.test(value)) return { kind: 'handOff' };
-    const lower = name.toLowerCase();
-    if (refused.has(lower) || lower in headers) return { kind: 'handOff' };
-    headers[lower] = value;
+    const name = line.slice(0, colon).toLowerCase();
+    if (name in headers || refused.has(name)) return { kind: 'handOff' };
+    headers[name] = line.slice(colon + 1).trim();
   }
   if (headers.host === undefined) return { kind: 'handOff' };
   if (headers.connection !== undefined && headers.connection.toLowerCase() !== 'keep-alive') return { kind: 'handOff' };
@@ -83,9 +86,7 @@ export function parseDirect(buf: Buffer, routes: Pick<DirectRoutes, 'has'>, body
   if (length < 0 || length > bodyBytesMax) return { kind: 'handOff' };
   const bytes = headEnd + 4 + length;
   if (buf.length < bytes) return { kind: 'incomplete' };
-  // Object.create(null) has no prototype; the handlers read headers as a plain object.
-  const request: DirectRequest = { method, url, headers: { ...headers }, body: buf.subarray(headEnd + 4, bytes) };
-  return { kind: 'request', request, bytes };
+  return { kind: 'request', request: { method, url, headers, body: buf.subarray(headEnd + 4, bytes) }, bytes };
 }
 
 /** The Date header, as node:http writes it, made again at most once per second. */
