@@ -58,6 +58,8 @@ describe('parseDirect', () => {
     ['a body over the limit', head(['PUT /set HTTP/1.1', 'Host: x', 'Content-Length: 101'])],
     ['a head over 16 KiB', head([...get, `X-A: ${'a'.repeat(16 * 1024)}`])],
     ['16 KiB without the end of a head', Buffer.from(`GET /get?key=a HTTP/1.1\r\nX-A: ${'a'.repeat(16 * 1024)}`)],
+    ['lines ended by a bare LF', Buffer.from('GET /get?key=a HTTP/1.1\nHost: x\n\n')],
+    ['a bare LF in a head not yet whole', Buffer.from('GET /get?key=a HTTP/1.1\r\nHost: x\n')],
   ];
   it.each(handedOff)('gives node:http %s', (_what, buf) => {
     expect(parseDirect(buf, hot, 100)).toEqual({ kind: 'handOff' });
@@ -216,6 +218,13 @@ describe('the direct door in front of node:http', () => {
     c.write('GET /echo HTTP/1.1 extra\r\nHost: t\r\n\r\n');
     await c.answersAtLeast(3);
     expect(answers[2]!.status).toBe(400);
+    await until('the connection closed', () => c.closed);
+  });
+
+  it('leaves a request with bare LF line ends to node:http, which refuses it, instead of waiting for a CRLF', async () => {
+    const c = new RawClient(port);
+    c.write('GET /echo HTTP/1.1\nHost: t\n\n');
+    expect((await c.answersAtLeast(1))[0]!.status).toBe(400);
     await until('the connection closed', () => c.closed);
   });
 

@@ -58,6 +58,8 @@ type Parsed = { kind: 'incomplete' } | { kind: 'handOff' } | { kind: 'request'; 
 /** Parses the request at the start of `buf`, or says why it cannot. */
 export function parseDirect(buf: Buffer, routes: Pick<DirectRoutes, 'has'>, bodyBytesMax: number): Parsed {
   const headEnd = buf.indexOf('\r\n\r\n');
+  // A line ended by a bare LF would never end a head here: node:http decides what it means.
+  if (hasBareLf(buf, headEnd < 0 ? buf.length : headEnd)) return { kind: 'handOff' };
   if (headEnd < 0) return buf.length >= headBytesMax ? { kind: 'handOff' } : { kind: 'incomplete' };
   if (headEnd + 4 > headBytesMax) return { kind: 'handOff' };
   const head = buf.toString('latin1', 0, headEnd);
@@ -87,6 +89,14 @@ export function parseDirect(buf: Buffer, routes: Pick<DirectRoutes, 'has'>, body
   const bytes = headEnd + 4 + length;
   if (buf.length < bytes) return { kind: 'incomplete' };
   return { kind: 'request', request: { method, url, headers, body: buf.subarray(headEnd + 4, bytes) }, bytes };
+}
+
+/** Whether a LF without a CR before it comes before `end`. */
+function hasBareLf(buf: Buffer, end: number): boolean {
+  for (let i = buf.indexOf(0x0a); i >= 0 && i < end; i = buf.indexOf(0x0a, i + 1)) {
+    if (i === 0 || buf[i - 1] !== 0x0d) return true;
+  }
+  return false;
 }
 
 /** The Date header, as node:http writes it, made again at most once per second. */
