@@ -117,7 +117,9 @@ describe('the direct door in front of node:http', () => {
     app.use(log);
     const routes = new HotRoutes(app, [log], errorHandler(logger));
     const door = (req: express.Request) => (req instanceof http.IncomingMessage ? (req.app === undefined ? 'node' : 'express') : 'direct');
-    routes.add('GET', '/echo', (req, res) => sendJson(res, 200, { door: door(req), query: req.query, path: req.path, url: req.originalUrl, requestId: res.locals.requestId as unknown }));
+    routes.add('GET', '/echo', (req, res) => sendJson(res, 200, {
+      door: door(req), query: req.query, path: req.path, url: req.originalUrl, requestId: res.locals.requestId as unknown, from: req.socket.remoteAddress,
+    }));
     routes.add('PUT', '/body', jsonBody(100), (req, res) => sendJson(res, 200, { door: door(req), body: req.body as unknown }));
     routes.add('GET', '/wait', (req, res) => {
       waiting.push(() => sendJson(res, 200, { door: door(req), waited: true }));
@@ -142,7 +144,7 @@ describe('the direct door in front of node:http', () => {
     c.write(req('GET /echo?key=a&key=b&x=%20y HTTP/1.1', ['X-Request-ID: mine']));
     const [a] = await c.answersAtLeast(1);
     expect(a!.status).toBe(200);
-    expect(JSON.parse(a!.body)).toEqual({ door: 'direct', query: { key: ['a', 'b'], x: ' y' }, path: '/echo', url: '/echo?key=a&key=b&x=%20y', requestId: 'mine' });
+    expect(JSON.parse(a!.body)).toEqual({ door: 'direct', query: { key: ['a', 'b'], x: ' y' }, path: '/echo', url: '/echo?key=a&key=b&x=%20y', requestId: 'mine', from: '127.0.0.1' });
     expect(a!.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'mine', connection: 'keep-alive', 'keep-alive': 'timeout=5' });
     expect(a!.headers.date).toMatch(/ GMT$/);
     c.socket.destroy();
@@ -201,7 +203,7 @@ describe('the direct door in front of node:http', () => {
     const answers = await c.answersAtLeast(2);
     expect(answers.map((a) => JSON.parse(a.body) as Record<string, unknown>)).toEqual([
       { door: 'direct', waited: true },
-      { door: 'direct', query: { after: 'wait' }, path: '/echo', url: '/echo?after=wait', requestId: expect.any(String) as unknown },
+      { door: 'direct', query: { after: 'wait' }, path: '/echo', url: '/echo?after=wait', requestId: expect.any(String) as unknown, from: '127.0.0.1' },
     ]);
     c.socket.destroy();
   });

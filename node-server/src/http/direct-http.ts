@@ -35,8 +35,8 @@ export type DirectAnswer = (status: number, headers: ReadonlyArray<readonly [str
 export interface DirectRoutes {
   /** Whether `method path` (path without its query) is served directly. */
   has(method: string, path: string): boolean;
-  /** Serves a request; `answer` is called once. */
-  serve(request: DirectRequest, answer: DirectAnswer, destroy: () => void): void;
+  /** Serves a request that arrived on `socket`; `answer` is called once, unless `destroy` is. */
+  serve(request: DirectRequest, socket: net.Socket, answer: DirectAnswer, destroy: () => void): void;
 }
 
 /** node:http's default limit on a request's head. */
@@ -221,7 +221,7 @@ class DirectConnection {
         this.buffered = this.buffered.subarray(parsed.bytes);
         this.serving = true;
         let answered = false;
-        this.routes.serve(parsed.request, (status, headers, body) => {
+        this.routes.serve(parsed.request, this.socket, (status, headers, body) => {
           assert(!answered, 'a request is answered once');
           answered = true;
           this.answer(status, headers, body);

@@ -17,6 +17,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { Socket } from 'node:net';
 import querystring from 'node:querystring';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { DirectAnswer, DirectRequest, DirectRoutes } from './direct-http';
@@ -62,12 +63,12 @@ export class HotRoutes {
   direct(): DirectRoutes {
     return {
       has: (method, path) => this.chains.has(`${method} ${path}`),
-      serve: (request, answer, destroy) => {
+      serve: (request, socket, answer, destroy) => {
         const q = request.url.indexOf('?');
         const path = q < 0 ? request.url : request.url.slice(0, q);
         const chain = this.chains.get(`${request.method} ${path}`);
         if (!chain) throw new Error(`no hot route ${request.method} ${path}`);
-        const req = new DirectIncoming(request, path, q < 0 ? '' : request.url.slice(q + 1));
+        const req = new DirectIncoming(request, socket, path, q < 0 ? '' : request.url.slice(q + 1));
         this.run(chain, 0, req as unknown as Request, new DirectResponse(answer, destroy) as unknown as Response);
         // The handlers that read a body (jsonBody) are listening by now, as they would be for node:http's stream.
         if (request.body.length > 0) req.emit('data', request.body);
@@ -118,7 +119,7 @@ class DirectIncoming extends EventEmitter {
   readonly query: unknown;
   body: unknown;
 
-  constructor(request: DirectRequest, readonly path: string, search: string) {
+  constructor(request: DirectRequest, readonly socket: Socket, readonly path: string, search: string) {
     super();
     this.method = request.method;
     this.url = request.url;
