@@ -7,7 +7,6 @@
  * the Client-Id, Client-Seq and Client-Ack headers.
  */
 import { api } from '@raft-kv/core';
-import type { RequestListener } from 'node:http';
 import type { Request } from 'express';
 import express from 'express';
 import type { NodeConfig } from '../config';
@@ -33,12 +32,10 @@ function queryKey(req: Request): unknown {
   return Array.isArray(key) ? null : key;
 }
 
-/** The KV port's request listener: an Express app whose write and read routes are also hot routes (routes.ts). */
-export function kvRequestListener(deps: KvAppDeps): RequestListener {
-  return kvRoutes(deps).listener();
-}
-
-/** The KV port's routes: the Express app, and its hot routes for the two faster doors (routes.ts, direct-http.ts). */
+/**
+ * The KV port's routes: an Express app whose write and read routes are also hot routes, for the
+ * two faster doors: `listener()` for node:http (routes.ts) and `direct()` for direct-http.ts.
+ */
 export function kvRoutes(deps: KvAppDeps): HotRoutes {
   const { config, host, logger } = deps;
   const app = express();

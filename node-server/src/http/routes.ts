@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Socket } from 'node:net';
 import querystring from 'node:querystring';
+import { assert } from '@raft-kv/core';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { DirectAnswer, DirectRequest, DirectRoutes } from './direct-http';
 
@@ -67,7 +68,7 @@ export class HotRoutes {
         const q = request.url.indexOf('?');
         const path = q < 0 ? request.url : request.url.slice(0, q);
         const chain = this.chains.get(`${request.method} ${path}`);
-        if (!chain) throw new Error(`no hot route ${request.method} ${path}`);
+        assert(chain !== undefined, `the door serves only hot routes, not ${request.method} ${path}`);
         const req = new DirectIncoming(request, socket, path, q < 0 ? '' : request.url.slice(q + 1));
         this.run(chain, 0, req as unknown as Request, new DirectResponse(answer, destroy) as unknown as Response);
         // The handlers that read a body (jsonBody) are listening by now, as they would be for node:http's stream.
