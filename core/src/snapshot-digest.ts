@@ -25,6 +25,13 @@ export function foldChunkChecksum(digest: number, chunkChecksum: number): number
   return h >>> 0;
 }
 
+/** The digest once chunks with these checksums, in order, follow those whose digest is `from`. */
+export function foldChunkChecksums(checksums: Iterable<number>, from = emptySnapshotDigest): number {
+  let digest = from;
+  for (const checksum of checksums) digest = foldChunkChecksum(digest, checksum);
+  return digest;
+}
+
 /** A checksum of a chunk's text (FNV-1a over its UTF-16 code units), for storages that keep strings. */
 function chunkTextChecksum(chunk: string): number {
   let h = 0x811c9dc5;
@@ -34,7 +41,5 @@ function chunkTextChecksum(chunk: string): number {
 
 /** The digest of chunks held as text. */
 export function textChunksDigest(chunks: readonly string[]): number {
-  let digest = emptySnapshotDigest;
-  for (const chunk of chunks) digest = foldChunkChecksum(digest, chunkTextChecksum(chunk));
-  return digest;
+  return foldChunkChecksums(chunks.map(chunkTextChecksum));
 }

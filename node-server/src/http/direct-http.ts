@@ -25,6 +25,9 @@ import { assert } from '@raft-kv/core';
 export interface DirectRequest {
   method: string;
   url: string;
+  /** The url before its `?`, and what follows it ('' when none). */
+  path: string;
+  search: string;
   headers: Record<string, string>;
   body: Buffer;
 }
@@ -68,7 +71,8 @@ export function parseDirect(buf: Buffer, routes: Pick<DirectRoutes, 'has'>, body
   if (!first) return { kind: 'handOff' };
   const [, method, url] = first as unknown as [string, string, string];
   const q = url.indexOf('?');
-  if (!routes.has(method, q < 0 ? url : url.slice(0, q))) return { kind: 'handOff' };
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!routes.has(method, path)) return { kind: 'handOff' };
   // No prototype: a header named like an Object property (__proto__, constructor) is a header.
   const headers = Object.create(null) as Record<string, string>;
   while (lineEnd >= 0) {
@@ -88,7 +92,8 @@ export function parseDirect(buf: Buffer, routes: Pick<DirectRoutes, 'has'>, body
   if (length < 0 || length > bodyBytesMax) return { kind: 'handOff' };
   const bytes = headEnd + 4 + length;
   if (buf.length < bytes) return { kind: 'incomplete' };
-  return { kind: 'request', request: { method, url, headers, body: buf.subarray(headEnd + 4, bytes) }, bytes };
+  const search = q < 0 ? '' : url.slice(q + 1);
+  return { kind: 'request', request: { method, url, path, search, headers, body: buf.subarray(headEnd + 4, bytes) }, bytes };
 }
 
 /** Whether a LF without a CR before it comes before `end`. */

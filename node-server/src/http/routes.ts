@@ -65,11 +65,9 @@ export class HotRoutes {
     return {
       has: (method, path) => this.chains.has(`${method} ${path}`),
       serve: (request, socket, answer, destroy) => {
-        const q = request.url.indexOf('?');
-        const path = q < 0 ? request.url : request.url.slice(0, q);
-        const chain = this.chains.get(`${request.method} ${path}`);
-        assert(chain !== undefined, `the door serves only hot routes, not ${request.method} ${path}`);
-        const req = new DirectIncoming(request, socket, path, q < 0 ? '' : request.url.slice(q + 1));
+        const chain = this.chains.get(`${request.method} ${request.path}`);
+        assert(chain !== undefined, `the door serves only hot routes, not ${request.method} ${request.path}`);
+        const req = new DirectIncoming(request, socket);
         this.run(chain, 0, req as unknown as Request, new DirectResponse(answer, destroy) as unknown as Response);
         // The handlers that read a body (jsonBody) are listening by now, as they would be for node:http's stream.
         if (request.body.length > 0) req.emit('data', request.body);
@@ -116,17 +114,19 @@ class DirectIncoming extends EventEmitter {
   readonly method: string;
   readonly url: string;
   readonly originalUrl: string;
+  readonly path: string;
   readonly headers: Record<string, string>;
   readonly query: unknown;
   body: unknown;
 
-  constructor(request: DirectRequest, readonly socket: Socket, readonly path: string, search: string) {
+  constructor(request: DirectRequest, readonly socket: Socket) {
     super();
     this.method = request.method;
     this.url = request.url;
     this.originalUrl = request.url;
+    this.path = request.path;
     this.headers = request.headers;
-    this.query = querystring.parse(search);
+    this.query = querystring.parse(request.search);
   }
 
   /** The body was read whole before the handlers ran: nothing is left to drain. */

@@ -17,7 +17,7 @@ import type {
   Configuration, DurableState, Entry, HardState, IncomingSnapshot, InitialState, KvDeltaReader, ReplicaStorage, SnapshotChunk, SnapshotMeta, SnapshotSource,
 } from '@raft-kv/core';
 import {
-  MemoryStorage, configurationOf, deltaRunFits, emptySnapshotDigest, emptySnapshotMeta, fail, foldChunkChecksum, isHardStateEqual, isSameSnapshot,
+  MemoryStorage, configurationOf, deltaRunFits, emptySnapshotMeta, fail, foldChunkChecksums, isHardStateEqual, isSameSnapshot,
   legacySnapshotChunks, snapshotDeltaRatioDefault,
 } from '@raft-kv/core';
 import { LongestSteps } from '../host/longest-steps';
@@ -94,8 +94,6 @@ function framesWritten(frames: readonly Buffer[]): WrittenChunks {
   return written;
 }
 
-/** The digest once these chunks follow those whose digest is `from` (snapshot-digest.ts in core). */
-const digestAfter = (written: WrittenChunks, from = emptySnapshotDigest): number => written.checksums.reduce(foldChunkChecksum, from);
 
 export class DiskStorage implements ReplicaStorage {
   /** The log as the core reads it: an in-memory copy of what is on disk, with MemoryStorage's semantics. */
@@ -516,12 +514,12 @@ export class DiskStorage implements ReplicaStorage {
     const position = { index: source.index, term: source.term, config: source.config };
     const { offsets, bytes } = written;
     if (source.deltaFrom === undefined) {
-      return { meta: { ...position, chunkCount: offsets.length, bytes, digest: digestAfter(written) }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
+      return { meta: { ...position, chunkCount: offsets.length, bytes, digest: foldChunkChecksums(written.checksums) }, walFrom: this.walFrom, logBase, dataFile: name, chunkOffsets: offsets, deltas: [] };
     }
     const run = { file: name, chunkOffsets: offsets, bytes, from: source.deltaFrom, index: source.index };
     // The run's chunks follow the base's and earlier runs': the digest goes on from theirs.
     const meta: SnapshotMeta = {
-      ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes, digest: digestAfter(written, current.meta.digest),
+      ...position, chunkCount: current.meta.chunkCount + offsets.length, bytes: current.meta.bytes + bytes, digest: foldChunkChecksums(written.checksums, current.meta.digest),
     };
     return { ...current, meta, walFrom: this.walFrom, logBase, deltas: [...current.deltas, run] };
   }
@@ -593,7 +591,7 @@ function openManifest(dir: string, voters: string[], options: DiskStorageOptions
   const written = framesWritten(frames);
   const meta: SnapshotMeta = {
     index: found.meta.index, term: found.meta.term, config: configurationOf(found.meta.voters), chunkCount: chunks.length, bytes: chunks.reduce((n, c) => n + c.length, 0),
-    digest: digestAfter(written),
+    digest: foldChunkChecksums(written.checksums),
   };
   const dataFile = dataFileName(meta);
   fs.writeFileSync(path.join(dir, dataFile), Buffer.concat(frames));

@@ -18,7 +18,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SnapshotMeta } from '@raft-kv/core';
-import { emptySnapshotDigest, foldChunkChecksum } from '@raft-kv/core';
+import { foldChunkChecksums } from '@raft-kv/core';
 import { configuration, initialConfiguration } from '../wire';
 
 export const snapshotFileName = 'snapshot.json';
@@ -117,9 +117,7 @@ export function readManifest(dir: string): SnapshotManifest | LegacySnapshot | n
 function framesDigest(dir: string, manifest: SnapshotManifest): number {
   const data = new SnapshotData(dir, manifest);
   try {
-    let digest = emptySnapshotDigest;
-    for (let i = 0; i < manifest.meta.chunkCount; i++) digest = foldChunkChecksum(digest, data.checksum(i));
-    return digest;
+    return foldChunkChecksums(Array.from({ length: manifest.meta.chunkCount }, (_, i) => data.checksum(i)));
   } finally {
     data.close();
   }
